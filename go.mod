@@ -27,3 +27,5 @@ require (
 	golang.org/x/tools v0.45.0 // indirect
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
+
+tool github.com/onsi/ginkgo/v2/ginkgo

@@ -39,7 +39,7 @@ func Compile(raw json.RawMessage) (Matcher, error) {
 	}
 	v := gjson.ParseBytes(raw)
 	if v.Type == gjson.String && strings.HasPrefix(v.Str, "~") {
-		re, err := regexp.Compile(v.Str[1:])
+		re, err := Regexp(v.Str[1:])
 		if err != nil {
 			return nil, fmt.Errorf("bad regular expression %q: %w", v.Str[1:], err)
 		}

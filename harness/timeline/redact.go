@@ -50,15 +50,32 @@ var (
 )
 
 // RedactString replaces JWTs, bearer tokens and secret-named parameters
-// (client_secret=..., "access_token": "...") in s.
+// (client_secret=..., "access_token": "...") in s. Each expression runs only
+// when a cheap scan finds its keyword, since bodies are redacted on every
+// request and notification.
 func RedactString(s string) string {
-	if !strings.ContainsAny(s, ".=:") && !strings.Contains(strings.ToLower(s), "bearer") {
-		return s
+	if strings.Contains(s, "eyJ") {
+		s = jwtRE.ReplaceAllString(s, Redacted)
 	}
-	s = jwtRE.ReplaceAllString(s, Redacted)
-	s = bearerRE.ReplaceAllString(s, "${1}"+Redacted)
-	s = secretRE.ReplaceAllString(s, "${1}"+Redacted)
+	if containsFold(s, "bearer") {
+		s = bearerRE.ReplaceAllString(s, "${1}"+Redacted)
+	}
+	if containsFold(s, "secret") || containsFold(s, "token") || containsFold(s, "password") {
+		s = secretRE.ReplaceAllString(s, "${1}"+Redacted)
+	}
 	return s
+}
+
+// containsFold reports whether s contains the lower-case ASCII word sub,
+// without regard to case and without allocating.
+func containsFold(s, sub string) bool {
+	first := sub[0]
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if c := s[i] | 0x20; c == first && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // RedactBytes is RedactString for bodies.

@@ -1,0 +1,102 @@
+package harness
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/receiver"
+	"github.com/callconform/callconform/harness/target"
+	"github.com/callconform/callconform/internal/faketarget"
+)
+
+// newRunner starts a receiver and returns a Runner against baseURL.
+func newRunner(t testing.TB, baseURL string, caps ...string) *Runner {
+	t.Helper()
+	rcv, err := receiver.Start(receiver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rcv.Close() })
+	c, err := target.New(target.Config{BaseURL: baseURL, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Runner{Target: Target{Client: c, BaseURL: baseURL, Capabilities: caps}, Receiver: rcv}
+}
+
+func parse(t testing.TB, src string) *fixture.Fixture {
+	t.Helper()
+	f, err := fixture.Parse("test.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestRunnerPassesAndRecords(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{})
+	defer srv.Close()
+	r := newRunner(t, srv.URL)
+	res := r.Run(context.Background(), parse(t, faketarget.FlowFixture))
+	if res.Status != Passed {
+		t.Fatalf("status %s: %s\n%+v", res.Status, res.Reason, res.Failure)
+	}
+	if res.Captures["opId"] != "op1" {
+		t.Errorf("capture opId = %q, want op1", res.Captures["opId"])
+	}
+	kinds := map[string]int{}
+	for _, e := range res.Timeline {
+		kinds[string(e.Kind)]++
+	}
+	if kinds["request"] != 1 || kinds["response"] != 1 || kinds["notification"] != 2 {
+		t.Errorf("timeline kinds = %v, want 1 request, 1 response, 2 notifications", kinds)
+	}
+	if len(res.Steps) != 2 || res.Steps[1].Status != Passed {
+		t.Errorf("steps = %+v", res.Steps)
+	}
+}
+
+func TestRunnerSkipsMissingCapability(t *testing.T) {
+	r := newRunner(t, "http://127.0.0.1:1")
+	f := parse(t, "id: x\ntitle: X\nrequires: [incoming-call]\nsteps:\n  - trigger: incoming-call\n")
+	res := r.Run(context.Background(), f)
+	if res.Status != Skipped || !strings.Contains(res.Reason, `target lacks capability "incoming-call"`) {
+		t.Fatalf("status %s, reason %q", res.Status, res.Reason)
+	}
+	f = parse(t, "id: y\ntitle: Y\nprofiles: [v1.0]\nsteps:\n  - send: GET /x\n")
+	if res := r.Run(context.Background(), f); res.Status != Skipped || !strings.Contains(res.Reason, "profile v1.0") {
+		t.Fatalf("profile: status %s, reason %q", res.Status, res.Reason)
+	}
+}
+
+func TestRunnerFailureNamesStepAndLine(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{DropRoster: true})
+	defer srv.Close()
+	r := newRunner(t, srv.URL)
+	r.Within = 300 * time.Millisecond
+	src := strings.Replace(faketarget.FlowFixture, "      within: 2s\n", "", 1)
+	res := r.Run(context.Background(), parse(t, src))
+	if res.Status != Failed || res.Failure == nil {
+		t.Fatalf("status %s", res.Status)
+	}
+	if res.Failure.Step != 2 || res.Failure.Line != 11 || res.Failure.Verdict == nil || !res.Failure.Verdict.TimedOut {
+		t.Errorf("failure = step %d line %d verdict %+v", res.Failure.Step, res.Failure.Line, res.Failure.Verdict)
+	}
+	if !strings.Contains(res.Reason, "step 2 (await, test.yaml:11)") {
+		t.Errorf("reason %q does not name the step and line", res.Reason)
+	}
+}
+
+func TestRunnerCaptureThatFindsNothingFails(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{})
+	defer srv.Close()
+	r := newRunner(t, srv.URL)
+	src := strings.Replace(faketarget.FlowFixture, `capture: {opId: {header: Location, regex: "operations/([^/]+)$"}}`, `capture: {opId: {json: id}}`, 1)
+	res := r.Run(context.Background(), parse(t, src))
+	if res.Status != Failed || !strings.Contains(res.Failure.Message, `capture "opId": json id: the body is not JSON`) {
+		t.Fatalf("status %s, failure %+v", res.Status, res.Failure)
+	}
+}

@@ -1,0 +1,238 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/harness/target"
+)
+
+func (s *scenario) stepTimeout(st *fixture.Step) time.Duration {
+	if st.Timeout > 0 {
+		return time.Duration(st.Timeout)
+	}
+	if s.r.StepTimeout > 0 {
+		return s.r.StepTimeout
+	}
+	return 30 * time.Second
+}
+
+func (s *scenario) send(ctx context.Context, st *fixture.Step) error {
+	method, rawPath := fixture.SplitSend(st.Send)
+	path, err := fixture.Expand(rawPath, s.lookup)
+	if err != nil {
+		return err
+	}
+	body, err := fixture.ExpandJSON(st.Body, s.lookup)
+	if err != nil {
+		return err
+	}
+	header := http.Header{}
+	for k, v := range st.Headers {
+		ev, err := fixture.Expand(v, s.lookup)
+		if err != nil {
+			return err
+		}
+		header.Set(k, ev)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.stepTimeout(st))
+	defer cancel()
+	resp, err := s.r.Target.Client.Do(ctx, s.tl, target.Request{Method: method, Path: path, Header: header, Body: body})
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	return s.checkResponse(fmt.Sprintf("%s %s", method, path), st, resp)
+}
+
+// triggerPaths maps a trigger to its test-control endpoint.
+var triggerPaths = map[string]string{
+	"incoming-call": "/_control/incoming-calls",
+}
+
+func (s *scenario) trigger(ctx context.Context, st *fixture.Step) error {
+	p, ok := triggerPaths[st.Trigger]
+	if !ok {
+		return fmt.Errorf("unknown trigger %q", st.Trigger)
+	}
+	body, err := fixture.ExpandJSON(st.Body, s.lookup)
+	if err != nil {
+		return err
+	}
+	// The callback defaults to this run's: the whole point of the trigger.
+	var obj map[string]any
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &obj); err != nil {
+			return fmt.Errorf("trigger %s: body must be an object: %w", st.Trigger, err)
+		}
+	}
+	if obj == nil {
+		obj = map[string]any{}
+	}
+	if _, ok := obj["callback"]; !ok {
+		obj["callback"] = s.run.URL()
+	}
+	body, _ = json.Marshal(obj)
+	base := s.r.Target.ControlURL
+	if base == "" {
+		base = s.r.Target.BaseURL
+	}
+	url := strings.TrimRight(base, "/") + p
+	ctx, cancel := context.WithTimeout(ctx, s.stepTimeout(st))
+	defer cancel()
+	resp, err := s.r.Target.Client.Do(ctx, s.tl, target.Request{Method: http.MethodPost, Path: url, Body: body})
+	if err != nil {
+		return fmt.Errorf("trigger %s: %w", st.Trigger, err)
+	}
+	return s.checkResponse("trigger "+st.Trigger, st, resp)
+}
+
+// checkResponse judges an answer against the step's expect and takes its
+// captures. Without expect.status any 2xx passes.
+func (s *scenario) checkResponse(what string, st *fixture.Step, resp *target.Response) error {
+	var problems []string
+	exp := st.Expect
+	if exp == nil {
+		exp = &fixture.Response{}
+	}
+	if len(exp.Status) > 0 {
+		if !exp.Status.Contains(resp.Status) {
+			problems = append(problems, fmt.Sprintf("status: want %s, got %d", statusList(exp.Status), resp.Status))
+		}
+	} else if resp.Status < 200 || resp.Status > 299 {
+		problems = append(problems, fmt.Sprintf("status: want 2xx, got %d", resp.Status))
+	}
+	for _, name := range match.SortedKeys(exp.Headers) {
+		m, err := s.matcher(exp.Headers[name])
+		if err != nil {
+			return fmt.Errorf("header %s: %w", name, err)
+		}
+		if r := m.Match(headerValue(resp.Header, name)); r != "" {
+			problems = append(problems, fmt.Sprintf("header %s: %s", name, r))
+		}
+	}
+	if len(exp.Body) > 0 {
+		if !gjson.ValidBytes(resp.Body) {
+			problems = append(problems, fmt.Sprintf("body: want JSON, got %q", clip(string(resp.Body), 200)))
+		} else {
+			for _, p := range match.SortedKeys(exp.Body) {
+				path, err := fixture.Expand(p, s.lookup)
+				if err != nil {
+					return err
+				}
+				m, err := s.matcher(exp.Body[p])
+				if err != nil {
+					return fmt.Errorf("body %s: %w", p, err)
+				}
+				if r := m.Match(gjson.GetBytes(resp.Body, path)); r != "" {
+					problems = append(problems, fmt.Sprintf("body %s: %s", p, r))
+				}
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s: the answer is not as expected:\n  %s\n  answer: %d %s", what, strings.Join(problems, "\n  "), resp.Status, clip(string(resp.Body), 400))
+	}
+	for _, name := range match.SortedKeys(st.Capture) {
+		v, err := captureFromResponse(st.Capture[name], resp)
+		if err != nil {
+			return fmt.Errorf("%s: capture %q: %w", what, name, err)
+		}
+		s.captures[name] = v
+	}
+	return nil
+}
+
+func (s *scenario) matcher(raw json.RawMessage) (match.Matcher, error) {
+	exp, err := fixture.ExpandJSON(raw, s.lookup)
+	if err != nil {
+		return nil, err
+	}
+	return match.Compile(exp)
+}
+
+func headerValue(h http.Header, name string) gjson.Result {
+	vs := h.Values(name)
+	if len(vs) == 0 {
+		return gjson.Result{}
+	}
+	return gjson.Parse(strconv.Quote(strings.Join(vs, ", ")))
+}
+
+func statusList(s fixture.StatusSet) string {
+	if len(s) == 1 {
+		return strconv.Itoa(s[0])
+	}
+	parts := make([]string, len(s))
+	for i, c := range s {
+		parts[i] = strconv.Itoa(c)
+	}
+	return "one of " + strings.Join(parts, ", ")
+}
+
+func captureFromResponse(c fixture.Capture, resp *target.Response) (string, error) {
+	var v string
+	switch {
+	case c.Status:
+		v = strconv.Itoa(resp.Status)
+	case c.Header != "":
+		if len(resp.Header.Values(c.Header)) == 0 {
+			return "", fmt.Errorf("the answer has no %s header", c.Header)
+		}
+		v = resp.Header.Get(c.Header)
+	case c.JSON != "":
+		var err error
+		if v, err = captureJSON(resp.Body, c.JSON); err != nil {
+			return "", err
+		}
+	}
+	return applyRegex(c.Regex, v)
+}
+
+// captureJSON reads a gjson path; a missing path is an error, never "".
+func captureJSON(doc []byte, path string) (string, error) {
+	if !gjson.ValidBytes(doc) {
+		return "", fmt.Errorf("json %s: the body is not JSON", path)
+	}
+	r := gjson.GetBytes(doc, path)
+	if !r.Exists() {
+		return "", fmt.Errorf("json %s: no such field in %s", path, clip(string(doc), 200))
+	}
+	if r.Type == gjson.String {
+		return r.Str, nil
+	}
+	return r.Raw, nil
+}
+
+func applyRegex(expr, v string) (string, error) {
+	if expr == "" {
+		return v, nil
+	}
+	re, err := match.Regexp(expr)
+	if err != nil {
+		return "", fmt.Errorf("regex %q: %w", expr, err)
+	}
+	m := re.FindStringSubmatch(v)
+	if m == nil {
+		return "", fmt.Errorf("regex %q does not match %q", expr, clip(v, 200))
+	}
+	if len(m) > 1 {
+		return m[1], nil
+	}
+	return m[0], nil
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
