@@ -51,6 +51,7 @@ type StepResult struct {
 	Index    int           `json:"index"` // 1-based
 	Kind     string        `json:"kind"`
 	Name     string        `json:"name,omitempty"`
+	File     string        `json:"file,omitempty"`
 	Line     int           `json:"line,omitempty"`
 	From     string        `json:"from,omitempty"` // fixture the step was included from
 	Status   Status        `json:"status"`

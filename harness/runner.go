@@ -92,7 +92,7 @@ func (r *Runner) Run(ctx context.Context, f *fixture.Fixture) *Result {
 	for i := range f.Steps {
 		st := &f.Steps[i]
 		tl.SetStep(i + 1)
-		sr := StepResult{Index: i + 1, Kind: st.Kind(), Name: st.Name, Line: st.Line, From: st.From}
+		sr := StepResult{Index: i + 1, Kind: st.Kind(), Name: st.Name, File: st.File, Line: st.Line, From: st.From}
 		start := time.Now()
 		err := s.step(ctx, st)
 		if err == nil {
@@ -112,7 +112,7 @@ func (r *Runner) Run(ctx context.Context, f *fixture.Fixture) *Result {
 			res.Reason = firstLine(fmt.Sprintf("step %d (%s, %s:%d): %s", i+1, st.Kind(), st.File, st.Line, err))
 			for j := i + 1; j < len(f.Steps); j++ {
 				rest := &f.Steps[j]
-				res.Steps = append(res.Steps, StepResult{Index: j + 1, Kind: rest.Kind(), Name: rest.Name, Line: rest.Line, From: rest.From, Status: Skipped, Message: "an earlier step failed"})
+				res.Steps = append(res.Steps, StepResult{Index: j + 1, Kind: rest.Kind(), Name: rest.Name, File: rest.File, Line: rest.Line, From: rest.From, Status: Skipped, Message: "an earlier step failed"})
 			}
 			return res
 		}

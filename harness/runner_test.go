@@ -100,3 +100,13 @@ func TestRunnerCaptureThatFindsNothingFails(t *testing.T) {
 		t.Fatalf("status %s, failure %+v", res.Status, res.Failure)
 	}
 }
+
+func TestRunnerSendsRawBody(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{})
+	defer srv.Close()
+	r := newRunner(t, srv.URL)
+	f := parse(t, "id: raw\ntitle: Raw\nsteps:\n  - send: POST /app/calls/c1/participants/invite\n    rawBody: '{\"participants\": ['\n    expect: {status: 400}\n")
+	if res := r.Run(context.Background(), f); res.Status != Passed {
+		t.Fatalf("malformed raw body was not sent as is: %s", res.Reason)
+	}
+}

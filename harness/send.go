@@ -36,6 +36,13 @@ func (s *scenario) send(ctx context.Context, st *fixture.Step) error {
 	if err != nil {
 		return err
 	}
+	if st.RawBody != "" {
+		raw, err := fixture.Expand(st.RawBody, s.lookup)
+		if err != nil {
+			return err
+		}
+		body = []byte(raw)
+	}
 	header := http.Header{}
 	for k, v := range st.Headers {
 		ev, err := fixture.Expand(v, s.lookup)
