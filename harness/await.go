@@ -103,10 +103,13 @@ func (s *scenario) await(ctx context.Context, a *fixture.Await) error {
 	offer()
 	timedOut := false
 	for !j.Done() {
-		if err := s.run.Wait(ctx, next); err != nil {
+		if err := s.run.WaitFor(ctx, next, s.refusals); err != nil {
 			if errors.Is(err, receiver.ErrTooManyNotifications) {
 				offer()
 				return fmt.Errorf("callback: %w", err)
+			}
+			if errors.Is(err, receiver.ErrRefused) {
+				return s.callbackTrouble()
 			}
 			if ctx.Err() != nil {
 				timedOut = true

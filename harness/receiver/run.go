@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -19,6 +20,9 @@ var ErrTooManyNotifications = errors.New("too many notifications")
 // ErrClosed is returned by Run.Wait when the run (or its receiver) was closed
 // before the awaited notification arrived: none can arrive any more.
 var ErrClosed = errors.New("callback run closed")
+
+// ErrRefused is returned by Run.WaitFor when a POST was refused.
+var ErrRefused = errors.New("callback POST refused")
 
 // Refusal is one POST the receiver refused on a run's callback path.
 type Refusal struct {
@@ -79,13 +83,22 @@ func (r *Run) Since(i int) []timeline.Notification {
 // first, ErrClosed when the run was closed first, and ctx.Err() when ctx is
 // done first. It wakes on each arrival; it never polls.
 func (r *Run) Wait(ctx context.Context, n int) error {
+	return r.WaitFor(ctx, n, math.MaxInt)
+}
+
+// WaitFor is Wait that also returns ErrRefused as soon as the run holds more
+// than k refusals: a refused POST is a lost notification, and a caller that
+// judges notifications should say so now rather than at its bound.
+func (r *Run) WaitFor(ctx context.Context, n, k int) error {
 	for {
 		r.mu.Lock()
-		got, overflow, closed, changed := len(r.items), r.overflow, r.closed, r.changed
+		got, refused, overflow, closed, changed := len(r.items), len(r.refusals), r.overflow, r.closed, r.changed
 		r.mu.Unlock()
 		switch {
 		case got > n:
 			return nil
+		case refused > k:
+			return ErrRefused
 		case overflow:
 			return ErrTooManyNotifications
 		case closed:
@@ -193,6 +206,7 @@ func (r *Run) refuse(method, path string, header http.Header, status int, reason
 	}
 	at := time.Now()
 	r.refusals = append(r.refusals, Refusal{At: at, Status: status, Reason: reason, Method: method})
+	r.wake()
 	r.tl.Add(timeline.Event{At: at, Kind: timeline.Refusal, Method: method, URL: path, Status: status, Header: header, Text: reason})
 }
 

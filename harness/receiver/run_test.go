@@ -147,3 +147,31 @@ func TestAcceptAfterClose(t *testing.T) {
 		t.Errorf("closed run kept %d items, %d refusals, %d events; want none", run.Len(), len(run.Refusals()), len(tl.Events()))
 	}
 }
+
+func TestWaitForWakesOnRefusal(t *testing.T) {
+	rc, err := Start(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	run := rc.NewRun(nil)
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- run.WaitFor(ctx, 0, 0)
+	}()
+	resp, err := http.Post(run.URL(), "application/json", strings.NewReader("{not json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrRefused) {
+			t.Fatalf("WaitFor = %v, want ErrRefused", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("WaitFor did not wake on a refusal")
+	}
+}
