@@ -5,14 +5,21 @@ REPORTS   ?= reports
 BIN       ?= bin
 PKGS      := ./...
 
-.PHONY: all conformance test lint build bench suite-binary clean help
+GINKGO    := $(GO) tool ginkgo
+
+.PHONY: all conformance scenarios test lint build bench suite-binary manifest clean help
 
 all: lint test
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-conformance: ## run every scenario against the embedded simulator (or TARGET=URL) and print the result
+conformance: ## run the conformance suite against the embedded simulator (or TARGET=URL); reports in reports/
+	@mkdir -p $(REPORTS)
+	$(GINKGO) -p --no-color --junit-report=junit.xml --output-dir=$(REPORTS) ./suites -- \
+	  --report-dir=$(abspath $(REPORTS)) $(if $(TARGET),--target=$(TARGET))
+
+scenarios: ## run the fixtures with the CLI alone (replay run), against the embedded simulator or TARGET
 	$(GO) run ./cmd/replay run $(if $(TARGET),--target $(TARGET))
 
 test: lint ## run every test, with the race detector
@@ -25,6 +32,12 @@ lint: ## gofmt check and go vet
 
 build: ## build bin/replay
 	$(GO) build -o $(BIN)/replay ./cmd/replay
+
+suite-binary: ## build bin/callconform.test: the suite, fixtures included, runnable anywhere with the same flags
+	$(GO) test -c -o $(BIN)/callconform.test ./suites
+
+manifest: ## regenerate suites/conformance.yaml from the fixtures and the specs' MUST comments
+	$(GO) test ./suites/manifest -update
 
 bench: ## run the benchmarks named in the issues
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

@@ -17,7 +17,7 @@ import (
 
 // flowFixture is FlowFixture plus two call-state notifications: four
 // notifications received and judged.
-var flowFixture = strings.Replace(faketarget.FlowFixture, "      within: 2s\n", "      within: 5s\n", 1) +
+var flowFixture = strings.Replace(faketarget.FlowFixture, "      within: 1s\n", "      within: 5s\n", 1) +
 	"        - {name: states, count: 2, changeType: updated, resource: /app/calls/c1, where: {resourceData.state: established}}\n"
 
 // BenchmarkFlow runs one full flow (send, 202 + Location, 4 notifications

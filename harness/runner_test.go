@@ -77,7 +77,7 @@ func TestRunnerFailureNamesStepAndLine(t *testing.T) {
 	defer srv.Close()
 	r := newRunner(t, srv.URL)
 	r.Within = 300 * time.Millisecond
-	src := strings.Replace(faketarget.FlowFixture, "      within: 2s\n", "", 1)
+	src := strings.Replace(faketarget.FlowFixture, "      within: 1s\n", "", 1)
 	res := r.Run(context.Background(), parse(t, src))
 	if res.Status != Failed || res.Failure == nil {
 		t.Fatalf("status %s", res.Status)

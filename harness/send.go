@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -24,6 +25,19 @@ func (s *scenario) stepTimeout(st *fixture.Step) time.Duration {
 		return s.r.StepTimeout
 	}
 	return 30 * time.Second
+}
+
+// do sends req within the step's timeout; a step that runs out of time says
+// so as the target's timeout, not as a bare context error.
+func (s *scenario) do(ctx context.Context, st *fixture.Step, req target.Request) (*target.Response, error) {
+	limit := s.stepTimeout(st)
+	sctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	resp, err := s.r.Target.Client.Do(sctx, s.tl, req)
+	if err != nil && ctx.Err() == nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
+		return nil, fmt.Errorf("%w (step timeout %s)", target.ErrTimeout, limit)
+	}
+	return resp, err
 }
 
 func (s *scenario) send(ctx context.Context, st *fixture.Step) error {
@@ -51,9 +65,7 @@ func (s *scenario) send(ctx context.Context, st *fixture.Step) error {
 		}
 		header.Set(k, ev)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.stepTimeout(st))
-	defer cancel()
-	resp, err := s.r.Target.Client.Do(ctx, s.tl, target.Request{Method: method, Path: path, Header: header, Body: body})
+	resp, err := s.do(ctx, st, target.Request{Method: method, Path: path, Header: header, Body: body})
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
@@ -93,9 +105,7 @@ func (s *scenario) trigger(ctx context.Context, st *fixture.Step) error {
 		base = s.r.Target.BaseURL
 	}
 	url := strings.TrimRight(base, "/") + p
-	ctx, cancel := context.WithTimeout(ctx, s.stepTimeout(st))
-	defer cancel()
-	resp, err := s.r.Target.Client.Do(ctx, s.tl, target.Request{Method: http.MethodPost, Path: url, Body: body})
+	resp, err := s.do(ctx, st, target.Request{Method: http.MethodPost, Path: url, Body: body})
 	if err != nil {
 		return fmt.Errorf("trigger %s: %w", st.Trigger, err)
 	}

@@ -63,7 +63,12 @@ type Env struct {
 	Receiver *receiver.Receiver
 	Sim      *simulator.Server // the embedded simulator; nil for a URL target
 	Embedded bool
+	verify   bool
 }
+
+// VerifiesCallbacks reports whether the receiver checks the bearer token of
+// every notification.
+func (e *Env) VerifiesCallbacks() bool { return e.verify }
 
 // Close stops the receiver and the embedded simulator.
 func (e *Env) Close() error {
@@ -134,6 +139,7 @@ func Open(ctx context.Context, cfg Config) (*Env, error) {
 			return nil, err
 		}
 	}
+	env.verify = rcfg.Verifier != nil
 	rcv, err := receiver.Start(rcfg)
 	if err != nil {
 		return nil, fmt.Errorf("start the callback receiver: %w", err)

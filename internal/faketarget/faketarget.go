@@ -46,7 +46,7 @@ steps:
       headers: {Location: "~/app/calls/c1/operations/[^/]+$"}
     capture: {opId: {header: Location, regex: "operations/([^/]+)$"}}
   - await:
-      within: 2s
+      within: 1s
       expect:
         - {name: opDone, changeType: deleted, resource: "/app/calls/c1/operations/{{opId}}", where: {resourceData.status: completed}}
         - {name: roster, after: [opDone], changeType: updated, resource: /app/calls/c1/participants}

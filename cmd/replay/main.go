@@ -1,0 +1,106 @@
+// Command replay runs conformance scenarios against a Graph calls API target,
+// runs the reference simulator, records and replays scenarios.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitError carries a process exit code through the error chain.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// Exit codes of every subcommand.
+const (
+	exitOK      = 0 // every scenario passed
+	exitFailed  = 1 // a scenario failed
+	exitUsage   = 2 // bad flags or a bad fixture
+	exitRuntime = 3 // the tool itself could not work (listen failed, I/O error)
+)
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "run scenarios against a target (default: the embedded simulator)", runRun},
+		{"sim", "run the reference simulator of the calls API", runSim},
+	}
+}
+
+func mainUsage(w io.Writer) {
+	fmt.Fprintf(w, `replay: conformance suite and replay harness for the Microsoft Graph calls API.
+
+Usage:
+  replay <command> [flags] [args]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, `
+Run 'replay <command> --help' for a command's flags and examples.
+
+Exit codes: 0 success, 1 a scenario failed, 2 usage or fixture error, 3 runtime error.
+`)
+}
+
+// run dispatches to a subcommand and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		mainUsage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return exitCode(c.run(ctx, args[1:], stdout, stderr), stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "replay: unknown command %q\n\n", args[0])
+	mainUsage(stderr)
+	return exitUsage
+}
+
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintf(stderr, "replay: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "replay: %v\n", err)
+	return exitRuntime
+}

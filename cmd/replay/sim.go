@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/callconform/callconform/simulator"
+)
+
+const simUsage = `Usage: replay sim [flags]
+
+Run the reference simulator of the Microsoft Graph calls API (profile
+beta-2018): the calls API under /app/calls and /applications/{appId}/calls,
+an OAuth token endpoint with built-in clients, signed notifications to each
+call's callback, the OpenID configuration that verifies them, and the
+test-control API (/_control). It prints its URLs and the clients' per-run
+secrets, then serves until interrupted.
+
+Flags:
+`
+
+const simExamples = `
+Config file (YAML; every key optional):
+  profile: beta-2018
+  appId: 1234a46b-3d17-4adc-8dce-dc4e7d556789
+  tenantId: 49bfc225-8482-4ab8-94e7-76b48fdb9849
+  baseUrl: https://sim.example.test     # for absolute Location headers
+  inviteAnswer: "202"                   # or "200"
+  uniformIds: false
+  stepDelay: 0s
+  break: [invite-no-location]           # deviations, to prove a suite catches them
+  delivery: {attempts: 5, backoff: 50ms, maxBackoff: 1s, timeout: 5s}
+
+Breaks: %s
+
+Examples:
+  # serve on the default address
+  replay sim
+
+  # any free loopback port, invite answering 200 OK with the operation
+  replay sim --listen 127.0.0.1:0 --invite-answer 200
+
+  # a simulator that forgets the operation's completion notification
+  replay sim --break skip-operation-notification
+
+  # settings from a file; flags win over the file
+  replay sim --config sim.yaml --listen :8480
+`
+
+// simFile is the YAML config file of replay sim.
+type simFile struct {
+	Profile      string   `json:"profile"`
+	AppID        string   `json:"appId"`
+	TenantID     string   `json:"tenantId"`
+	BaseURL      string   `json:"baseUrl"`
+	InviteAnswer string   `json:"inviteAnswer"`
+	UniformIDs   bool     `json:"uniformIds"`
+	StepDelay    duration `json:"stepDelay"`
+	Break        []string `json:"break"`
+	Delivery     struct {
+		Attempts   int      `json:"attempts"`
+		Backoff    duration `json:"backoff"`
+		MaxBackoff duration `json:"maxBackoff"`
+		Timeout    duration `json:"timeout"`
+	} `json:"delivery"`
+}
+
+// duration reads a Go duration string such as "50ms".
+type duration time.Duration
+
+func (d *duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration must be a string such as \"50ms\", not %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = duration(v)
+	return nil
+}
+
+func loadSimConfig(path string) (simulator.Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return simulator.Config{}, err
+	}
+	var f simFile
+	if err := yaml.UnmarshalStrict(b, &f); err != nil {
+		return simulator.Config{}, err
+	}
+	cfg := simulator.Config{
+		Profile: f.Profile, AppID: f.AppID, TenantID: f.TenantID, BaseURL: f.BaseURL,
+		InviteAnswer: f.InviteAnswer, UniformIDs: f.UniformIDs, StepDelay: time.Duration(f.StepDelay),
+		Break: f.Break,
+	}
+	cfg.Delivery.Attempts = f.Delivery.Attempts
+	cfg.Delivery.Backoff = time.Duration(f.Delivery.Backoff)
+	cfg.Delivery.MaxBackoff = time.Duration(f.Delivery.MaxBackoff)
+	cfg.Delivery.Timeout = time.Duration(f.Delivery.Timeout)
+	return cfg, nil
+}
+
+// runSim is "replay sim": serve the simulator until ctx is done.
+func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("replay sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8480", "`address` to listen on; port 0 picks a free one")
+	profile := fs.String("profile", simulator.ProfileBeta2018, "API `profile` (only beta-2018 exists)")
+	configPath := fs.String("config", "", "YAML `file` of simulator settings")
+	inviteAnswer := fs.String("invite-answer", "202", "invite answer: 202 (Accepted, no body) or 200 (OK with the operation)")
+	breaks := fs.String("break", "", "comma-separated `deviations` from the contract (see below)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), simUsage)
+		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), simExamples, strings.Join(simulator.BreakNames(), ", "))
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return nil
+		}
+		return usageErr("sim: %v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr("sim: unexpected arguments %q", fs.Args())
+	}
+
+	var cfg simulator.Config
+	if *configPath != "" {
+		var err error
+		if cfg, err = loadSimConfig(*configPath); err != nil {
+			return usageErr("sim: config %s: %v", *configPath, err)
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["profile"] || cfg.Profile == "" {
+		cfg.Profile = *profile
+	}
+	if set["invite-answer"] || cfg.InviteAnswer == "" {
+		cfg.InviteAnswer = *inviteAnswer
+	}
+	if set["break"] {
+		cfg.Break = nil
+		for _, b := range strings.Split(*breaks, ",") {
+			if b = strings.TrimSpace(b); b != "" {
+				cfg.Break = append(cfg.Break, b)
+			}
+		}
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	srv, err := simulator.Start(*listen, cfg)
+	if errors.Is(err, simulator.ErrConfig) {
+		return usageErr("sim: %v", err)
+	}
+	if err != nil {
+		return err
+	}
+	printSimBanner(stdout, srv, cfg)
+	<-ctx.Done()
+	if err := srv.Close(); err != nil {
+		return fmt.Errorf("sim: close: %w", err)
+	}
+	fmt.Fprintln(stdout, "simulator stopped")
+	return nil
+}
+
+// printSimBanner prints what a harness or a bot needs to use the simulator,
+// the per-run client secrets included: they exist only in this process.
+func printSimBanner(w io.Writer, srv *simulator.Server, cfg simulator.Config) {
+	sim := srv.Sim
+	var b strings.Builder
+	fmt.Fprintf(&b, "callconform simulator, profile %s\n", sim.Profile())
+	fmt.Fprintf(&b, "  base URL        %s\n", srv.URL)
+	fmt.Fprintf(&b, "  token URL       %s\n", srv.TokenURL)
+	fmt.Fprintf(&b, "  OpenID config   %s\n", srv.OpenIDConfigURL)
+	fmt.Fprintf(&b, "  test control    %s/_control\n", srv.URL)
+	fmt.Fprintf(&b, "  app id          %s\n", sim.AppID())
+	fmt.Fprintf(&b, "  tenant id       %s\n", sim.TenantID())
+	if len(cfg.Break) > 0 {
+		fmt.Fprintf(&b, "  breaks          %s\n", strings.Join(cfg.Break, ", "))
+	}
+	fmt.Fprintf(&b, "\nBuilt-in clients (secrets valid for this run only):\n")
+	var calling simulator.Client
+	for _, c := range sim.Clients() {
+		perms := "no permissions"
+		switch {
+		case len(c.Roles) > 0:
+			perms = "roles " + strings.Join(c.Roles, " ")
+		case len(c.Scopes) > 0:
+			perms = "delegated scopes " + strings.Join(c.Scopes, " ")
+		}
+		fmt.Fprintf(&b, "  %-10s id %s  secret %s  (%s)\n", c.Kind, c.ID, c.Secret, perms)
+		if c.Kind == simulator.ClientCalling {
+			calling = c
+		}
+	}
+	fmt.Fprintf(&b, "\nRun the conformance suite against it (from another shell):\n")
+	fmt.Fprintf(&b, "  export CALLCONFORM_CLIENT_SECRET='%s'\n", calling.Secret)
+	fmt.Fprintf(&b, "  replay run --target %s --token-url %s \\\n    --client-id %s --app-id %s --tenant-id %s \\\n    --verify-callbacks --openid-config %s\n",
+		srv.URL, srv.TokenURL, calling.ID, sim.AppID(), sim.TenantID(), srv.OpenIDConfigURL)
+	fmt.Fprintf(&b, "\nServing until interrupted.\n")
+	_, _ = io.WriteString(w, b.String())
+}

@@ -1,0 +1,101 @@
+package simulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// CapabilityIncomingCall is the test-control capability to place a call to
+// the bot.
+//
+// The test-control API lets a harness cause what only the outside world
+// causes. It needs no Graph token (a harness drives it, not a bot) and
+// answers errors in the Graph error shape (400, 405, 413, 415).
+//
+//	GET  /_control                 → 200 {"capabilities":["incoming-call"]}
+//	POST /_control/incoming-calls  {callback, source?, targets?, requestedModalities?}
+//	                               → 201 {"id": "<dashed id>", "resource": "/app/calls/<ID>"}
+//	                                 + Location of the call
+//
+// callback is required, an absolute http(s) URL; source is a participantInfo
+// (default: a test user), targets an array of them (default: the bot),
+// requestedModalities defaults to ["audio"]. The call belongs to the bot
+// (AppID), its notifications use the /app/calls root, and its created
+// notification (state incoming, direction incoming, source, targets,
+// requestedModalities) is POSTed to callback. It lives until it is answered
+// and ended, or deleted.
+const CapabilityIncomingCall = "incoming-call"
+
+// testUserID is the default caller of an incoming call: the page's Test User.
+const testUserID = "8A34A46B-3D17-4ADC-8DCE-DC4E7D572698"
+
+// handleControl is GET /_control: the capabilities of the control API.
+func (s *Simulator) handleControl(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, struct {
+		Capabilities []string `json:"capabilities"`
+	}{[]string{CapabilityIncomingCall}})
+}
+
+// handleIncomingCall is POST /_control/incoming-calls: place a call to the bot.
+func (s *Simulator) handleIncomingCall(w http.ResponseWriter, r *http.Request) {
+	o, ok := readObject(w, r)
+	if !ok {
+		return
+	}
+	callback, err := o.callback()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		return
+	}
+	var source json.RawMessage
+	var sourceInfo object
+	var sourceIdentity json.RawMessage
+	if o.present("source") {
+		if sourceInfo, sourceIdentity, err = participantInfo("source", o["source"]); err != nil {
+			writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+			return
+		}
+		source = compact(o["source"])
+	} else {
+		sourceIdentity, _ = json.Marshal(map[string]any{"user": map[string]string{"displayName": "Test User", "id": testUserID}})
+		source, _ = json.Marshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": sourceIdentity})
+	}
+	targets, err := o.participantInfos("targets")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		return
+	}
+	if len(targets) == 0 {
+		t, _ := json.Marshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": s.botIdentity()})
+		targets = []json.RawMessage{t}
+	}
+	requested, ok, err := o.modalities("requestedModalities")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		return
+	}
+	if !ok {
+		requested = []string{"audio"}
+	}
+	c := &call{
+		id: newID(), owner: s.appID, root: "/app/calls", direction: directionIncoming,
+		chainID: newID(), bot: newID(), created: time.Now(),
+		state: stateIncoming, callback: callback, source: source,
+		requested: requested, ops: make(map[id]*operation),
+	}
+	c.targets, _ = json.Marshal(targets)
+	c.addParticipant(newID(), sourceIdentity, sourceInfo)
+	c.addParticipant(c.bot, s.botIdentity(), nil)
+	n := s.callNote(c)
+	n.State, n.Direction = stateIncoming, directionIncoming
+	n.Source, n.Targets, n.RequestedModalities = c.source, c.targets, c.requested
+	res := s.resource(c)
+	s.notifier.enqueue(&c.q, &delivery{url: callback, aud: c.owner.dashed(), body: encodeNotification("created", res, n)})
+	s.calls.add(c)
+	w.Header().Set("Location", s.base(r)+"/app/calls/"+c.id.dashed())
+	writeJSON(w, http.StatusCreated, struct {
+		ID       string `json:"id"`
+		Resource string `json:"resource"`
+	}{c.id.dashed(), res})
+}

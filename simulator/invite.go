@@ -1,0 +1,229 @@
+package simulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// inviteRequest is the body of POST .../participants/invite.
+type inviteRequest struct {
+	invitees      []invitee
+	clientContext *string
+	replaces      *id // replacesCallId of the first participant
+	replacesRaw   string
+}
+
+type invitee struct {
+	identity json.RawMessage
+	info     object
+}
+
+// parseInvite validates an invite body: participants is a non-empty array
+// of at most 5 objects, each with an identity object; the first one's
+// replacesCallId (others are ignored) is a call id or a call path;
+// clientContext is a string of at most 256 characters.
+func parseInvite(o object) (*inviteRequest, error) {
+	a, ok, err := o.array("participants")
+	if err != nil {
+		return nil, err
+	}
+	if !ok || len(a) == 0 {
+		return nil, errors.New("participants must list at least one participant to invite")
+	}
+	if len(a) > maxInvitees {
+		return nil, fmt.Errorf("participants lists %d participants; at most %d can be invited at once", len(a), maxInvitees)
+	}
+	req := &inviteRequest{}
+	for i, v := range a {
+		info, identity, err := participantInfo(fmt.Sprintf("participants[%d]", i), v)
+		if err != nil {
+			return nil, err
+		}
+		req.invitees = append(req.invitees, invitee{identity: identity, info: info})
+	}
+	first := req.invitees[0].info
+	ref, ok, err := first.str("replacesCallId")
+	if err != nil {
+		return nil, errors.New("participants[0].replacesCallId must be a string")
+	}
+	if ok {
+		i, valid := parseCallRef(ref)
+		if !valid {
+			return nil, fmt.Errorf("participants[0].replacesCallId %q is neither a call id nor a call path such as /app/calls/{id}", ref)
+		}
+		req.replaces, req.replacesRaw = &i, ref
+	}
+	if req.clientContext, err = o.clientContext(); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// lenientInvite reads whatever it can of an invite body, checking nothing
+// (Break no-body-validation).
+func lenientInvite(body []byte) *inviteRequest {
+	req := &inviteRequest{}
+	var o object
+	if json.Unmarshal(body, &o) != nil {
+		return req
+	}
+	a, _, _ := o.array("participants")
+	for _, v := range a {
+		var info object
+		if json.Unmarshal(v, &info) != nil {
+			continue
+		}
+		identity, _ := info.rawObject("identity")
+		req.invitees = append(req.invitees, invitee{identity: identity, info: info})
+	}
+	if len(req.invitees) > 0 {
+		if ref, ok, _ := req.invitees[0].info.str("replacesCallId"); ok {
+			if i, valid := parseCallRef(ref); valid {
+				req.replaces, req.replacesRaw = &i, ref
+			}
+		}
+	}
+	if s, ok, _ := o.str("clientContext"); ok {
+		req.clientContext = &s
+	}
+	return req
+}
+
+// handleInvite is POST /app/calls/{id}/participants/invite on an
+// established call. It answers 202 Accepted + Location of the operation (or
+// 200 OK + Location + the operation with InviteAnswer "200"), then notifies,
+// in order on the call's callback: the operation's completion (deleted,
+// status completed) and the roster (updated, all participants). With
+// replacesCallId, once both were delivered or given up, the replaced call is
+// notified terminated (AppInitiated) and deleted on its own callback.
+func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *principal) {
+	c, ok := s.lookupCall(w, r, p)
+	if !ok {
+		return
+	}
+	var req *inviteRequest
+	if s.broken(BreakNoBodyValidation) {
+		body, ok := readBody(w, r)
+		if !ok {
+			return
+		}
+		req = lenientInvite(body)
+	} else {
+		o, ok := readObject(w, r)
+		if !ok {
+			return
+		}
+		var err error
+		if req, err = parseInvite(o); err != nil {
+			writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+			return
+		}
+	}
+
+	var replaced *call
+	if req.replaces != nil {
+		replaced = s.calls.get(*req.replaces)
+		if replaced == nil || replaced.owner != p.appID {
+			writeError(w, http.StatusBadRequest, codeBadRequest,
+				fmt.Sprintf("participants[0].replacesCallId: call %q not found", req.replacesRaw))
+			return
+		}
+		if replaced == c {
+			writeError(w, http.StatusBadRequest, codeBadRequest,
+				"participants[0].replacesCallId names the call being invited into")
+			return
+		}
+		replaced.mu.Lock()
+		busy := replaced.replacing || replaced.state == stateTerminated || replaced.state == stateTerminating
+		if !busy {
+			replaced.replacing = true
+		}
+		replaced.mu.Unlock()
+		if busy {
+			writeError(w, http.StatusConflict, codeInvalidCallState,
+				fmt.Sprintf("participants[0].replacesCallId: call %q is already ending or being replaced", req.replacesRaw))
+			return
+		}
+	}
+
+	now := time.Now()
+	opType := typeCommsOperation
+	if replaced != nil {
+		opType = typeInviteOperation
+	}
+	c.mu.Lock()
+	if c.state != stateEstablished {
+		state := c.state
+		c.mu.Unlock()
+		if replaced != nil {
+			replaced.mu.Lock()
+			replaced.replacing = false
+			replaced.mu.Unlock()
+		}
+		writeError(w, http.StatusConflict, codeInvalidCallState,
+			fmt.Sprintf("call %s is %s; participants can be invited only into an established call", r.PathValue("id"), state))
+		return
+	}
+	op := newOperation(opType, req.clientContext, now)
+	c.ops[op.id] = op
+	for _, inv := range req.invitees {
+		c.addParticipant(newID(), inv.identity, inv.info)
+	}
+	opRes := s.resource(c) + "/operations/" + s.noteID(op.id)
+	if s.broken(BreakWrongResource) {
+		opRes = c.root + "/" + s.noteID(newID()) + "/operations/" + s.noteID(op.id)
+	}
+	done := operationJSON{OdataType: opType, OdataID: opRes, OdataEtag: c.nextEtag(),
+		Status: statusCompleted, ClientContext: req.clientContext}
+	roster := s.roster(c)
+	url, aud, res := c.callback, c.owner.dashed(), s.resource(c)
+	body := op.body()
+	c.mu.Unlock()
+
+	complete := func() {
+		t := time.Now()
+		c.mu.Lock()
+		op.complete(t)
+		c.mu.Unlock()
+	}
+	var after func()
+	if replaced != nil {
+		after = func() {
+			if s.calls.remove(replaced.id) {
+				s.terminate(replaced, false)
+			}
+		}
+	}
+	opNote := &delivery{url: url, aud: aud, body: encodeNotification("deleted", opRes, done), before: complete}
+	rosterNote := &delivery{url: url, aud: aud, body: encodeNotification("updated", res+"/participants", roster)}
+	switch {
+	case s.broken(BreakSkipOperationNotification):
+		rosterNote.before, rosterNote.after = complete, after
+		s.notifier.enqueue(&c.q, rosterNote)
+	case s.broken(BreakRosterBeforeOperation):
+		opNote.after = after
+		s.notifier.enqueue(&c.q, rosterNote, opNote)
+	default:
+		rosterNote.after = after
+		s.notifier.enqueue(&c.q, opNote, rosterNote)
+	}
+
+	if !s.broken(BreakInviteNoLocation) {
+		w.Header().Set("Location", s.base(r)+root(r)+"/"+c.id.dashed()+"/operations/"+op.id.dashed())
+	}
+	status := http.StatusAccepted
+	if s.cfg.InviteAnswer == "200" {
+		status = http.StatusOK
+	}
+	if s.broken(BreakInviteWrongStatus) {
+		status = http.StatusCreated
+	}
+	if s.cfg.InviteAnswer == "200" {
+		writeJSON(w, status, body)
+		return
+	}
+	w.WriteHeader(status)
+}

@@ -1,0 +1,331 @@
+package simulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func invitePath(c id) string { return "/app/calls/" + c.dashed() + "/participants/invite" }
+
+func TestInviteValidation(t *testing.T) {
+	e := newEnv(t, Config{})
+	rc := newReceiver(t)
+	tok := e.token(ClientCalling)
+	c := e.establishedCall(rc)
+	other := e.establishedCall(rc)
+	p := func(extra map[string]any) map[string]any {
+		m := heidi()
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	six := []any{}
+	for range 6 {
+		six = append(six, heidi())
+	}
+	for _, tc := range []struct {
+		name string
+		body any
+		want string
+	}{
+		{"no participants", map[string]any{"clientContext": "x"}, "participants"},
+		{"empty participants", map[string]any{"participants": []any{}}, "participants"},
+		{"participants not an array", map[string]any{"participants": heidi()}, "participants"},
+		{"six participants", map[string]any{"participants": six}, "at most 5"},
+		{"participant not an object", map[string]any{"participants": []any{"heidi"}}, "participants[0]"},
+		{"no identity", map[string]any{"participants": []any{map[string]any{"region": "westus"}}}, "participants[0].identity"},
+		{"identity not an object", map[string]any{"participants": []any{heidi(), map[string]any{"identity": "u"}}}, "participants[1].identity"},
+		{"clientContext too long", map[string]any{"participants": []any{heidi()}, "clientContext": strings.Repeat("c", 257)}, "clientContext"},
+		{"clientContext not a string", map[string]any{"participants": []any{heidi()}, "clientContext": 7}, "clientContext"},
+		{"replacesCallId placeholder", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": "replacesCallId-value"})}}, "replacesCallId"},
+		{"replacesCallId not a string", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": 5})}}, "replacesCallId"},
+		{"replacesCallId unknown", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": newID().dashed()})}}, "not found"},
+		{"replacesCallId is the call", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": c.compact()})}}, "replacesCallId"},
+		{"malformed JSON", `{"participants": [`, "malformed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("POST", invitePath(c), tok, tc.body)
+			if r.status != http.StatusBadRequest || r.errorCode(t) != "BadRequest" {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			if msg := r.json(t)["error"].(map[string]any)["message"].(string); !strings.Contains(msg, tc.want) {
+				t.Errorf("message %q does not name %q", msg, tc.want)
+			}
+		})
+	}
+	if r := e.do("POST", invitePath(c), tok, `{"participants":[]}`, "Content-Type", "text/plain"); r.status != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain: %d", r.status)
+	}
+	if r := e.do("POST", invitePath(newID()), tok, map[string]any{"participants": []any{heidi()}}); r.status != http.StatusNotFound {
+		t.Errorf("unknown call: %d", r.status)
+	}
+	incoming := e.incomingCall(rc.URL(), nil)
+	r := e.do("POST", invitePath(incoming), tok, map[string]any{"participants": []any{heidi()}})
+	if r.status != http.StatusConflict || r.errorCode(t) != "InvalidCallState" {
+		t.Errorf("invite into an unanswered call: %d %s", r.status, r.body)
+	}
+	// Five participants are fine, and a replacesCallId on a participant other
+	// than the first is ignored, even when it is not an id.
+	five := []any{heidi(), p(map[string]any{"replacesCallId": "whatever"}), heidi(), heidi(), heidi()}
+	if r := e.do("POST", invitePath(other), tok, map[string]any{"participants": five}); r.status != http.StatusAccepted {
+		t.Errorf("five participants: %d %s", r.status, r.body)
+	}
+}
+
+// inviteFlow checks the page's invite: the answer, then the operation's
+// completion and the roster, in this order.
+func inviteFlow(t *testing.T, cfg Config, wantStatus int) {
+	e := newEnv(t, cfg)
+	rc := newReceiver(t)
+	tok := e.token(ClientCalling)
+	c := e.establishedCall(rc)
+	r := e.do("POST", invitePath(c), tok, map[string]any{
+		"participants": []any{heidi()}, "clientContext": "d45324c1-fcb5-430a-902c-f20af696537c",
+	})
+	if r.status != wantStatus {
+		t.Fatalf("invite: %d %s; want %d", r.status, r.body, wantStatus)
+	}
+	loc := r.header.Get("Location")
+	m := regexp.MustCompile(`^` + regexp.QuoteMeta(e.srv.URL+"/app/calls/"+c.dashed()) + `/operations/([0-9a-f-]{36})$`).FindStringSubmatch(loc)
+	if m == nil {
+		t.Fatalf("Location %q", loc)
+	}
+	op := mustID(t, m[1])
+	if wantStatus == http.StatusAccepted && len(r.body) != 0 {
+		t.Errorf("202 with a body: %s", r.body)
+	}
+	if wantStatus == http.StatusOK {
+		b := r.json(t)
+		if b["@odata.type"] != "#microsoft.graph.commsOperation" || b["id"] != op.dashed() || b["status"] != "Running" ||
+			b["clientContext"] != "d45324c1-fcb5-430a-902c-f20af696537c" || b["createdDateTime"] == nil || b["lastActionDateTime"] == nil {
+			t.Errorf("200 body %s", r.body)
+		}
+	}
+	ns := under(rc.wait(t, "operation and roster", func(ns []note) bool { return len(under(ns, callRes(c))) >= 4 }), callRes(c))[2:]
+	if got := summary(t, ns); !reflect.DeepEqual(got, []string{"deleted operation:completed", "updated roster"}) {
+		t.Fatalf("notifications after invite %v", got)
+	}
+	opRes := callRes(c) + "/operations/" + op.compact()
+	if ns[0].Resource != opRes {
+		t.Errorf("operation resource %s; want %s", ns[0].Resource, opRes)
+	}
+	d := ns[0].data(t)
+	if d["@odata.type"] != "#microsoft.graph.commsOperation" || d["@odata.id"] != opRes || d["@odata.etag"] == nil ||
+		d["status"] != "completed" || d["clientContext"] != "d45324c1-fcb5-430a-902c-f20af696537c" {
+		t.Errorf("operation completion %s", ns[0].Data)
+	}
+	if ns[1].Resource != callRes(c)+"/participants" {
+		t.Errorf("roster resource %s", ns[1].Resource)
+	}
+	var roster []struct {
+		Type string `json:"@odata.type"`
+		ID   string `json:"@odata.id"`
+		Etag string `json:"@odata.etag"`
+		Info struct {
+			Identity   json.RawMessage `json:"identity"`
+			Region     string          `json:"region"`
+			LanguageID string          `json:"languageId"`
+		} `json:"info"`
+		MediaStreams []map[string]any `json:"mediaStreams"`
+	}
+	if err := json.Unmarshal(ns[1].Data, &roster); err != nil || len(roster) != 2 {
+		t.Fatalf("roster is not an array of 2: %v %s", err, ns[1].Data)
+	}
+	wantIdentity, _ := json.Marshal(heidi()["identity"])
+	var sawBot, sawHeidi bool
+	for _, p := range roster {
+		if p.Type != "#microsoft.graph.participant" || !strings.HasPrefix(p.ID, callRes(c)+"/participants/") || p.Etag == "" ||
+			len(p.MediaStreams) != 1 {
+			t.Errorf("participant %+v", p)
+			continue
+		}
+		ms := p.MediaStreams[0]
+		if ms["mediaType"] != "audio" || ms["label"] != "main-audio" || ms["sourceId"] == "" ||
+			ms["direction"] != "sendReceive" || ms["serverMuted"] != false {
+			t.Errorf("media stream %v", ms)
+		}
+		switch {
+		case jsonEqual(p.Info.Identity, wantIdentity):
+			sawHeidi = p.Info.Region == "westus" && p.Info.LanguageID == "en-US"
+		case strings.Contains(string(p.Info.Identity), `"application"`):
+			sawBot = true
+		}
+	}
+	if !sawBot || !sawHeidi {
+		t.Errorf("roster lacks the bot or the invitee as sent: %s", ns[1].Data)
+	}
+	got := e.do("GET", "/app/calls/"+c.compact()+"/operations/"+op.compact(), tok, nil)
+	if got.status != http.StatusOK || got.json(t)["status"] != "completed" {
+		t.Errorf("GET operation: %d %s", got.status, got.body)
+	}
+	list := e.do("GET", "/app/calls/"+c.dashed()+"/participants", tok, nil).json(t)["value"].([]any)
+	if len(list) != 2 {
+		t.Errorf("GET participants: %v", list)
+	}
+}
+
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+}
+
+func TestInviteAnswers202(t *testing.T) { inviteFlow(t, Config{}, http.StatusAccepted) }
+
+func TestInviteAnswers200(t *testing.T) { inviteFlow(t, Config{InviteAnswer: "200"}, http.StatusOK) }
+
+// The page's end-to-end "invite participant from initial incoming call": the
+// meeting call gets the operation's completion and the roster, then the
+// replaced P2P call gets terminated (AppInitiated) and deleted on its own
+// callback, and only after the bot acknowledged the roster.
+func TestInviteReplacesCall(t *testing.T) {
+	e := newEnv(t, Config{InviteAnswer: "200"})
+	p2pCB, meetingCB := newReceiver(t), newReceiver(t)
+	tok := e.token(ClientCalling)
+	p2p := e.answeredCall(p2pCB)
+	meeting := e.establishedCall(meetingCB)
+
+	// While the bot handles the operation completion, the replaced call's
+	// termination must not arrive; hold that POST until the termination
+	// arrives or a bound passes, then judge the order.
+	var mu sync.Mutex
+	var events []string
+	terminated := make(chan struct{})
+	var once sync.Once
+	p2pCB.respond = func(n int, r *http.Request) int {
+		once.Do(func() { close(terminated) })
+		mu.Lock()
+		events = append(events, "replaced call notified")
+		mu.Unlock()
+		return http.StatusAccepted
+	}
+	meetingCB.respond = func(n int, r *http.Request) int {
+		if n == 3 { // operation completion
+			select {
+			case <-terminated:
+			case <-time.After(300 * time.Millisecond):
+			}
+		}
+		mu.Lock()
+		events = append(events, "meeting notified")
+		mu.Unlock()
+		return http.StatusAccepted
+	}
+
+	r := e.do("POST", invitePath(meeting), tok, map[string]any{
+		"participants": []any{map[string]any{
+			"@odata.type":    "#microsoft.graph.invitationParticipantInfo",
+			"identity":       map[string]any{"user": map[string]any{"id": "8A34A46B-3D17-4ADC-8DCE-DC4E7D572698"}},
+			"replacesCallId": "/app/calls/" + p2p.compact(),
+		}},
+		"clientContext": "A904FBD5A31041E881E861877A3DE3CD",
+	})
+	if r.status != http.StatusOK || r.header.Get("Location") == "" {
+		t.Fatalf("invite: %d %s", r.status, r.body)
+	}
+	b := r.json(t)
+	if b["@odata.type"] != "#microsoft.graph.inviteParticipantsOperation" || b["status"] != "Running" {
+		t.Errorf("invite body %s", r.body)
+	}
+	ns := p2pCB.waitFor(t, callRes(p2p), 5)[3:]
+	if got := summary(t, ns); !reflect.DeepEqual(got, []string{"updated call:terminated", "deleted call"}) {
+		t.Fatalf("replaced call notifications %v", got)
+	}
+	if ns[0].data(t)["terminationReason"] != "AppInitiated" {
+		t.Errorf("terminated %s", ns[0].Data)
+	}
+	all := under(meetingCB.wait(t, "operation and roster", func(ns []note) bool {
+		return len(under(ns, callRes(meeting))) >= 4
+	}), callRes(meeting))
+	if got := summary(t, all[2:]); !reflect.DeepEqual(got, []string{"deleted operation:completed", "updated roster"}) {
+		t.Fatalf("meeting notifications %v", got)
+	}
+	if all[2].data(t)["@odata.type"] != "#microsoft.graph.inviteParticipantsOperation" ||
+		all[2].data(t)["clientContext"] != "A904FBD5A31041E881E861877A3DE3CD" {
+		t.Errorf("operation completion %s", all[2].Data)
+	}
+	mu.Lock()
+	want := []string{"meeting notified", "meeting notified", "replaced call notified", "replaced call notified"}
+	if got := events; !reflect.DeepEqual(got, want) {
+		t.Errorf("order as the bot saw it %v; want %v", got, want)
+	}
+	mu.Unlock()
+	if r := e.do("GET", "/app/calls/"+p2p.dashed(), tok, nil); r.status != http.StatusNotFound {
+		t.Errorf("replaced call still there: %d", r.status)
+	}
+	if st := e.sim.Stats(); st.LiveCalls != 1 {
+		t.Errorf("live calls %d; want the meeting only", st.LiveCalls)
+	}
+}
+
+func TestInviteReplacesCallIDForms(t *testing.T) {
+	e := newEnv(t, Config{})
+	rc := newReceiver(t)
+	tok := e.token(ClientCalling)
+	meeting := e.establishedCall(rc)
+	for _, form := range []func(id) string{
+		func(i id) string { return i.dashed() },
+		func(i id) string { return i.compact() },
+		func(i id) string { return "/app/calls/" + i.compact() },
+		func(i id) string { return "/applications/" + e.sim.AppID() + "/calls/" + i.dashed() },
+	} {
+		p2p := e.answeredCall(rc)
+		ref := form(p2p)
+		p := heidi()
+		p["replacesCallId"] = ref
+		if r := e.do("POST", invitePath(meeting), tok, map[string]any{"participants": []any{p}}); r.status != http.StatusAccepted {
+			t.Fatalf("replacesCallId %q: %d %s", ref, r.status, r.body)
+		}
+		if got := summary(t, rc.waitFor(t, callRes(p2p), 5)[3:]); !reflect.DeepEqual(got, []string{"updated call:terminated", "deleted call"}) {
+			t.Errorf("replacesCallId %q: %v", ref, got)
+		}
+	}
+}
+
+func TestInviteReplacesOnlyFromFirstParticipant(t *testing.T) {
+	e := newEnv(t, Config{})
+	rc := newReceiver(t)
+	tok := e.token(ClientCalling)
+	meeting := e.establishedCall(rc)
+	p2p := e.answeredCall(rc)
+	second := heidi()
+	second["replacesCallId"] = p2p.dashed()
+	if r := e.do("POST", invitePath(meeting), tok, map[string]any{"participants": []any{heidi(), second}}); r.status != http.StatusAccepted {
+		t.Fatalf("invite: %d %s", r.status, r.body)
+	}
+	// The meeting's notifications are sent in order: once its deleted
+	// notification arrived, anything the roster would have triggered ran.
+	if r := e.do("DELETE", "/app/calls/"+meeting.dashed(), tok, nil); r.status != http.StatusNoContent {
+		t.Fatalf("DELETE: %d", r.status)
+	}
+	got := summary(t, rc.waitFor(t, callRes(meeting), 5))
+	if got[len(got)-1] != "deleted call" {
+		t.Fatalf("meeting notifications %v", got)
+	}
+	if r := e.do("GET", "/app/calls/"+p2p.dashed(), tok, nil); r.status != http.StatusOK {
+		t.Errorf("the second participant's replacesCallId ended the call: %d", r.status)
+	}
+}
+
+func TestInviteCannotReplaceTwice(t *testing.T) {
+	e := newEnv(t, Config{})
+	rc := newReceiver(t)
+	tok := e.token(ClientCalling)
+	m1, m2 := e.establishedCall(rc), e.establishedCall(rc)
+	p2p := e.answeredCall(rc)
+	p := heidi()
+	p["replacesCallId"] = p2p.dashed()
+	if r := e.do("POST", invitePath(m1), tok, map[string]any{"participants": []any{p}}); r.status != http.StatusAccepted {
+		t.Fatalf("first: %d %s", r.status, r.body)
+	}
+	r := e.do("POST", invitePath(m2), tok, map[string]any{"participants": []any{p}})
+	if r.status != http.StatusConflict && r.status != http.StatusBadRequest {
+		t.Errorf("second replacement of the same call: %d %s", r.status, r.body)
+	}
+}

@@ -1,0 +1,137 @@
+package simulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+const typeParticipant = "#microsoft.graph.participant"
+
+// participant is a member of a call's roster; guarded by its call's mu.
+type participant struct {
+	id         id
+	identity   json.RawMessage // as sent
+	region     string
+	languageID string
+	sourceID   string
+	etag       int
+}
+
+// addParticipant adds a participant to c's roster; info is the
+// participantInfo (or invitationParticipantInfo) it came from, if any.
+// c.mu must be held or c not yet shared.
+func (c *call) addParticipant(pid id, identity json.RawMessage, info object) *participant {
+	c.nextSourceID++
+	c.etag++
+	p := &participant{id: pid, identity: identity, sourceID: strconv.Itoa(c.nextSourceID), etag: c.etag}
+	if info != nil {
+		p.region, _, _ = info.str("region")
+		p.languageID, _, _ = info.str("languageId")
+	}
+	c.participants = append(c.participants, p)
+	return p
+}
+
+// participantJSON is a participant in a roster notification or a response.
+type participantJSON struct {
+	OdataType    string              `json:"@odata.type"`
+	OdataID      string              `json:"@odata.id,omitempty"`
+	OdataEtag    string              `json:"@odata.etag,omitempty"`
+	ID           string              `json:"id,omitempty"`
+	Info         participantInfoJSON `json:"info"`
+	MediaStreams []mediaStreamJSON   `json:"mediaStreams"`
+	IsMuted      *bool               `json:"isMuted,omitempty"`
+	IsInLobby    *bool               `json:"isInLobby,omitempty"`
+}
+
+type participantInfoJSON struct {
+	OdataType  string          `json:"@odata.type"`
+	Identity   json.RawMessage `json:"identity,omitempty"`
+	Region     string          `json:"region,omitempty"`
+	LanguageID string          `json:"languageId,omitempty"`
+}
+
+type mediaStreamJSON struct {
+	MediaType   string `json:"mediaType"`
+	Label       string `json:"label"`
+	SourceID    string `json:"sourceId"`
+	Direction   string `json:"direction"`
+	ServerMuted bool   `json:"serverMuted"`
+}
+
+func (p *participant) base() participantJSON {
+	return participantJSON{
+		OdataType: typeParticipant,
+		Info: participantInfoJSON{
+			OdataType: typeParticipantInfo, Identity: p.identity, Region: p.region, LanguageID: p.languageID,
+		},
+		MediaStreams: []mediaStreamJSON{{
+			MediaType: "audio", Label: "main-audio", SourceID: p.sourceID, Direction: "sendReceive",
+		}},
+	}
+}
+
+// roster returns c's participants as roster notification data; c.mu must be
+// held.
+func (s *Simulator) roster(c *call) []participantJSON {
+	out := make([]participantJSON, len(c.participants))
+	for i, p := range c.participants {
+		j := p.base()
+		j.OdataID = s.resource(c) + "/participants/" + s.noteID(p.id)
+		j.OdataEtag = etag(p.etag)
+		out[i] = j
+	}
+	return out
+}
+
+// body returns p as a response body.
+func (p *participant) body() participantJSON {
+	j := p.base()
+	j.ID = p.id.dashed()
+	f := false
+	j.IsMuted, j.IsInLobby = &f, &f
+	return j
+}
+
+// handleListParticipants is GET /app/calls/{id}/participants: 200 and
+// {"value":[participant...]}.
+func (s *Simulator) handleListParticipants(w http.ResponseWriter, r *http.Request, p *principal) {
+	c, ok := s.lookupCall(w, r, p)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	out := make([]participantJSON, len(c.participants))
+	for i, pt := range c.participants {
+		out[i] = pt.body()
+	}
+	c.mu.Unlock()
+	writeJSON(w, http.StatusOK, struct {
+		Value []participantJSON `json:"value"`
+	}{out})
+}
+
+// handleGetParticipant is GET /app/calls/{id}/participants/{pid}.
+func (s *Simulator) handleGetParticipant(w http.ResponseWriter, r *http.Request, p *principal) {
+	c, ok := s.lookupCall(w, r, p)
+	if !ok {
+		return
+	}
+	pid, _ := parseID(r.PathValue("pid"))
+	c.mu.Lock()
+	var found *participantJSON
+	for _, pt := range c.participants {
+		if pt.id == pid {
+			b := pt.body()
+			found = &b
+		}
+	}
+	c.mu.Unlock()
+	if found == nil {
+		writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("participant %q not found", r.PathValue("pid")))
+		return
+	}
+	writeJSON(w, http.StatusOK, found)
+}

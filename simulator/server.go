@@ -1,0 +1,329 @@
+package simulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxBody is the largest request body accepted (1 MiB).
+const maxBody = 1 << 20
+
+// routes builds the router. Every calls route exists under both roots of
+// beta-2018: /app/calls and /applications/{appId}/calls.
+func (s *Simulator) routes() *http.ServeMux {
+	m := http.NewServeMux()
+	for _, root := range []string{"/app/calls", "/applications/{appId}/calls"} {
+		m.HandleFunc("POST "+root, s.api(permCreate, s.handleCreateCall))
+		m.HandleFunc("GET "+root+"/{id}", s.api(permAny, s.handleGetCall))
+		m.HandleFunc("DELETE "+root+"/{id}", s.api(permAny, s.handleDeleteCall))
+		m.HandleFunc("POST "+root+"/{id}/answer", s.api(permAnswer, s.handleAnswer))
+		m.HandleFunc("POST "+root+"/{id}/participants/invite", s.api(permInvite, s.handleInvite))
+		m.HandleFunc("GET "+root+"/{id}/participants", s.api(permAny, s.handleListParticipants))
+		m.HandleFunc("GET "+root+"/{id}/participants/{pid}", s.api(permAny, s.handleGetParticipant))
+		m.HandleFunc("GET "+root+"/{id}/operations/{opId}", s.api(permAny, s.handleGetOperation))
+	}
+	m.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.handleToken)
+	m.HandleFunc("GET "+openIDConfigPath, s.handleOpenIDConfig)
+	m.HandleFunc("GET "+jwksPath, s.handleJWKS)
+	m.HandleFunc("GET /_control", s.handleControl)
+	m.HandleFunc("POST /_control/incoming-calls", s.handleIncomingCall)
+	return m
+}
+
+// ServeHTTP serves the calls API, the token endpoint, the OpenID
+// configuration and its keys, and the test-control API. Every answer has a
+// request-id header and a client-request-id header (the request's, echoed,
+// or the request-id).
+//
+// The calls API, under /app/calls and /applications/{appId}/calls alike:
+//
+//	POST   {root}                                  201 + Location + call (establishing)
+//	GET    {root}/{id}                             200 call
+//	DELETE {root}/{id}                             204 (404 from then on)
+//	POST   {root}/{id}/answer                      200 commsOperation (status Running)
+//	POST   {root}/{id}/participants/invite         202 + Location (or 200 + Location + operation)
+//	GET    {root}/{id}/participants[/{pid}]        200 {"value":[participant]} or participant
+//	GET    {root}/{id}/operations/{opId}           200 operation (Running, then completed)
+//	POST   /{tenant}/oauth2/v2.0/token             client credentials: access token
+//	GET    /.well-known/openid-configuration       issuer and jwks_uri of notification tokens
+//	GET    /.well-known/keys                       the JWKS
+//
+// Errors have the Graph shape {"error":{"code","message","innerError":
+// {"request-id","date","client-request-id"}}} with these codes: 400
+// BadRequest (malformed JSON, invalid field, named in the message), 401
+// InvalidAuthenticationToken (with WWW-Authenticate: Bearer), 403 Forbidden
+// (delegated token, app id of the path not the token's) or 7504 (missing
+// application permission), 404 NotFound, 405 MethodNotAllowed (with Allow),
+// 409 InvalidCallState (answering a call that is not incoming, inviting into
+// a call that is not established, replacing a call already being replaced),
+// 413 RequestEntityTooLarge (over 1 MiB), 415 UnsupportedMediaType (a body
+// that is not application/json), 503 ServiceUnavailable (after Close). The
+// token endpoint answers OAuth errors instead: {"error":"invalid_client",
+// "error_description",...}.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rid := newID().dashed()
+	h := w.Header()
+	h.Set(headerRequestID, rid)
+	crid := r.Header.Get(headerClientRequestID)
+	if crid == "" {
+		crid = rid
+	}
+	h.Set(headerClientRequestID, crid)
+	if s.closed.Load() {
+		writeError(w, http.StatusServiceUnavailable, codeServiceClosed, "the simulator is closed")
+		return
+	}
+	handler, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	// The mux's own answer (404, 405 or a redirect to a clean path): keep
+	// its status and headers, give it a Graph error body.
+	cw := &captureWriter{h: make(http.Header)}
+	handler.ServeHTTP(cw, r)
+	switch cw.status {
+	case http.StatusMethodNotAllowed:
+		h.Set("Allow", cw.h.Get("Allow"))
+		writeError(w, cw.status, codeMethodNotAllowed,
+			fmt.Sprintf("method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, cw.h.Get("Allow")))
+	case http.StatusNotFound:
+		writeError(w, cw.status, codeNotFound, fmt.Sprintf("no resource at %s %s", r.Method, r.URL.Path))
+	default:
+		if loc := cw.h.Get("Location"); loc != "" {
+			h.Set("Location", loc)
+		}
+		w.WriteHeader(cw.status)
+	}
+}
+
+// captureWriter records the status and headers of the mux's own handlers.
+type captureWriter struct {
+	h      http.Header
+	status int
+}
+
+func (c *captureWriter) Header() http.Header { return c.h }
+func (c *captureWriter) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (c *captureWriter) WriteHeader(status int) {
+	if c.status == 0 {
+		c.status = status
+	}
+}
+
+// api wraps a calls route with the token checks of the real service: a valid
+// application token (401 otherwise, 403 for a delegated one), the appId of
+// the path equal to the token's appid (403), and the permission need (403).
+func (s *Simulator) api(need permission, h func(http.ResponseWriter, *http.Request, *principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var p *principal
+		if s.broken(BreakNoAuth) {
+			p = &principal{appID: s.appID, roles: s.clients[0].Roles}
+		} else {
+			var err error
+			p, err = s.verifyAccessToken(r.Header.Get("Authorization"))
+			if err != nil {
+				challenge := `Bearer realm="graph"`
+				if r.Header.Get("Authorization") != "" {
+					challenge += `, error="invalid_token"`
+				}
+				w.Header().Set("WWW-Authenticate", challenge)
+				writeError(w, http.StatusUnauthorized, codeInvalidToken, err.Error())
+				return
+			}
+			if p.delegated {
+				writeError(w, http.StatusForbidden, codeForbidden,
+					"delegated (user) tokens are not supported by the calls API; use an application token")
+				return
+			}
+		}
+		if raw := r.PathValue("appId"); raw != "" {
+			if a, ok := parseID(raw); !ok || a != p.appID {
+				writeError(w, http.StatusForbidden, codeForbidden,
+					fmt.Sprintf("application %q in the path is not the token's application", raw))
+				return
+			}
+		}
+		if !p.has(need) {
+			writeError(w, http.StatusForbidden, codeNoPermission,
+				"Insufficient enterprise tenant permissions, cannot access this API. It needs one of the application permissions: "+
+					strings.Join(need.accepted(), ", "))
+			return
+		}
+		h(w, r, p)
+	}
+}
+
+// root returns the calls root the request used: /app/calls or
+// /applications/{appId}/calls.
+func root(r *http.Request) string {
+	if a := r.PathValue("appId"); a != "" {
+		return "/applications/" + a + "/calls"
+	}
+	return "/app/calls"
+}
+
+// base returns the public base URL for absolute Location headers.
+func (s *Simulator) base(r *http.Request) string {
+	if s.cfg.BaseURL != "" {
+		return s.cfg.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// readBody reads a request body of at most maxBody bytes; it writes 413 and
+// returns false when the body is larger.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if r.ContentLength > maxBody {
+		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, "the request body is larger than 1 MiB")
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, "the request body is larger than 1 MiB")
+		return nil, false
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "could not read the request body")
+		return nil, false
+	}
+	return body, true
+}
+
+// object is a JSON object whose members are kept raw for validation.
+type object map[string]json.RawMessage
+
+// readObject reads a JSON object body: 413 when too large, 415 when a
+// non-empty body is not application/json, 400 when empty, malformed or not
+// an object.
+func readObject(w http.ResponseWriter, r *http.Request) (object, bool) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	if len(bytes.TrimSpace(body)) > 0 && !isJSONContentType(r.Header.Get("Content-Type")) {
+		writeError(w, http.StatusUnsupportedMediaType, codeUnsupportedMedia,
+			"the request body must be application/json, not "+quoteOrNone(r.Header.Get("Content-Type")))
+		return nil, false
+	}
+	obj, err := parseObject(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		return nil, false
+	}
+	return obj, true
+}
+
+func parseObject(body []byte) (object, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, errors.New("a JSON object body is required")
+	}
+	if body[0] != '{' {
+		if !json.Valid(body) {
+			return nil, errors.New("malformed JSON body")
+		}
+		return nil, errors.New("the body must be a JSON object")
+	}
+	var obj object
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return nil, fmt.Errorf("malformed JSON body: %v", err)
+	}
+	return obj, nil
+}
+
+func isJSONContentType(v string) bool {
+	mt, _, err := mime.ParseMediaType(v)
+	return err == nil && mt == "application/json"
+}
+
+func quoteOrNone(v string) string {
+	if v == "" {
+		return "none"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// isAbsoluteHTTPURL reports whether s is an absolute http or https URL with a host.
+func isAbsoluteHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Opaque == ""
+}
+
+// Server is a Simulator listening on a TCP address. Create it with Start;
+// the caller must call Close.
+type Server struct {
+	URL             string // base URL, e.g. http://127.0.0.1:8480
+	TokenURL        string // URL of the token endpoint
+	OpenIDConfigURL string // URL of the OpenID configuration of notification tokens
+	Sim             *Simulator
+
+	srv  *http.Server
+	done chan error
+}
+
+// Start creates a Simulator from cfg and serves it on addr (for example
+// "127.0.0.1:0" for a free loopback port). The caller must call Close.
+func Start(addr string, cfg Config) (*Server, error) {
+	sim, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		_ = sim.Close()
+		return nil, fmt.Errorf("simulator: listen on %s: %w", addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	s := &Server{
+		URL:             base,
+		TokenURL:        base + sim.TokenPath(),
+		OpenIDConfigURL: base + sim.OpenIDConfigPath(),
+		Sim:             sim,
+		srv: &http.Server{
+			Handler:           sim,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(sim.log.Handler(), slog.LevelDebug),
+		},
+		done: make(chan error, 1),
+	}
+	go func() { s.done <- s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// Close stops serving (waiting a bounded time for requests in progress) and
+// closes the Simulator.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		err = errors.Join(err, s.srv.Close())
+	}
+	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return errors.Join(err, s.Sim.Close())
+}

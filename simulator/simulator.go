@@ -1,0 +1,310 @@
+// Package simulator is a reference implementation of the Microsoft Graph calls
+// API (profile beta-2018): an http.Handler with a real call state machine, an
+// OAuth token endpoint, and signed notifications POSTed to each call's callback.
+package simulator
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ProfileBeta2018 names the contract of the 2018 beta reference page: the
+// /app/calls and /applications/{id}/calls roots, invite answering 202 Accepted
+// with a Location, answer answering 200 with a commsOperation, a replaced call
+// ending with updated/terminated (AppInitiated) and then deleted.
+const ProfileBeta2018 = "beta-2018"
+
+// Default identities, used when Config leaves them empty. DefaultAppID is the
+// bot application id shown in the reference page's roster example.
+const (
+	DefaultAppID    = "1234a46b-3d17-4adc-8dce-dc4e7d556789"
+	DefaultTenantID = "49bfc225-8482-4ab8-94e7-76b48fdb9849"
+)
+
+// ErrConfig is wrapped by every error New returns for an invalid Config.
+var ErrConfig = errors.New("simulator: invalid config")
+
+// Config configures a Simulator. The zero value is a working beta-2018
+// simulator with default identities.
+type Config struct {
+	// Profile names the API contract. "" means "beta-2018", the only profile
+	// implemented today; any other value makes New fail.
+	Profile string
+
+	// AppID is the bot's application id: the client id of the built-in
+	// "calling" client, the appid claim of its tokens, the owner of incoming
+	// calls and the audience of notification tokens. "" means DefaultAppID.
+	// It must be a GUID.
+	AppID string
+
+	// TenantID is the tenant of issued tokens (tid) and of the token endpoint
+	// path. "" means DefaultTenantID. It must be a GUID.
+	TenantID string
+
+	// BaseURL is the public base of the simulator, used for absolute Location
+	// headers and the JWKS address, e.g. "https://sim.example/beta" when it is
+	// mounted behind a prefix. "" means scheme and Host taken from each request.
+	BaseURL string
+
+	// InviteAnswer selects how participants/invite answers: "" or "202" means
+	// 202 Accepted with a Location and no body (the page's text); "200" means
+	// 200 OK with a Location and the operation as body (the page's examples).
+	InviteAnswer string
+
+	// UniformIDs, when false (the default, like the page), writes ids in
+	// Location headers and response bodies as dashed lower-case GUIDs and in
+	// notification resources as undashed upper-case hex. When true, ids are
+	// dashed lower-case everywhere. Lookups always accept both forms.
+	UniformIDs bool
+
+	// Delivery tunes notification delivery; its zero value is documented on
+	// each field.
+	Delivery DeliveryConfig
+
+	// StepDelay is a pause between consecutive notifications of one call.
+	// Zero means none.
+	StepDelay time.Duration
+
+	// Break lists named deviations from the contract, used to prove that a
+	// conformance suite catches them; see the Break* constants. Empty means
+	// a faithful simulator. An unknown name makes New fail.
+	Break []string
+
+	// Logger receives delivery failures and lost notifications (Warn) and
+	// retries (Debug). Nil means discard.
+	Logger *slog.Logger
+}
+
+// DeliveryConfig tunes how notifications are POSTed to callbacks.
+type DeliveryConfig struct {
+	// Attempts is the number of POSTs tried per notification before it is
+	// counted as lost. Zero means 5.
+	Attempts int
+	// Backoff is the wait before the first retry, doubled for each further
+	// retry. Zero means 50ms.
+	Backoff time.Duration
+	// MaxBackoff caps the wait between retries. Zero means 1s.
+	MaxBackoff time.Duration
+	// Timeout bounds one POST, connection included. Zero means 5s.
+	Timeout time.Duration
+	// HTTPClient sends the notifications. Nil means a client owned by the
+	// simulator with a keep-alive pool sized for many concurrent calls and
+	// redirects not followed. A given client is used as is.
+	HTTPClient *http.Client
+}
+
+// Break names: each is one deviation from the beta-2018 contract.
+const (
+	// BreakInviteNoLocation: an accepted invite has no Location header.
+	BreakInviteNoLocation = "invite-no-location"
+	// BreakInviteWrongStatus: an accepted invite answers 201 Created.
+	BreakInviteWrongStatus = "invite-wrong-status"
+	// BreakSkipOperationNotification: an invite's operation completes
+	// (GET shows it completed) but its deleted notification is never sent.
+	BreakSkipOperationNotification = "skip-operation-notification"
+	// BreakRosterBeforeOperation: the roster update is sent before the
+	// operation's completion.
+	BreakRosterBeforeOperation = "roster-before-operation"
+	// BreakWrongResource: the operation completion is posted on a call id
+	// that is not the invited call's.
+	BreakWrongResource = "wrong-resource"
+	// BreakNoBodyValidation: invite accepts any body: no content type,
+	// JSON, participants, size-of-list or clientContext checks.
+	BreakNoBodyValidation = "no-body-validation"
+	// BreakUnsignedNotifications: notifications carry no Authorization header.
+	BreakUnsignedNotifications = "unsigned-notifications"
+	// BreakNoAuth: the API accepts requests without a valid token; every
+	// request acts as the calling client.
+	BreakNoAuth = "no-auth"
+)
+
+// BreakNames returns every Break name New accepts.
+func BreakNames() []string {
+	return []string{
+		BreakInviteNoLocation, BreakInviteWrongStatus, BreakSkipOperationNotification,
+		BreakRosterBeforeOperation, BreakWrongResource, BreakNoBodyValidation,
+		BreakUnsignedNotifications, BreakNoAuth,
+	}
+}
+
+// Stats is a snapshot of a simulator's activity.
+type Stats struct {
+	// LiveCalls counts calls that exist: not yet deleted nor ended.
+	LiveCalls int
+	// Queued counts notifications enqueued and not yet delivered or lost,
+	// the one being sent included.
+	Queued int
+	// Workers counts running delivery goroutines (one per call with pending
+	// notifications).
+	Workers int
+	// Delivered counts notifications acknowledged with a 2xx.
+	Delivered uint64
+	// Retried counts POSTs that failed and were tried again.
+	Retried uint64
+	// Lost counts notifications given up: attempts exhausted, refused with a
+	// non-retryable status, or dropped by Close.
+	Lost uint64
+}
+
+// Simulator is the calls API as an http.Handler. Create it with New; the
+// caller must call Close when finished.
+type Simulator struct {
+	cfg      Config
+	appID    id
+	tenantID id
+	log      *slog.Logger
+	breaks   map[string]bool
+
+	key     *rsa.PrivateKey
+	kid     string
+	clients []Client
+	tokens  *tokenCache   // verified access tokens
+	issued  *signedTokens // access tokens issued by the token endpoint, per client id
+	notes   *signedTokens // notification tokens, per audience
+
+	calls    store
+	notifier *notifier
+	mux      *http.ServeMux
+	closed   atomic.Bool
+	once     sync.Once
+}
+
+// generateKey makes the signing key of a new Simulator; tests replace it to
+// avoid generating an RSA key per test.
+var generateKey = func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) }
+
+// New checks cfg and returns a Simulator. The caller must call Close.
+func New(cfg Config) (*Simulator, error) {
+	if cfg.Profile == "" {
+		cfg.Profile = ProfileBeta2018
+	}
+	if cfg.Profile != ProfileBeta2018 {
+		return nil, fmt.Errorf("%w: unknown profile %q (known: %s)", ErrConfig, cfg.Profile, ProfileBeta2018)
+	}
+	if cfg.AppID == "" {
+		cfg.AppID = DefaultAppID
+	}
+	if cfg.TenantID == "" {
+		cfg.TenantID = DefaultTenantID
+	}
+	appID, ok := parseID(cfg.AppID)
+	if !ok {
+		return nil, fmt.Errorf("%w: AppID %q is not a GUID", ErrConfig, cfg.AppID)
+	}
+	tenantID, ok := parseID(cfg.TenantID)
+	if !ok {
+		return nil, fmt.Errorf("%w: TenantID %q is not a GUID", ErrConfig, cfg.TenantID)
+	}
+	switch cfg.InviteAnswer {
+	case "", "202", "200":
+	default:
+		return nil, fmt.Errorf("%w: InviteAnswer %q (want \"202\" or \"200\")", ErrConfig, cfg.InviteAnswer)
+	}
+	if cfg.BaseURL != "" {
+		if !isAbsoluteHTTPURL(cfg.BaseURL) {
+			return nil, fmt.Errorf("%w: BaseURL %q is not an absolute http(s) URL", ErrConfig, cfg.BaseURL)
+		}
+		cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	}
+	d := cfg.Delivery
+	if d.Attempts < 0 || d.Backoff < 0 || d.MaxBackoff < 0 || d.Timeout < 0 || cfg.StepDelay < 0 {
+		return nil, fmt.Errorf("%w: negative delivery setting or step delay", ErrConfig)
+	}
+	breaks := make(map[string]bool, len(cfg.Break))
+	for _, b := range cfg.Break {
+		if !knownBreak(b) {
+			return nil, fmt.Errorf("%w: unknown break %q (known: %s)", ErrConfig, b, strings.Join(BreakNames(), ", "))
+		}
+		breaks[b] = true
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	key, err := generateKey()
+	if err != nil {
+		return nil, fmt.Errorf("simulator: generate signing key: %w", err)
+	}
+	s := &Simulator{
+		cfg:      cfg,
+		appID:    appID,
+		tenantID: tenantID,
+		log:      log,
+		breaks:   breaks,
+		key:      key,
+		kid:      keyID(&key.PublicKey),
+		tokens:   newTokenCache(),
+		clients:  builtinClients(appID),
+	}
+	s.notes = &signedTokens{sign: s.signNotificationToken, byAud: make(map[string]signedToken)}
+	s.issued = &signedTokens{sign: s.issueForClient, byAud: make(map[string]signedToken)}
+	s.calls.init()
+	s.notifier = newNotifier(d, cfg.StepDelay, log, s.notificationAuth)
+	s.mux = s.routes()
+	return s, nil
+}
+
+func knownBreak(name string) bool {
+	for _, b := range BreakNames() {
+		if b == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops the delivery workers, dropping notifications not yet sent, and
+// waits for them for a bounded time. Requests served after Close answer 503.
+// Close is safe to call more than once.
+func (s *Simulator) Close() error {
+	var err error
+	s.once.Do(func() {
+		s.closed.Store(true)
+		err = s.notifier.close()
+	})
+	return err
+}
+
+// AppID returns the bot's application id (dashed lower-case GUID).
+func (s *Simulator) AppID() string { return s.appID.dashed() }
+
+// TenantID returns the tenant id (dashed lower-case GUID).
+func (s *Simulator) TenantID() string { return s.tenantID.dashed() }
+
+// Profile returns the profile the simulator speaks.
+func (s *Simulator) Profile() string { return s.cfg.Profile }
+
+// Clients returns the built-in OAuth clients; their secrets are generated per
+// Simulator and valid only for it.
+func (s *Simulator) Clients() []Client {
+	out := make([]Client, len(s.clients))
+	for i, c := range s.clients {
+		c.Roles = append([]string(nil), c.Roles...)
+		c.Scopes = append([]string(nil), c.Scopes...)
+		out[i] = c
+	}
+	return out
+}
+
+// Stats returns a snapshot of the simulator's activity.
+func (s *Simulator) Stats() Stats {
+	n := s.notifier
+	return Stats{
+		LiveCalls: int(s.calls.live.Load()),
+		Queued:    int(n.queued.Load()),
+		Workers:   int(n.workers.Load()),
+		Delivered: n.delivered.Load(),
+		Retried:   n.retried.Load(),
+		Lost:      n.lost.Load(),
+	}
+}
+
+func (s *Simulator) broken(name string) bool { return s.breaks[name] }

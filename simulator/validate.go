@@ -1,0 +1,160 @@
+package simulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Limits of the beta-2018 invite.
+const (
+	maxInvitees         = 5
+	maxClientContextLen = 256
+)
+
+// modalities a call may request or accept.
+var knownModalities = map[string]bool{"audio": true, "video": true, "videoBasedScreenSharing": true, "data": true}
+
+func isNull(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) == 0 || string(v) == "null"
+}
+
+func kindOf(v json.RawMessage) byte {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return 0
+	}
+	return v[0]
+}
+
+// present reports whether member k is there and not null.
+func (o object) present(k string) bool {
+	v, ok := o[k]
+	return ok && !isNull(v)
+}
+
+// str reads an optional string member.
+func (o object) str(k string) (string, bool, error) {
+	if !o.present(k) {
+		return "", false, nil
+	}
+	var s string
+	if kindOf(o[k]) != '"' || json.Unmarshal(o[k], &s) != nil {
+		return "", true, fmt.Errorf("%s must be a string", k)
+	}
+	return s, true, nil
+}
+
+// rawObject reads an optional object member, kept raw.
+func (o object) rawObject(k string) (json.RawMessage, error) {
+	if !o.present(k) {
+		return nil, nil
+	}
+	if kindOf(o[k]) != '{' {
+		return nil, fmt.Errorf("%s must be an object", k)
+	}
+	return compact(o[k]), nil
+}
+
+// array reads an optional array member.
+func (o object) array(k string) ([]json.RawMessage, bool, error) {
+	if !o.present(k) {
+		return nil, false, nil
+	}
+	var a []json.RawMessage
+	if kindOf(o[k]) != '[' || json.Unmarshal(o[k], &a) != nil {
+		return nil, true, fmt.Errorf("%s must be an array", k)
+	}
+	return a, true, nil
+}
+
+// callback reads the required callback member: an absolute http(s) URL.
+func (o object) callback() (string, error) {
+	s, ok, err := o.str("callback")
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		if o.present("callbackUri") {
+			return "", fmt.Errorf("callback is required (beta-2018 names it callback; callbackUri is the v1.0 name)")
+		}
+		return "", fmt.Errorf("callback is required: the absolute http(s) URL where notifications are posted")
+	}
+	if !isAbsoluteHTTPURL(s) {
+		return "", fmt.Errorf("callback %q is not an absolute http(s) URL", s)
+	}
+	return s, nil
+}
+
+// modalities reads an optional list of modalities.
+func (o object) modalities(k string) ([]string, bool, error) {
+	a, ok, err := o.array(k)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	out := make([]string, 0, len(a))
+	for i, v := range a {
+		var m string
+		if kindOf(v) != '"' || json.Unmarshal(v, &m) != nil || !knownModalities[m] {
+			return nil, true, fmt.Errorf("%s[%d] must be one of audio, video, videoBasedScreenSharing, data", k, i)
+		}
+		out = append(out, m)
+	}
+	return out, true, nil
+}
+
+// clientContext reads the optional clientContext: a string of at most 256
+// characters.
+func (o object) clientContext() (*string, error) {
+	s, ok, err := o.str("clientContext")
+	if err != nil || !ok {
+		return nil, err
+	}
+	if utf8.RuneCountInString(s) > maxClientContextLen {
+		return nil, fmt.Errorf("clientContext is longer than %d characters", maxClientContextLen)
+	}
+	return &s, nil
+}
+
+// participantInfo checks that v is an object with an identity object and
+// returns both, parsed and raw.
+func participantInfo(name string, v json.RawMessage) (object, json.RawMessage, error) {
+	var p object
+	if kindOf(v) != '{' || json.Unmarshal(v, &p) != nil {
+		return nil, nil, fmt.Errorf("%s must be an object", name)
+	}
+	if !p.present("identity") {
+		return nil, nil, fmt.Errorf("%s.identity is required", name)
+	}
+	identity, err := p.rawObject("identity")
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s.%v", name, err)
+	}
+	return p, identity, nil
+}
+
+// participantInfos checks an optional array of participantInfo.
+func (o object) participantInfos(k string) ([]json.RawMessage, error) {
+	a, _, err := o.array(k)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range a {
+		if _, _, err := participantInfo(fmt.Sprintf("%s[%d]", k, i), v); err != nil {
+			return nil, err
+		}
+		a[i] = compact(v)
+	}
+	return a, nil
+}
+
+// compact returns v without insignificant white space.
+func compact(v json.RawMessage) json.RawMessage {
+	var b bytes.Buffer
+	if json.Compact(&b, v) != nil {
+		return v
+	}
+	return b.Bytes()
+}

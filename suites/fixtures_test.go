@@ -1,0 +1,50 @@
+package suites
+
+import (
+	"fmt"
+	"slices"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/callconform/callconform/fixtures"
+	"github.com/callconform/callconform/harness/fixture"
+)
+
+// loadFixtures loads the fixtures the suite runs: --fixtures, or the
+// built-in ones. It runs at tree construction, after flags are parsed.
+func loadFixtures() ([]*fixture.Fixture, error) {
+	if *fixturesDir != "" {
+		return fixture.Load(*fixturesDir)
+	}
+	return fixture.LoadFS(fixtures.FS, ".")
+}
+
+// builtins are the built-in fixtures, the base of the hand-written specs'
+// inline scenarios.
+func builtins() []*fixture.Fixture {
+	GinkgoHelper()
+	fxs, err := fixture.LoadFS(fixtures.FS, ".")
+	Expect(err).NotTo(HaveOccurred())
+	return fxs
+}
+
+// One spec per fixture, named by its id and title and labelled with its
+// labels and profiles. Each fixture states its requirement in its `must`.
+var _ = Describe("Scenario", func() {
+	fxs, err := loadFixtures()
+	if err != nil {
+		// A bad fixture is a failed spec naming file, line and reason, not a
+		// panic at tree construction.
+		// MUST: Every fixture the suite runs MUST load; a bad one fails the suite naming its file, line and reason.
+		// Source: fixtures/README.md
+		It("fixtures load", func() { Fail(err.Error()) })
+		return
+	}
+	for _, f := range fxs {
+		labels := slices.Concat([]string{"fixture"}, f.Labels, f.Profiles)
+		It(fmt.Sprintf("%s: %s", f.ID, f.Title), Label(labels...), func(ctx SpecContext) {
+			runScenario(ctx, f)
+		})
+	}
+})

@@ -1,0 +1,124 @@
+package suites
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
+	"github.com/tidwall/gjson"
+
+	"github.com/callconform/callconform/harness"
+	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/target"
+)
+
+// resultEntry names the report entry that carries a scenario's result to
+// the reports written after the suite.
+const resultEntry = "callconform.result"
+
+// runScenario runs f, skipping it with the reason when the target cannot,
+// records its result for the reports and fails the spec with the readable
+// verdict when it fails.
+func runScenario(ctx context.Context, f *fixture.Fixture) *harness.Result {
+	GinkgoHelper()
+	if reason := env.Runner.SkipReason(f); reason != "" {
+		Skip(reason)
+	}
+	res := env.Runner.Run(ctx, f)
+	b, err := json.Marshal(res)
+	Expect(err).NotTo(HaveOccurred())
+	AddReportEntry(resultEntry, string(b), ReportEntryVisibilityNever)
+	Expect(res).To(passScenario())
+	return res
+}
+
+// inline parses a scenario written in a spec on top of the built-in
+// fixtures (it may `use` them).
+func inline(src string) *fixture.Fixture {
+	GinkgoHelper()
+	f, err := fixture.ParseWith(CurrentSpecReport().FullText(), []byte(src), builtins())
+	Expect(err).NotTo(HaveOccurred(), "inline scenario:\n%s", src)
+	return f
+}
+
+// passScenario succeeds for a passed result; its failure message is the
+// harness's report: the failed step, the verdict and the timeline.
+func passScenario() types.GomegaMatcher {
+	return &scenarioMatcher{}
+}
+
+type scenarioMatcher struct{}
+
+func (m *scenarioMatcher) Match(actual any) (bool, error) {
+	res, ok := actual.(*harness.Result)
+	if !ok {
+		return false, fmt.Errorf("passScenario wants a *harness.Result, got %T", actual)
+	}
+	return res.Status == harness.Passed, nil
+}
+
+func (m *scenarioMatcher) FailureMessage(actual any) string {
+	res := actual.(*harness.Result)
+	var b strings.Builder
+	fmt.Fprintf(&b, "scenario %s %s", res.ID, res.Status)
+	if f := res.Failure; f != nil {
+		fmt.Fprintf(&b, " at step %d (%s, %s:%d):\n%s\n", f.Step, f.Kind, f.File, f.Line, f.Message)
+	}
+	b.WriteString("timeline:\n")
+	for _, e := range res.Timeline {
+		switch e.Kind {
+		case "request":
+			fmt.Fprintf(&b, "  → %s %s\n", e.Method, e.URL)
+		case "response":
+			fmt.Fprintf(&b, "  ← %d %s\n", e.Status, clip(string(e.Body)))
+		case "notification":
+			fmt.Fprintf(&b, "  ⇐ %s\n", clip(string(e.Body)))
+		case "refusal", "retry", "note":
+			fmt.Fprintf(&b, "  ! %s %d %s\n", e.Kind, e.Status, e.Text)
+		}
+	}
+	return b.String()
+}
+
+func (m *scenarioMatcher) NegatedFailureMessage(actual any) string {
+	return fmt.Sprintf("scenario %s passed, but should not have", actual.(*harness.Result).ID)
+}
+
+func clip(s string) string {
+	if len(s) > 240 {
+		return s[:240] + "…"
+	}
+	return s
+}
+
+// call sends one request to the target with an explicit Authorization
+// (empty = none) and returns the answer.
+func call(ctx context.Context, method, path, authorization string, body string) *target.Response {
+	GinkgoHelper()
+	h := http.Header{"Authorization": {authorization}}
+	resp, err := env.Runner.Target.Client.Do(ctx, nil, target.Request{Method: method, Path: path, Header: h, Body: []byte(body)})
+	Expect(err).NotTo(HaveOccurred(), "%s %s", method, path)
+	return resp
+}
+
+// expectGraphError checks the Graph error shape:
+// {"error":{"code","message","innerError":{"request-id","date"}}}.
+func expectGraphError(resp *target.Response) {
+	GinkgoHelper()
+	Expect(gjson.ValidBytes(resp.Body)).To(BeTrue(), "the error body is not JSON: %q", resp.Body)
+	for _, path := range []string{"error.code", "error.message", "error.innerError.request-id", "error.innerError.date"} {
+		v := gjson.GetBytes(resp.Body, path)
+		Expect(v.Exists()).To(BeTrue(), "the error body lacks %s: %s", path, resp.Body)
+		Expect(v.Type).To(Equal(gjson.String), "%s is not a string: %s", path, resp.Body)
+	}
+}
+
+// yamlQuote quotes s as a YAML single-quoted scalar.
+func yamlQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}

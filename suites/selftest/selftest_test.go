@@ -1,0 +1,198 @@
+package selftest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// suiteBin is the suite built as a binary, as `make suite-binary` builds it.
+var suiteBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "callconform-selftest")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	suiteBin = filepath.Join(dir, "callconform.test")
+	args := []string{"test", "-c", "-o", suiteBin}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, "github.com/callconform/callconform/suites")...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build the suite binary:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// specReport is the part of Ginkgo's JSON report the tests read.
+type specReport struct {
+	LeafNodeText   string   `json:"LeafNodeText"`
+	ContainerTexts []string `json:"ContainerHierarchyTexts"`
+	State          string   `json:"State"`
+	Failure        struct{ Message string }
+	LeafNodeLabels []string `json:"LeafNodeLabels"`
+}
+
+func (s specReport) name() string { return strings.Join(append(s.ContainerTexts, s.LeafNodeText), " ") }
+
+// runSuite runs the suite binary from an empty folder (so its fixtures must
+// be the built-in ones) and returns its exit code and spec reports.
+func runSuite(t *testing.T, args ...string) (int, []specReport, string) {
+	t.Helper()
+	work := t.TempDir()
+	report := filepath.Join(work, "report.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, suiteBin, append([]string{"--ginkgo.no-color", "--ginkgo.json-report=" + report}, args...)...)
+	cmd.Dir = work
+	cmd.Env = cleanEnv()
+	out, err := cmd.CombinedOutput()
+	code := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("run the suite: %v\n%s", err, out)
+	}
+	return code, readReport(t, report, out), string(out)
+}
+
+func readReport(t *testing.T, path string, out []byte) []specReport {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no JSON report: %v\n%s", err, out)
+	}
+	var suites []struct{ SpecReports []specReport }
+	if err := json.Unmarshal(b, &suites); err != nil {
+		t.Fatal(err)
+	}
+	var specs []specReport
+	for _, s := range suites {
+		for _, r := range s.SpecReports {
+			if r.LeafNodeText != "" {
+				specs = append(specs, r)
+			}
+		}
+	}
+	return specs
+}
+
+// cleanEnv is the environment without CALLCONFORM_ settings, so that a
+// developer's target does not leak into the self-test.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CALLCONFORM_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func TestSuitePassesInSeries(t *testing.T) {
+	code, specs, out := runSuite(t)
+	if code != 0 {
+		t.Fatalf("the suite failed against the simulator (exit %d):\n%s", code, out)
+	}
+	if len(specs) < 20 {
+		t.Fatalf("only %d specs ran", len(specs))
+	}
+	for _, s := range specs {
+		if s.State != "passed" {
+			t.Errorf("%s: %s %s", s.name(), s.State, s.Failure.Message)
+		}
+	}
+}
+
+func TestSuitePassesInParallel(t *testing.T) {
+	work := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "tool", "ginkgo", "-p", "--no-color", "--json-report=report.json", "--output-dir="+work, suiteBin)
+	cmd.Dir = filepath.Join("..", "..") // `go tool` finds ginkgo through the module's go.mod
+	cmd.Env = cleanEnv()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ginkgo -p: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Running in parallel across") {
+		t.Errorf("ginkgo did not run in parallel:\n%s", out)
+	}
+	if specs := readReport(t, filepath.Join(work, "report.json"), out); len(specs) < 20 {
+		t.Errorf("only %d specs ran in parallel", len(specs))
+	}
+}
+
+// TestBrokenTargetFailsTheRightSpec runs the suite against the simulator
+// with one rule broken: the spec that states the rule fails, with a reason a
+// person can act on, and specs about other rules still pass.
+func TestBrokenTargetFailsTheRightSpec(t *testing.T) {
+	tests := []struct {
+		brk, filter string
+		failing     string // a spec that must fail
+		reason      []string
+		passing     string // a spec that must still pass
+	}{
+		{"invite-no-location", "invite", "Scenario invite-group-call: Invite a participant into an active group call (202 + Location)",
+			[]string{"header Location: want a value matching", "got <absent>"}, ""},
+		{"roster-before-operation", "seed && invite && !transfer && !correlation && !applications-path", "Scenario invite-group-call: Invite a participant into an active group call (202 + Location)",
+			[]string{`expectation "roster" not met: out of order`, `arrived before "opDone"`}, ""},
+		{"no-body-validation", "validation || auth", "Invite request body refuses a malformed invite with 400 and changes nothing an empty participants array",
+			[]string{"status: want 400, got 202"}, "Authorization refuses a delegated token with 403"},
+		{"no-auth", "auth || join", "Authorization refuses a request without a valid token with 401 no token",
+			[]string{"answered 201"}, "Scenario join-channel-meeting-without-media: Join channel meeting without media"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.brk, func(t *testing.T) {
+			code, specs, out := runSuite(t, "--sim-break="+tt.brk, "--ginkgo.label-filter="+tt.filter)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1:\n%s", code, out)
+			}
+			found := map[string]specReport{}
+			for _, s := range specs {
+				found[s.name()] = s
+			}
+			s, ok := found[tt.failing]
+			if !ok {
+				t.Fatalf("spec %q did not run; ran: %v", tt.failing, keys(found))
+			}
+			if s.State != "failed" {
+				t.Fatalf("spec %q %s, want failed", tt.failing, s.State)
+			}
+			for _, r := range tt.reason {
+				if !strings.Contains(s.Failure.Message, r) {
+					t.Errorf("failure of %q lacks %q:\n%s", tt.failing, r, s.Failure.Message)
+				}
+			}
+			if tt.passing != "" {
+				if p := found[tt.passing]; p.State != "passed" {
+					t.Errorf("spec %q %s, want passed: %s", tt.passing, p.State, p.Failure.Message)
+				}
+			}
+		})
+	}
+}
+
+func keys(m map[string]specReport) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
