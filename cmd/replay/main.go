@@ -5,9 +5,11 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"os/signal"
 	"syscall"
 )
@@ -103,4 +105,27 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "replay: %v\n", err)
 	return exitRuntime
+}
+
+// parseFlags parses args with fs. A help flag prints the usage once, to
+// stdout, and reports help = true; a bad flag returns a usage error (the flag
+// package has already printed the reason and the usage to fs's output).
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (help bool, err error) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		switch strings.TrimLeft(a, "-") {
+		case "h", "help":
+			if strings.HasPrefix(a, "-") {
+				fs.SetOutput(stdout)
+				fs.Usage()
+				return true, nil
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return false, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", fs.Name(), err)}
+	}
+	return false, nil
 }

@@ -74,13 +74,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return nil
-		}
-		return &exitError{code: exitUsage, err: fmt.Errorf("")}
+	if help, err := parseFlags(fs, args, stdout); help || err != nil {
+		return err
 	}
 	cfg, err := tf.Config()
 	if err != nil {

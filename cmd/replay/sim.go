@@ -126,13 +126,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.PrintDefaults()
 		fmt.Fprintf(fs.Output(), simExamples, strings.Join(simulator.BreakNames(), ", "))
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return nil
-		}
-		return usageErr("sim: %v", err)
+	if help, err := parseFlags(fs, args, stdout); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErr("sim: unexpected arguments %q", fs.Args())
