@@ -259,7 +259,7 @@ func (p *Pattern) mismatch(item gjson.Result) []Mismatch {
 	if p.ChangeType != "" {
 		got := item.Get("changeType")
 		if got.Type != gjson.String || got.Str != p.ChangeType {
-			out = append(out, Mismatch{Field: "changeType", Want: fmt.Sprintf("%q", p.ChangeType), Got: showGot(got)})
+			out = append(out, Mismatch{Field: "changeType", Want: fmt.Sprintf("%q", p.ChangeType), Got: match.Show(got)})
 		}
 	}
 	if p.Resource != nil {
@@ -271,25 +271,14 @@ func (p *Pattern) mismatch(item gjson.Result) []Mismatch {
 			if !res.Exists() {
 				got = url
 			}
-			out = append(out, Mismatch{Field: "resource", Want: p.Resource.String(), Got: showGot(got), Reason: r1})
+			out = append(out, Mismatch{Field: "resource", Want: p.Resource.String(), Got: match.Show(got), Reason: r1})
 		}
 	}
 	for _, c := range p.Where {
 		got := item.Get(c.Path)
 		if r := c.M.Match(got); r != "" {
-			out = append(out, Mismatch{Field: c.Path, Want: c.M.String(), Got: showGot(got), Reason: r})
+			out = append(out, Mismatch{Field: c.Path, Want: c.M.String(), Got: match.Show(got), Reason: r})
 		}
 	}
 	return out
-}
-
-func showGot(r gjson.Result) string {
-	if !r.Exists() {
-		return "<absent>"
-	}
-	s := r.Raw
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
 }

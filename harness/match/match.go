@@ -125,14 +125,15 @@ func typeName(r gjson.Result) string {
 	return "unknown"
 }
 
-// show renders a received value for a reason.
-func show(r gjson.Result) string {
+// Show renders a received value for a reason or a diff: its JSON, cut at
+// 300 bytes, or <absent>.
+func Show(r gjson.Result) string {
 	if !r.Exists() {
 		return "<absent>"
 	}
 	s := r.Raw
-	if len(s) > 200 {
-		s = s[:200] + "…"
+	if len(s) > 300 {
+		s = s[:300] + "…"
 	}
 	return s
 }
@@ -146,7 +147,7 @@ func (l literal) Match(got gjson.Result) string {
 		return fmt.Sprintf("want %s, got <absent>", l)
 	}
 	if !equalJSON(l.want, canon(got)) {
-		return fmt.Sprintf("want %s, got %s", l, show(got))
+		return fmt.Sprintf("want %s, got %s", l, Show(got))
 	}
 	return ""
 }
@@ -221,10 +222,10 @@ func (m regexMatcher) Match(got gjson.Result) string {
 		return fmt.Sprintf("want a value matching %s, got <absent>", m)
 	}
 	if got.IsObject() || got.IsArray() {
-		return fmt.Sprintf("want a value matching %s, got %s %s", m, typeName(got), show(got))
+		return fmt.Sprintf("want a value matching %s, got %s %s", m, typeName(got), Show(got))
 	}
 	if !m.re.MatchString(got.String()) {
-		return fmt.Sprintf("want a value matching %s, got %s", m, show(got))
+		return fmt.Sprintf("want a value matching %s, got %s", m, Show(got))
 	}
 	return ""
 }
@@ -243,7 +244,7 @@ func (m existsMatcher) Match(got gjson.Result) string {
 	case m.exists && !got.Exists():
 		return "want present, got <absent>"
 	case !m.exists && got.Exists():
-		return "want absent, got " + show(got)
+		return "want absent, got " + Show(got)
 	}
 	return ""
 }
@@ -264,7 +265,7 @@ func (m oneOf) Match(got gjson.Result) string {
 			return ""
 		}
 	}
-	return fmt.Sprintf("want one of %s, got %s", m, show(got))
+	return fmt.Sprintf("want one of %s, got %s", m, Show(got))
 }
 
 type typeMatcher string
@@ -273,7 +274,7 @@ func (m typeMatcher) String() string { return "{$type: " + string(m) + "}" }
 
 func (m typeMatcher) Match(got gjson.Result) string {
 	if t := typeName(got); t != string(m) {
-		return fmt.Sprintf("want a %s, got %s %s", string(m), t, show(got))
+		return fmt.Sprintf("want a %s, got %s %s", string(m), t, Show(got))
 	}
 	return ""
 }
@@ -284,10 +285,10 @@ func (m sameID) String() string { return fmt.Sprintf("{$sameId: %q}", string(m))
 
 func (m sameID) Match(got gjson.Result) string {
 	if got.Type != gjson.String {
-		return fmt.Sprintf("want the id %q (dashes and case ignored), got %s", string(m), show(got))
+		return fmt.Sprintf("want the id %q (dashes and case ignored), got %s", string(m), Show(got))
 	}
 	if NormalizeID(got.Str) != NormalizeID(string(m)) {
-		return fmt.Sprintf("want the id %q (dashes and case ignored), got %s", string(m), show(got))
+		return fmt.Sprintf("want the id %q (dashes and case ignored), got %s", string(m), Show(got))
 	}
 	return ""
 }
