@@ -16,7 +16,7 @@ help: ## show the targets
 
 conformance: ## run the conformance suite against the embedded simulator (or TARGET=URL); reports in reports/
 	@mkdir -p $(REPORTS)
-	$(GINKGO) -p --no-color --junit-report=junit.xml --output-dir=$(REPORTS) ./suites -- \
+	$(GINKGO) -p --no-color ./suites -- \
 	  --report-dir=$(abspath $(REPORTS)) $(if $(TARGET),--target=$(TARGET))
 
 scenarios: ## run the fixtures with the CLI alone (replay run), against the embedded simulator or TARGET

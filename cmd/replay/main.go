@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -52,6 +52,10 @@ func commands() []command {
 	return []command{
 		{"run", "run scenarios against a target (default: the embedded simulator)", runRun},
 		{"sim", "run the reference simulator of the calls API", runSim},
+		{"serve", "replay scenarios for a bot: a mock of the calls API", runServe},
+		{"record", "record a bot's traffic with a service, and its notifications, as a fixture", runRecord},
+		{"lint", "refuse fixtures that hold a secret (JWT, bearer token, client secret, random key)", runLint},
+		{"report", "render the HTML report of a run again from its report.json", runReport},
 	}
 }
 

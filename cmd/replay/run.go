@@ -70,6 +70,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&o.jsonOut, "json", false, "write the result as JSON to stdout instead of the human report")
 	fs.IntVar(&o.parallel, "parallel", 4, "scenarios run at once (each has its own callback path)")
 	fs.BoolVar(&o.verbose, "v", false, "print every step of every scenario")
+	reportDir := fs.String("report-dir", "", "after the run, write junit.xml, report.json and report.html into `DIR`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -116,6 +117,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	} else {
 		printSummary(stdout, results)
+	}
+	if err := writeRunReports(*reportDir, cfg, env, results); err != nil {
+		return &exitError{code: exitRuntime, err: err}
 	}
 	for _, r := range results {
 		if r.Status == harness.Failed {

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/callconform/callconform/fixtures"
+	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/recorder/secret"
+)
+
+const lintUsage = `Usage: replay lint [PATH...]
+
+Loads fixtures (files, folders or globs; default: the fixtures built into
+this binary) with the schema, then refuses anything in them that looks like a
+secret: JWTs, bearer tokens, secret-named fields (client_secret, password,
+access_token...) with a value, and high-entropy strings (24 or more
+characters of letters, digits and +/=_~-, with a Shannon entropy from 3.9 to
+4.5 bits a character by length; GUIDs and hex ids are ids, not secrets).
+Placeholders ({{var}}, redacted-*) pass. One line per finding, file:line,
+the secret masked.
+
+A fixture that uses another ('use:') is loaded with it: lint the folder.
+
+Examples:
+  replay lint fixtures/
+  replay lint recorded/join-meeting.yaml
+  replay lint            # the built-in fixtures
+
+Exit codes: 0 no secret found, 1 a secret was found, 2 usage error or a
+fixture that does not load.
+`
+
+func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("replay lint", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() { fmt.Fprint(fset.Output(), lintUsage) }
+	if help, err := parseFlags(fset, args, stdout); help || err != nil {
+		return err
+	}
+	read := os.ReadFile
+	var fxs []*fixture.Fixture
+	var err error
+	if fset.NArg() == 0 {
+		fxs, err = fixture.LoadFS(fixtures.FS, ".")
+		read = func(name string) ([]byte, error) { return fs.ReadFile(fixtures.FS, name) }
+	} else {
+		fxs, err = fixture.Load(fset.Args()...)
+	}
+	if err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("lint: %w", err)}
+	}
+	seen := map[string]bool{}
+	var files []string
+	for _, f := range fxs {
+		if !seen[f.File] {
+			seen[f.File] = true
+			files = append(files, f.File)
+		}
+	}
+	sort.Strings(files)
+	found, inFiles := 0, 0
+	for _, name := range files {
+		data, err := read(name)
+		if err != nil {
+			return &exitError{code: exitRuntime, err: fmt.Errorf("lint: %w", err)}
+		}
+		n := lintFile(stdout, name, string(data))
+		found += n
+		if n > 0 {
+			inFiles++
+		}
+	}
+	if found > 0 {
+		return &exitError{code: exitFailed, err: fmt.Errorf("lint: %d secret(s) in %d of %d fixture file(s)", found, inFiles, len(files))}
+	}
+	fmt.Fprintf(stdout, "lint: %d fixture file(s), no secret found\n", len(files))
+	return nil
+}
+
+// lintFile prints one line per secret in a fixture file's text and returns
+// how many it found.
+func lintFile(w io.Writer, name, text string) int {
+	n := 0
+	for i, line := range strings.Split(text, "\n") {
+		for _, m := range secret.Find(line) {
+			fmt.Fprintf(w, "%s:%d: %s: %s\n", name, i+1, describeSecret(m.Kind), secret.Mask(line[m.Start:m.End]))
+			n++
+		}
+	}
+	return n
+}
+
+func describeSecret(k secret.Kind) string {
+	switch k {
+	case secret.JWT:
+		return "a JWT"
+	case secret.Bearer:
+		return "a bearer token"
+	case secret.Field:
+		return "a secret-named field with a value"
+	case secret.Entropy:
+		return "a high-entropy string (a key or a secret?)"
+	}
+	return string(k)
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// plantable is a valid fixture whose line 7 takes a planted value.
+const plantable = `id: planted
+title: A fixture with a planted secret
+steps:
+  - send: POST /app/calls
+    body:
+      callback: "{{callbackUrl}}"
+      note: %s
+      clientContext: d45324c1-fcb5-430a-902c-f20af696537c
+      hash: 1D6DE2D4CD5143098DAA70768651088E
+`
+
+func TestLintRefusesPlantedSecrets(t *testing.T) {
+	for _, tt := range []struct {
+		name, planted, kind string
+	}{
+		{"JWT", `"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhcHBpZCI6IjEyMzQifQ.c2lnbmF0dXJlLWJ5dGVz"`, "a JWT"},
+		{"bearer token", `"Bearer abcDEF1234567890ghiJKL"`, "a bearer token"},
+		{"high-entropy string", `"kq3Zx9LmT2vB7nW4yH8pJ6rD"`, "a high-entropy string"},
+		{"client secret", `"client_secret=s3cr3t"`, "a secret-named field"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFixture(t, fmt.Sprintf(plantable, tt.planted))
+			code, out, errOut := replay(t, "lint", p)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+			}
+			if want := p + ":7: " + tt.kind; !strings.Contains(out, want) {
+				t.Errorf("no %q in:\n%s", want, out)
+			}
+			if strings.Count(out, "\n") != 1 {
+				t.Errorf("want one finding, got:\n%s", out)
+			}
+			secret := strings.Trim(tt.planted, `"`)
+			if strings.Contains(out+errOut, secret[6:]) {
+				t.Errorf("lint repeats the secret:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestLintAcceptsPlaceholdersAndIDs(t *testing.T) {
+	p := writeFixture(t, fmt.Sprintf(plantable, `"client_secret={{callbackUrl}} redacted-secret-1 Bearer redacted-token-1 8A34A46B-3D17-4ADC-8DCE-DC4E7D572698"`))
+	if code, out, errOut := replay(t, "lint", p); code != 0 {
+		t.Fatalf("exit %d, want 0:\n%s%s", code, out, errOut)
+	}
+}
+
+func TestLintBuiltinFixtures(t *testing.T) {
+	for _, args := range [][]string{{"lint", "../../fixtures"}, {"lint"}} {
+		code, out, errOut := replay(t, args...)
+		if code != 0 || !strings.Contains(out, "no secret found") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+}
+
+func TestLintLoadError(t *testing.T) {
+	p := writeFixture(t, "id: Bad Id\ntitle: x\nsteps: []\n")
+	code, _, errOut := replay(t, "lint", p)
+	if code != 2 || !strings.Contains(errOut, p+":1") {
+		t.Errorf("exit %d, stderr %q; want 2 naming %s:1", code, errOut, p)
+	}
+	if code, _, _ := replay(t, "lint", "no-such-file.yaml"); code != 2 {
+		t.Errorf("a missing file: exit %d, want 2", code)
+	}
+}

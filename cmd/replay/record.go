@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/callconform/callconform/recorder"
+)
+
+const recordUsage = `Usage: replay record --upstream URL --out FILE [flags]
+
+Records a bot's real traffic with a calls API service, and the service's
+notifications, as a fixture that 'replay run' runs as it is.
+
+Point the bot's Graph base URL at the recorder: it forwards each request to
+--upstream and returns the answer. Callback URLs in request bodies
+(callback, callbackUri, at any depth; test-control calls too) are replaced by
+the recorder's own, {public-url}/callbacks/{n}, so that the service's
+notifications come to the recorder, which records each and forwards it to
+the bot's own callback, relaying the bot's answer. Tokens are forwarded,
+never recorded; token and discovery requests are not recorded at all.
+
+When the recording ends (Ctrl-C or SIGTERM) the fixture is written
+atomically, mode 0600: one send step per request (a trigger step for an
+incoming call placed through the test-control API), one await block of the
+notifications that followed it, ids the service minted captured and used
+again as {{variables}}, callbacks as {{callbackUrl}}, secrets and personal
+data replaced by stable pseudonyms (the redaction rules are saved in the
+fixture).
+
+Examples:
+  # record a bot against the reference simulator
+  replay sim --listen 127.0.0.1:8480 &
+  replay record --upstream http://127.0.0.1:8480 --out fixtures/recorded/join.yaml
+  # point the bot at http://127.0.0.1:8490, run it, then press Ctrl-C
+
+  # record against Graph; the service reaches this machine through a tunnel
+  replay record --upstream https://graph.microsoft.com/beta --listen :8490 \
+    --public-url https://my-tunnel.example.net --out join-meeting.yaml
+
+  # more redaction rules, added to the defaults
+  replay record --upstream http://127.0.0.1:8480 --out f.yaml --redact-rules rules.yaml
+  #   rules.yaml:
+  #   - {kind: employee-id, path: employeeId}                          # → a fake GUID
+  #   - {kind: ticket, pattern: 'TCK-[0-9]+', replacement: 'ticket-%d'}
+  #   - {kind: header, header: X-Internal-Token}                       # not recorded
+
+Exit codes: 0 recorded (also when interrupted: what was captured is
+written), 2 usage error, 3 the recorder could not listen or write.
+
+Flags:
+`
+
+// recordShutdown bounds the wait for exchanges in progress when the
+// recording ends.
+const recordShutdown = 10 * time.Second
+
+func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("replay record", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	upstream := fs.String("upstream", "", "base URL of the service, such as https://graph.microsoft.com/beta (required)")
+	listen := fs.String("listen", "127.0.0.1:8490", "address the recorder listens on: the bot's Graph base URL and the notifications")
+	public := fs.String("public-url", "", "base URL at which the service reaches the recorder (a tunnel); default: http://<listen address>")
+	out := fs.String("out", "", "fixture file to write (required)")
+	rulesFile := fs.String("redact-rules", "", "YAML list of redaction rules {kind, path, pattern, header, replacement}, added to the defaults")
+	id := fs.String("id", "", "fixture id; default: from --out's file name")
+	title := fs.String("title", "", "fixture title; default: \"Recorded scenario\"")
+	appID := fs.String("app-id", "", "the bot's app id, written {{appId}}; default: the appid claim of the bot's token")
+	tenantID := fs.String("tenant-id", "", "the bot's tenant id, written {{tenantId}}; default: the tid claim of the bot's token")
+	fs.Usage = func() {
+		_, _ = io.WriteString(fs.Output(), recordUsage)
+		fs.PrintDefaults()
+	}
+	if help, err := parseFlags(fs, args, stdout); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErr("record: unexpected argument %q", fs.Arg(0))
+	}
+	if *upstream == "" || *out == "" {
+		return usageErr("record: --upstream and --out are required (see replay record --help)")
+	}
+	for _, f := range []struct{ name, value string }{{"--upstream", *upstream}, {"--public-url", *public}} {
+		if f.value == "" {
+			continue
+		}
+		if u, err := url.Parse(f.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageErr("record: %s wants an http(s) base URL", f.name)
+		}
+	}
+	if st, err := os.Stat(filepath.Dir(*out)); err != nil || !st.IsDir() {
+		return usageErr("record: --out: folder %s does not exist", filepath.Dir(*out))
+	}
+	rules := recorder.DefaultRules()
+	if *rulesFile != "" {
+		more, err := recorder.LoadRules(*rulesFile)
+		if err != nil {
+			return usageErr("record: %v", err)
+		}
+		rules = append(rules, more...)
+	}
+	meta := recorder.Meta{ID: *id, Title: *title}
+	if meta.ID == "" {
+		meta.ID = recorder.FixtureID(*out)
+	}
+	srv, err := recorder.Start(*listen, recorder.Config{
+		Upstream: *upstream, PublicURL: *public, Rules: rules, AppID: *appID, TenantID: *tenantID,
+	})
+	if err != nil {
+		return &exitError{code: exitRuntime, err: fmt.Errorf("record: %w", err)}
+	}
+	publicURL := *public
+	if publicURL == "" {
+		publicURL = srv.URL
+	}
+	fmt.Fprintf(stdout, "recording: point the bot's Graph base URL at %s\n", srv.URL)
+	fmt.Fprintf(stdout, "  requests go to %s; notifications are expected at %s%s{n}\n", *upstream, publicURL, recorder.CallbackPrefix)
+	fmt.Fprintf(stdout, "  press Ctrl-C to stop and write %s\n", *out)
+	<-ctx.Done()
+
+	sctx, cancel := context.WithTimeout(context.Background(), recordShutdown)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		fmt.Fprintf(stderr, "replay: record: stopping: %v (writing what was recorded)\n", err)
+	}
+	err = srv.Recorder.WriteFile(*out, meta)
+	if errors.Is(err, recorder.ErrNothingRecorded) {
+		fmt.Fprintf(stdout, "nothing was recorded; %s not written\n", *out)
+		return nil
+	}
+	if err != nil {
+		return &exitError{code: exitRuntime, err: fmt.Errorf("record: %w", err)}
+	}
+	st := srv.Recorder.Stats()
+	fmt.Fprintf(stdout, "wrote %s: %d request(s), %d notification POST(s); check it with: replay lint %s\n", *out, st.Requests, st.Notifications, *out)
+	return nil
+}

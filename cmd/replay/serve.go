@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/mock"
+	"github.com/callconform/callconform/targets"
+)
+
+const serveUsage = `Usage: replay serve [flags] FIXTURE...
+
+Replays scenarios for a bot: a mock of the calls API that takes the bot's
+requests in each scenario's order, answers them as the scenario's service
+would, and POSTs the scenario's notifications to the callback URL the bot
+gave, each with a signed bearer token (RS256, iss https://api.botframework.com,
+aud --app-id) whose keys the mock serves at /.well-known/openid-configuration.
+A trigger step (an incoming call) POSTs a created notification to
+--bot-webhook.
+
+FIXTURE names fixture files, folders or globs; a fixture that another one
+includes with 'use' is played only as part of it. Templated parts of a
+request ({{meetingCallId}}, {{callbackUrl}}) match the bot's values; ids the
+scenario captures are minted afresh and used from then on.
+
+It stops when every step is done, at --timeout, or on Ctrl-C, and reports
+the steps the bot never made, its requests that matched no step (with the
+closest step and a -want +got diff), and how it answered each notification.
+
+Examples:
+  # a bot that joins a meeting and invites a participant
+  replay serve --listen 127.0.0.1:8490 --app-id $BOT_APP_ID \
+    fixtures/calls/join-channel-meeting-without-media.yaml fixtures/invite/invite-group-call.yaml
+
+  # a bot that answers incoming calls; notifications without pauses
+  replay serve --bot-webhook http://localhost:3978/api/calls --speed 0 \
+    fixtures/calls/answer-incoming-voip-call.yaml
+
+Exit codes: 0 the bot followed every scenario and answered every
+notification 2xx, 1 it did not, 2 usage or fixture error, 3 the tool could
+not run (listen error).
+
+Flags:
+`
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("replay serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8490", "`address` to listen on; port 0 picks a free one")
+	webhook := fs.String("bot-webhook", "", "the bot's calling webhook `URL`, where trigger steps (an incoming call) POST")
+	speed := fs.Float64("speed", 1, "time scale of the pace: the pause before each notification is 50ms × `X`; 0 = as fast as possible")
+	appID := fs.String("app-id", os.Getenv(targets.EnvAppID), "the bot's app id: audience of the notification tokens and {{appId}} (default: a fresh id, printed) (env "+targets.EnvAppID+")")
+	tenantID := fs.String("tenant-id", os.Getenv(targets.EnvTenantID), "{{tenantId}} and the tid claim of tokens (default: a fresh id) (env "+targets.EnvTenantID+")")
+	baseURL := fs.String("base-url", "", "the mock's `URL` as the bot reaches it, for Location headers (default: from each request's Host)")
+	timeout := fs.Duration("timeout", 0, "stop after this long (default: when every step is done, or on Ctrl-C)")
+	notifyTimeout := fs.Duration("notify-timeout", 5*time.Second, "how long the bot has to answer a notification")
+	jsonOut := fs.Bool("json", false, "write the final report as JSON to stdout (events go to stderr)")
+	quiet := fs.Bool("q", false, "do not print each request and notification as it happens")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), serveUsage)
+		fs.PrintDefaults()
+	}
+	if help, err := parseFlags(fs, args, stdout); help || err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageErr("serve: name at least one fixture file or folder")
+	}
+	if *speed < 0 {
+		return usageErr("serve: --speed must be 0 or more")
+	}
+	if *timeout < 0 || *notifyTimeout <= 0 {
+		return usageErr("serve: --timeout must be 0 or more and --notify-timeout more than 0")
+	}
+	for name, v := range map[string]string{"--bot-webhook": *webhook, "--base-url": *baseURL} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageErr("serve: %s %q: want an http(s) URL", name, v)
+		}
+	}
+	fxs, err := fixture.Load(fs.Args()...)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	out := &lockedWriter{w: stdout}
+	events := io.Writer(out)
+	if *jsonOut {
+		events = &lockedWriter{w: stderr}
+	}
+	cfg := mock.Config{
+		AppID: *appID, TenantID: *tenantID, BotWebhook: *webhook, BaseURL: *baseURL,
+		Gap:           time.Duration(float64(mock.DefaultGap) * *speed),
+		NotifyTimeout: *notifyTimeout,
+	}
+	if !*quiet {
+		cfg.Log = events
+	}
+	srv, err := mock.Start(*listen, cfg, fxs...)
+	if err != nil {
+		return &exitError{code: exitRuntime, err: fmt.Errorf("serve: %w", err)}
+	}
+	printServeBanner(events, srv, *webhook)
+	var expired <-chan time.Time
+	if *timeout > 0 {
+		t := time.NewTimer(*timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	why := "every step is done"
+	select {
+	case <-srv.Done():
+	case <-ctx.Done():
+		why = "interrupted"
+	case <-expired:
+		why = fmt.Sprintf("--timeout %s passed", *timeout)
+	}
+	fmt.Fprintf(events, "stopping: %s\n", why)
+	closeErr := srv.Close()
+	rep := srv.Report()
+	if *jsonOut {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return &exitError{code: exitRuntime, err: err}
+		}
+	} else {
+		fmt.Fprintf(out, "\n%s", rep)
+	}
+	if closeErr != nil {
+		fmt.Fprintf(stderr, "replay: serve: %v\n", closeErr)
+	}
+	if !rep.OK() {
+		return &exitError{code: exitFailed, err: fmt.Errorf("serve: the bot did not follow the scenario")}
+	}
+	return nil
+}
+
+func printServeBanner(w io.Writer, srv *mock.Server, webhook string) {
+	var b strings.Builder
+	ids := srv.Scenarios()
+	fmt.Fprintf(&b, "serving %d scenario(s) for a bot at %s\n", len(ids), srv.URL)
+	fmt.Fprintf(&b, "  scenarios       %s\n", strings.Join(ids, ", "))
+	fmt.Fprintf(&b, "  OpenID config   %s%s\n", srv.URL, mock.OpenIDConfigPath)
+	fmt.Fprintf(&b, "  tokens          iss %s, aud %s\n", mock.NotificationIssuer, srv.AppID())
+	if webhook != "" {
+		fmt.Fprintf(&b, "  bot webhook     %s\n", webhook)
+	}
+	fmt.Fprint(w, b.String())
+}
+
+// lockedWriter serializes writes from the mock's workers and this command.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,420 @@
+package recorder
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/match"
+)
+
+// awaitWithin bounds each await block of a recorded fixture: generous, since
+// a target may be slower than the service the recording came from.
+const awaitWithin = 10 * time.Second
+
+// idVar is a variable that stands for an id: a capture of an id the service
+// minted, or a built-in (appId, tenantId).
+type idVar struct {
+	name string
+	form string // the value as captured: a regular expression may use the variable only where the id is written the same way
+	base string // callId, opId...
+}
+
+// opDone is an operation's completion seen in the notifications: what
+// follows it causally must be ordered after it.
+type opDone struct {
+	name    string
+	call    string          // normalized id of the operation's call
+	related map[string]bool // normalized ids of the other calls its request named (replacesCallId)
+	done    map[string]bool // normalized resources already ordered after it
+}
+
+// builder turns a recording into a fixture. One builder makes one pass.
+type builder struct {
+	red      *redactor
+	basePath string          // the upstream's path, stripped from Location headers
+	keep     map[string]bool // ids worth a capture; nil = every id minted
+	used     map[string]bool // ids used after their capture
+	sent     map[string]bool // ids the bot sent before the service wrote them
+	ids      map[string]*idVar
+	counts   map[string]int
+	names    map[string]int
+	origin   map[string]map[string]bool // op id → related call ids of the request that minted it
+	steps    []fixture.Step
+	comments map[int]string // step index → comment above it
+	block    []fixture.Expectation
+	lastOn   map[string]string // normalized resource → name of its last expectation
+	ops      []*opDone
+	trigger  bool
+	requests int
+	notes    int
+	skipped  int // notification bodies that were not JSON
+}
+
+func newBuilder(red *redactor, basePath, appID, tenantID string, keep map[string]bool) *builder {
+	b := &builder{
+		red: red, basePath: strings.TrimRight(basePath, "/"), keep: keep,
+		used: map[string]bool{}, sent: map[string]bool{}, ids: map[string]*idVar{},
+		counts: map[string]int{}, names: map[string]int{}, origin: map[string]map[string]bool{},
+		comments: map[int]string{}, lastOn: map[string]string{},
+	}
+	if appID != "" {
+		b.ids[match.NormalizeID(appID)] = &idVar{name: "appId", form: appID}
+	}
+	if tenantID != "" {
+		b.ids[match.NormalizeID(tenantID)] = &idVar{name: "tenantId", form: tenantID}
+	}
+	return b
+}
+
+// build adds every exchange, in sequence order.
+func (b *builder) build(xs []exchange) {
+	for i := range xs {
+		if xs[i].isNote {
+			b.addNote(&xs[i])
+			continue
+		}
+		b.flush()
+		b.addRequest(&xs[i])
+	}
+	b.flush()
+}
+
+// flush closes the await block of the notifications since the last request.
+func (b *builder) flush() {
+	if len(b.block) == 0 {
+		return
+	}
+	b.comments[len(b.steps)] = "notifications that arrived before the next request"
+	b.steps = append(b.steps, fixture.Step{Await: &fixture.Await{Within: fixture.Duration(awaitWithin), Expect: b.block}})
+	b.block = nil
+}
+
+// templ writes every known id in s as its {{variable}}.
+func (b *builder) templ(s string) string {
+	if v := b.ids[match.NormalizeID(s)]; v != nil && looksID(s) {
+		b.use(s, v)
+		return "{{" + v.name + "}}"
+	}
+	s = guidRE.ReplaceAllStringFunc(s, func(m string) string {
+		if v := b.ids[match.NormalizeID(m)]; v != nil {
+			b.use(m, v)
+			return "{{" + v.name + "}}"
+		}
+		return m
+	})
+	if !strings.Contains(s, "/") {
+		return s
+	}
+	segs := strings.Split(s, "/")
+	for i, seg := range segs {
+		if v := b.ids[match.NormalizeID(seg)]; v != nil && looksID(seg) {
+			b.use(seg, v)
+			segs[i] = "{{" + v.name + "}}"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+func (b *builder) use(id string, v *idVar) {
+	if v.base != "" {
+		b.used[match.NormalizeID(id)] = true
+	}
+}
+
+// regexSegment writes one path segment in a regular expression: a known id
+// written as captured becomes its variable, any other id [^/]+.
+func (b *builder) regexSegment(seg string) string {
+	if v := b.ids[match.NormalizeID(seg)]; v != nil && looksID(seg) {
+		if v.form == seg {
+			b.use(seg, v)
+			return "{{" + v.name + "}}"
+		}
+		return "[^/]+"
+	}
+	if looksID(seg) {
+		return "[^/]+"
+	}
+	return regexp.QuoteMeta(seg)
+}
+
+// mint makes a variable for an id the service wrote first, unless the bot
+// sent it before or this pass keeps no capture of it. base is callId, opId...
+func (b *builder) mint(id, base string) (*idVar, bool) {
+	norm := match.NormalizeID(id)
+	if b.ids[norm] != nil || b.sent[norm] || !looksID(id) {
+		return nil, false
+	}
+	if b.keep != nil && !b.keep[norm] {
+		return nil, false
+	}
+	b.counts[base]++
+	name := base
+	if n := b.counts[base]; n > 1 {
+		name = fmt.Sprintf("%s%d", base, n)
+	}
+	v := &idVar{name: name, form: id, base: base}
+	b.ids[norm] = v
+	return v, true
+}
+
+// captureRegex returns the expression that takes segment i of segs.
+func captureRegex(segs []string, i int) string {
+	var sb strings.Builder
+	if i == 0 {
+		sb.WriteString("^")
+	} else {
+		sb.WriteString("/" + regexp.QuoteMeta(segs[i-1]))
+	}
+	sb.WriteString("/([^/]+)")
+	for _, s := range segs[i+1:] {
+		if looksID(s) {
+			sb.WriteString("/[^/]+")
+		} else {
+			sb.WriteString("/" + regexp.QuoteMeta(s))
+		}
+	}
+	sb.WriteString("$")
+	return sb.String()
+}
+
+// addRequest writes a send (or trigger) step: the request, templated and
+// scrubbed, and what its answer showed.
+func (b *builder) addRequest(x *exchange) {
+	b.requests++
+	var body *jvalue
+	if len(bytes.TrimSpace(x.body)) > 0 {
+		body, _ = parseJSON(x.body)
+	}
+	b.markSent(x.path, body)
+	var st fixture.Step
+	path, _, _ := strings.Cut(x.path, "?")
+	if x.method == "POST" && strings.TrimRight(path, "/") == "/_control/incoming-calls" {
+		st.Trigger = "incoming-call"
+		b.trigger = true
+	} else {
+		st.Send = x.method + " " + b.red.text(b.templ(x.path))
+	}
+	related := map[string]bool{}
+	switch {
+	case body != nil:
+		b.relatedCalls(body, related)
+		b.scrubBody(body, nil)
+		st.Body = body.marshal()
+	case len(bytes.TrimSpace(x.body)) > 0:
+		st.Name = "the request body was not JSON; it is not recorded"
+	}
+	for _, k := range sortedHeaderKeys(x.header) {
+		if b.red.dropHeader(k) {
+			continue
+		}
+		if st.Headers == nil {
+			st.Headers = map[string]string{}
+		}
+		st.Headers[k] = b.red.text(b.templ(strings.Join(x.header[k], ", ")))
+	}
+	if x.status == 0 {
+		why := x.failure
+		if why == "" {
+			why = "the recording ended before the answer"
+		}
+		st.Name = "no answer was recorded: " + why
+		b.steps = append(b.steps, st)
+		return
+	}
+	exp := &fixture.Response{Status: fixture.StatusSet{x.status}}
+	st.Expect = exp
+	minted := b.location(&st, x.location)
+	// A GET shows a state that may have moved on by the time a replay asks:
+	// only the answers of actions are judged by their body.
+	if rb, _ := parseJSON(x.respBody); rb != nil && rb.kind == 'o' && !x.truncated && x.method != "GET" {
+		status, isOp := rb.str("status")
+		if id, ok := rb.str("id"); ok {
+			base := "callId"
+			if isOp {
+				base = "opId"
+			}
+			if v, ok := b.mint(id, base); ok {
+				addCapture(&st.Capture, v.name, fixture.Capture{JSON: "id"})
+				minted = append(minted, v)
+			}
+		}
+		if isOp {
+			setMatcher(&exp.Body, "status", "~(?i)^"+regexp.QuoteMeta(strings.ToLower(status))+"$")
+		}
+		if state, ok := rb.str("state"); ok {
+			setMatcher(&exp.Body, "state", b.red.text(state))
+		}
+	}
+	for _, v := range minted {
+		if v.base == "opId" {
+			b.origin[match.NormalizeID(v.form)] = related
+		}
+	}
+	b.steps = append(b.steps, st)
+}
+
+// markSent notes the ids of a request: the service did not mint them.
+func (b *builder) markSent(path string, body *jvalue) {
+	for _, id := range idsIn(path) {
+		if b.ids[id] == nil {
+			b.sent[id] = true
+		}
+	}
+	var walk func(v *jvalue)
+	walk = func(v *jvalue) {
+		switch v.kind {
+		case 'o', 'a':
+			for _, e := range v.vals {
+				walk(e)
+			}
+		case 's':
+			for _, id := range idsIn(v.text) {
+				if b.ids[id] == nil {
+					b.sent[id] = true
+				}
+			}
+		}
+	}
+	if body != nil {
+		walk(body)
+	}
+}
+
+// relatedCalls collects the known calls a request body names, such as the
+// call an invite replaces.
+func (b *builder) relatedCalls(v *jvalue, into map[string]bool) {
+	switch v.kind {
+	case 'o', 'a':
+		for _, e := range v.vals {
+			b.relatedCalls(e, into)
+		}
+	case 's':
+		for _, id := range idsIn(v.text) {
+			if iv := b.ids[id]; iv != nil && iv.base == "callId" {
+				into[id] = true
+			}
+		}
+	}
+}
+
+// location writes the expectation on a Location header (its shape as a
+// regular expression) and captures the ids it mints.
+func (b *builder) location(st *fixture.Step, loc string) []*idVar {
+	if loc == "" {
+		return nil
+	}
+	p := loc
+	if u, err := url.Parse(loc); err == nil {
+		p = u.EscapedPath()
+	}
+	if b.basePath != "" {
+		p = strings.TrimPrefix(p, b.basePath)
+	}
+	segs := splitPath(p)
+	parts := make([]string, len(segs))
+	var minted []*idVar
+	for i, seg := range segs {
+		base := ""
+		if i > 0 {
+			base = collectionVar(segs[i-1])
+		}
+		if base == "" && i == len(segs)-1 && looksID(seg) {
+			base = "id"
+		}
+		if base != "" && b.ids[match.NormalizeID(seg)] == nil {
+			parts[i] = "[^/]+"
+			if v, ok := b.mint(seg, base); ok {
+				addCapture(&st.Capture, v.name, fixture.Capture{Header: "Location", Regex: captureRegex(segs, i)})
+				minted = append(minted, v)
+			}
+			continue
+		}
+		parts[i] = b.regexSegment(seg)
+	}
+	setMatcher(&st.Expect.Headers, "Location", "~/"+strings.Join(parts, "/")+"$")
+	return minted
+}
+
+// scrubBody rewrites a request body in place: callbacks become
+// {{callbackUrl}}, known ids their variables, and the rest is redacted.
+func (b *builder) scrubBody(v *jvalue, path []string) {
+	switch v.kind {
+	case 'o':
+		for i, k := range v.keys {
+			e := v.vals[i]
+			if e.kind == 's' && isCallbackKey(k) && isHTTPURL(e.text) {
+				e.text = "{{callbackUrl}}"
+				continue
+			}
+			b.scrubBody(e, append(path[:len(path):len(path)], k))
+		}
+	case 'a':
+		for _, e := range v.vals {
+			b.scrubBody(e, path)
+		}
+	case 's':
+		v.text = b.scrubString(path, v.text, true)
+	}
+}
+
+// scrubString templates and redacts one string at a JSON path. In a
+// request, an identity's pseudonym becomes a fixture variable.
+func (b *builder) scrubString(path []string, s string, request bool) string {
+	if t := b.templ(s); t != s {
+		return b.red.text(t)
+	}
+	out, kind := b.red.value(path, s)
+	if kind != "" && request {
+		if name, ok := b.red.varFor(kind, out); ok {
+			return "{{" + name + "}}"
+		}
+	}
+	return out
+}
+
+func title(s string) string {
+	s = lowerCamel(s)
+	if s == "" || s == "redacted" {
+		return ""
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func containsString(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func addCapture(m *map[string]fixture.Capture, name string, c fixture.Capture) {
+	if *m == nil {
+		*m = map[string]fixture.Capture{}
+	}
+	(*m)[name] = c
+}
+
+func setMatcher(m *map[string]json.RawMessage, key, val string) {
+	if *m == nil {
+		*m = map[string]json.RawMessage{}
+	}
+	(*m)[key] = jsonQuote(val)
+}
+
+func sortedHeaderKeys(h map[string][]string) []string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,143 @@
+package recorder
+
+import (
+	"bytes"
+	"net/http"
+	"sync"
+)
+
+// exchange is one recorded event: a request of the bot with the upstream's
+// answer, or a notification of the upstream with the bot's answer. seq is
+// its arrival order over the whole recording.
+type exchange struct {
+	seq    int
+	isNote bool
+
+	// A request: as the bot sent it.
+	method    string
+	path      string      // relative to the upstream base, with its query
+	header    http.Header // the headers kept (see keptHeader)
+	body      []byte
+	callbacks []int // the callback paths its body was given
+	// The upstream's answer.
+	status    int // 0 = none (an error, or still in flight)
+	location  string
+	respBody  []byte
+	truncated bool   // respBody holds only the first maxRecordedBody bytes
+	failure   string // why no answer, when status is 0
+
+	// A notification: the callback path it came to, and the bot's answer.
+	callback  int
+	botStatus int // 0 = the bot did not answer
+}
+
+// journal is the recording: every exchange in arrival order. It is safe for
+// concurrent use; an exchange is completed (its answer) under the same lock.
+type journal struct {
+	mu       sync.Mutex
+	items    []*exchange
+	requests int
+	notes    int
+}
+
+// add appends e with the next sequence number.
+func (j *journal) add(e *exchange) {
+	j.mu.Lock()
+	e.seq = len(j.items)
+	j.items = append(j.items, e)
+	if e.isNote {
+		j.notes++
+	} else {
+		j.requests++
+	}
+	j.mu.Unlock()
+}
+
+// answer records the upstream's answer to a request.
+func (j *journal) answer(e *exchange, status int, location string) {
+	j.mu.Lock()
+	e.status, e.location = status, location
+	j.mu.Unlock()
+}
+
+// answerBody records the body of the upstream's answer.
+func (j *journal) answerBody(e *exchange, body []byte, truncated bool) {
+	j.mu.Lock()
+	e.respBody, e.truncated = body, truncated
+	j.mu.Unlock()
+}
+
+// fail records why a request got no answer.
+func (j *journal) fail(e *exchange, why string) {
+	j.mu.Lock()
+	e.failure = why
+	j.mu.Unlock()
+}
+
+// botAnswer records the bot's answer to a notification.
+func (j *journal) botAnswer(e *exchange, status int) {
+	j.mu.Lock()
+	e.botStatus = status
+	j.mu.Unlock()
+}
+
+// snapshot returns a copy of every exchange in sequence order, without the
+// notifications that the upstream sent again: a delivery the bot refused
+// with a status that asks for a retry (or did not answer), followed later by
+// the same body on the same callback.
+func (j *journal) snapshot() []exchange {
+	j.mu.Lock()
+	out := make([]exchange, len(j.items))
+	for i, e := range j.items {
+		out[i] = *e
+	}
+	j.mu.Unlock()
+	type key struct {
+		callback int
+		body     string
+	}
+	last := map[key]int{}
+	for i := range out {
+		if out[i].isNote {
+			last[key{out[i].callback, string(out[i].body)}] = i
+		}
+	}
+	kept := out[:0]
+	for i, e := range out {
+		if e.isNote && retryable(e.botStatus) && last[key{e.callback, string(e.body)}] != i {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	return kept
+}
+
+// counts returns how many requests and notifications were recorded.
+func (j *journal) counts() (requests, notifications int) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.requests, j.notes
+}
+
+// retryable reports whether a callback's answer makes the service retry.
+func retryable(status int) bool {
+	return status == 0 || status >= 500 || status == http.StatusRequestTimeout || status == http.StatusTooManyRequests
+}
+
+// capBuffer keeps the first max bytes written to it.
+type capBuffer struct {
+	buf       bytes.Buffer
+	max       int
+	truncated bool
+}
+
+func (c *capBuffer) Write(p []byte) (int, error) {
+	if room := c.max - c.buf.Len(); room < len(p) {
+		c.truncated = true
+		if room > 0 {
+			c.buf.Write(p[:room])
+		}
+		return len(p), nil
+	}
+	return c.buf.Write(p)
+}

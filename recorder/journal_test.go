@@ -1,0 +1,70 @@
+package recorder
+
+import (
+	"sync"
+	"testing"
+)
+
+// TestJournalOrder: exchanges added from many goroutines get distinct,
+// dense sequence numbers, and a snapshot lists them in that order.
+func TestJournalOrder(t *testing.T) {
+	var j journal
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				e := &exchange{method: "POST"}
+				j.add(e)
+				j.answer(e, 202, "")
+			}
+		}()
+	}
+	wg.Wait()
+	xs := j.snapshot()
+	if len(xs) != 800 {
+		t.Fatalf("%d exchanges, want 800", len(xs))
+	}
+	for i, x := range xs {
+		if x.seq != i || x.status != 202 {
+			t.Fatalf("exchange %d: seq %d status %d", i, x.seq, x.status)
+		}
+	}
+	if req, notes := j.counts(); req != 800 || notes != 0 {
+		t.Errorf("counts %d, %d", req, notes)
+	}
+}
+
+// TestSnapshotDropsRetries: a delivery the bot refused with a retryable
+// status, sent again, is kept once; a refusal never followed by the same
+// body is kept (nothing lost); a non-retryable refusal is kept.
+func TestSnapshotDropsRetries(t *testing.T) {
+	var j journal
+	for _, e := range []*exchange{
+		{isNote: true, callback: 1, body: []byte("a"), botStatus: 503},
+		{isNote: true, callback: 1, body: []byte("a"), botStatus: 0},
+		{isNote: true, callback: 1, body: []byte("a"), botStatus: 202},
+		{isNote: true, callback: 2, body: []byte("a"), botStatus: 429},
+		{isNote: true, callback: 1, body: []byte("b"), botStatus: 400},
+		{isNote: true, callback: 1, body: []byte("b"), botStatus: 202},
+	} {
+		j.add(e)
+	}
+	var got []int
+	for _, x := range j.snapshot() {
+		got = append(got, x.seq)
+	}
+	if want := []int{2, 3, 4, 5}; len(got) != len(want) || got[0] != 2 || got[1] != 3 || got[2] != 4 || got[3] != 5 {
+		t.Errorf("kept %v, want %v", got, want)
+	}
+}
+
+func TestCapBuffer(t *testing.T) {
+	c := capBuffer{max: 5}
+	_, _ = c.Write([]byte("abc"))
+	_, _ = c.Write([]byte("defg"))
+	if c.buf.String() != "abcde" || !c.truncated {
+		t.Errorf("%q truncated=%v", c.buf.String(), c.truncated)
+	}
+}

@@ -1,0 +1,276 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/callconform/callconform/harness"
+	"github.com/callconform/callconform/harness/judge"
+	"github.com/callconform/callconform/harness/timeline"
+)
+
+// HTML writes r as one self-contained page: no external asset and no
+// network (its Content-Security-Policy forbids both), inline CSS and a
+// four-line script that opens the <details> a link points at. For each
+// scenario: its outcome, the failed expectations with their -want +got
+// diff, a sequence diagram (inline SVG), and every request, answer and
+// notification one click away with its headers and body. Everything is
+// redacted and HTML-escaped.
+func HTML(w io.Writer, r Run) error {
+	r = clean(r)
+	p, f, s := counts(r.Results)
+	page := pageView{Target: r.Target, Profile: r.Profile, Passed: p, Failed: f, Skipped: s, Total: len(r.Results)}
+	if !r.Started.IsZero() {
+		page.Started = r.Started.UTC().Format(time.RFC3339)
+	}
+	if r.Duration > 0 {
+		page.Duration = r.Duration.Round(time.Millisecond).String()
+	}
+	for i, res := range r.Results {
+		page.Scenarios = append(page.Scenarios, scenarioPage(res, fmt.Sprintf("s%d", i+1)))
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, page); err != nil {
+		return fmt.Errorf("render report: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+type pageView struct {
+	Target, Profile, Started, Duration string
+	Passed, Failed, Skipped, Total     int
+	Scenarios                          []scenarioView
+}
+
+type scenarioView struct {
+	Anchor, ID, Title, File, Source, Status, Duration, Reason string
+	Labels                                                    []string
+	Failure                                                   *failureView
+	Steps                                                     []stepView
+	SVG                                                       template.HTML
+	Events                                                    []eventView
+	Captures                                                  [][2]string
+}
+
+type failureView struct {
+	Where, Message string
+	Unmet          []unmetView
+	Other          []string
+}
+
+type unmetView struct {
+	Name, Want, Reason string
+	Candidates         []candidateView
+}
+
+type candidateView struct {
+	Index      int
+	Link, Note string
+	Diff       []judge.Mismatch
+	Item       string
+}
+
+type stepView struct {
+	Index                                   int
+	Kind, Name, From, Status, Duration, Msg string
+	Line                                    int
+}
+
+type eventView struct {
+	Anchor, At, Line, Kind, Header, Body string
+	Step                                 int
+	Marked                               bool
+}
+
+func scenarioPage(res *harness.Result, anchor string) scenarioView {
+	v := scenarioView{Anchor: anchor, ID: res.ID, Title: res.Title, File: res.File, Source: res.Source,
+		Status: string(res.Status), Duration: res.Duration.Round(100 * time.Microsecond).String(), Labels: res.Labels}
+	if res.Status == harness.Skipped {
+		v.Reason = res.Reason
+	}
+	seqOf := map[int]int{} // arrival index → event seq
+	arrival := 0
+	for _, e := range res.Timeline {
+		if e.Kind == timeline.Notify {
+			seqOf[arrival] = e.Seq
+			arrival++
+		}
+	}
+	if f := res.Failure; f != nil {
+		fv := &failureView{Where: fmt.Sprintf("step %d (%s) at %s:%d", f.Step, f.Kind, f.File, f.Line), Message: f.Message}
+		if vd := f.Verdict; vd != nil {
+			if vd.TimedOut {
+				fv.Other = append(fv.Other, "the wait reached its bound")
+			}
+			for _, u := range vd.Unmet {
+				uv := unmetView{Name: u.Name, Want: u.Want, Reason: u.Reason}
+				for _, c := range u.Candidates {
+					cv := candidateView{Index: c.Index, Note: c.Note, Diff: c.Diff, Item: clip(c.Item, 2000)}
+					if seq, ok := seqOf[c.Index]; ok {
+						cv.Link = fmt.Sprintf("%s-e%d", anchor, seq)
+					}
+					uv.Candidates = append(uv.Candidates, cv)
+				}
+				fv.Unmet = append(fv.Unmet, uv)
+			}
+			for _, h := range vd.Forbidden {
+				fv.Other = append(fv.Other, fmt.Sprintf("forbidden notification #%d arrived (pattern %q): %s", h.Index, h.Pattern, clip(h.Item, 300)))
+			}
+			if vd.Failing {
+				for _, c := range vd.Unexpected {
+					fv.Other = append(fv.Other, fmt.Sprintf("unexpected notification #%d: %s", c.Index, clip(c.Item, 300)))
+				}
+			}
+		}
+		v.Failure = fv
+	} else if res.Status == harness.Failed {
+		v.Failure = &failureView{Where: "the scenario", Message: res.Reason}
+	}
+	for _, s := range res.Steps {
+		v.Steps = append(v.Steps, stepView{Index: s.Index, Kind: s.Kind, Name: s.Name, From: s.From, Line: s.Line,
+			Status: string(s.Status), Duration: s.Duration.Round(100 * time.Microsecond).String(), Msg: s.Message})
+	}
+	if len(res.Timeline) > 0 {
+		v.SVG = template.HTML(diagram(res, anchor)) // built from escaped text only
+	}
+	marked := failedNotifications(res)
+	t0 := start(res)
+	arrival = 0
+	for _, e := range res.Timeline {
+		ev := eventView{Anchor: fmt.Sprintf("%s-e%d", anchor, e.Seq), At: relTime(e.At.Sub(t0)), Step: e.Step,
+			Kind: string(e.Kind), Line: eventLine(e), Header: headerText(e), Body: prettyBody(e)}
+		if e.Kind == timeline.Notify {
+			_, ev.Marked = marked[arrival]
+			ev.Line = "⇐ " + notificationLabel(e.Body)
+			arrival++
+		}
+		v.Events = append(v.Events, ev)
+	}
+	keys := make([]string, 0, len(res.Captures))
+	for k := range res.Captures {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.Captures = append(v.Captures, [2]string{k, res.Captures[k]})
+	}
+	return v
+}
+
+// headerText lists an event's headers, one a line, sorted.
+func headerText(e timeline.Event) string {
+	if len(e.Header) == 0 {
+		return ""
+	}
+	h := timeline.RedactHeader(e.Header)
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range h[k] {
+			fmt.Fprintf(&b, "%s: %s\n", k, redact(v))
+		}
+	}
+	return b.String()
+}
+
+// prettyBody returns an event's body indented, or its text.
+func prettyBody(e timeline.Event) string {
+	if len(e.Body) > 0 {
+		var b bytes.Buffer
+		if json.Indent(&b, e.Body, "", "  ") == nil {
+			return redact(b.String())
+		}
+		return redact(string(e.Body))
+	}
+	return redact(e.Text)
+}
+
+var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>callconform report: {{.Passed}} passed, {{.Failed}} failed, {{.Skipped}} skipped</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1000px;padding:1em 1.5em;color:#263238}
+h1{margin:.2em 0}h2{margin:1.6em 0 .3em;font-size:1.2em}h3{font-size:1em;margin:1.2em 0 .3em}
+code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+pre{background:#f5f7f8;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:.3em 0}
+.passed{color:#2e7d32}.failed{color:#c62828}.skipped{color:#78909c}
+.badge{display:inline-block;border-radius:3px;padding:0 .4em;font-size:.8em;text-transform:uppercase;color:#fff;background:#78909c}
+.badge.passed{background:#2e7d32}.badge.failed{background:#c62828}
+section.scenario{border-top:1px solid #cfd8dc;margin-top:1.5em}
+.meta{color:#546e7a;margin:.2em 0}
+.failure{border-left:4px solid #c62828;background:#fdecea;padding:.4em .9em;margin:.6em 0}
+.failure .unmet{margin:.5em 0}
+table{border-collapse:collapse;margin:.3em 0}td,th{border:1px solid #cfd8dc;padding:.15em .5em;text-align:left;vertical-align:top}
+table.diff td{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+td.want{color:#c62828;background:#ffebee}td.got{color:#2e7d32;background:#e8f5e9}
+figure.diagram{margin:.6em 0;overflow-x:auto}
+details.event{margin:.1em 0}details.event summary{cursor:pointer;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+details.event.marked summary{color:#c62828;font-weight:bold}
+details:target{outline:2px solid #1565c0}
+</style>
+</head>
+<body>
+<header>
+<h1>callconform report</h1>
+<p><span class="passed">{{.Passed}} passed</span> · <span class="failed">{{.Failed}} failed</span> · <span class="skipped">{{.Skipped}} skipped</span> · {{.Total}} scenario(s)</p>
+<p class="meta">{{if .Target}}target {{.Target}}{{end}}{{if .Profile}} · profile {{.Profile}}{{end}}{{if .Started}} · started {{.Started}}{{end}}{{if .Duration}} · took {{.Duration}}{{end}}</p>
+</header>
+<nav><ol>
+{{range .Scenarios}}<li><a href="#{{.Anchor}}">{{.ID}}</a> <span class="{{.Status}}">{{.Status}}</span> — {{.Title}}</li>
+{{end}}</ol></nav>
+{{range .Scenarios}}
+<section class="scenario {{.Status}}" id="{{.Anchor}}" data-id="{{.ID}}">
+<h2><span class="badge {{.Status}}">{{.Status}}</span> {{.ID}}: {{.Title}}</h2>
+<p class="meta">{{if .File}}{{.File}} · {{end}}{{if .Source}}source {{.Source}} · {{end}}{{range .Labels}}<code>{{.}}</code> {{end}}· {{.Duration}}</p>
+{{if .Reason}}<p class="skipped">skipped: {{.Reason}}</p>{{end}}
+{{with .Failure}}<div class="failure">
+<h3>Failed at {{.Where}}</h3>
+{{range .Other}}<p>{{.}}</p>
+{{end}}{{range .Unmet}}<div class="unmet" data-expectation="{{.Name}}">
+<p>expectation <b>{{.Name}}</b> not met: {{.Reason}}</p>
+<p>want <code>{{.Want}}</code></p>
+{{range .Candidates}}<p>closest: {{if .Link}}<a href="#{{.Link}}">notification #{{.Index}}</a>{{else}}notification #{{.Index}}{{end}}{{if .Note}} ({{.Note}}){{end}}</p>
+{{if .Diff}}<table class="diff"><tr><th>field</th><th>-want</th><th>+got</th></tr>
+{{range .Diff}}<tr><td>{{.Field}}</td><td class="want">- {{.Want}}</td><td class="got">+ {{.Got}}</td></tr>
+{{end}}</table>{{end}}
+{{else}}<p>no notification was received in this block</p>
+{{end}}</div>
+{{end}}{{if .Unmet}}<details><summary>the whole message</summary><pre>{{.Message}}</pre></details>{{else}}<pre>{{.Message}}</pre>{{end}}
+</div>{{end}}
+{{if .SVG}}<figure class="diagram">
+{{.SVG}}</figure>{{end}}
+{{if .Steps}}<h3>Steps</h3>
+<table class="steps"><tr><th>#</th><th>kind</th><th>name</th><th>line</th><th>status</th><th>took</th><th>message</th></tr>
+{{range .Steps}}<tr class="{{.Status}}"><td>{{.Index}}</td><td>{{.Kind}}</td><td>{{.Name}}{{if .From}} <span class="meta">(from {{.From}})</span>{{end}}</td><td>{{.Line}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{.Duration}}</td><td>{{.Msg}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Events}}<h3>Requests, answers and notifications</h3>
+{{range .Events}}<details class="event {{.Kind}}{{if .Marked}} marked{{end}}" id="{{.Anchor}}"><summary>{{.At}} · step {{.Step}} · {{.Line}}</summary>
+{{if .Header}}<pre class="headers">{{.Header}}</pre>{{end}}{{if .Body}}<pre class="body">{{.Body}}</pre>{{end}}</details>
+{{end}}{{end}}
+{{if .Captures}}<h3>Captures</h3>
+<table class="captures">{{range .Captures}}<tr><td>{{index . 0}}</td><td><code>{{index . 1}}</code></td></tr>{{end}}</table>{{end}}
+</section>
+{{end}}
+<script>
+(function(){function open(){var id=decodeURIComponent(location.hash.slice(1));var e=id&&document.getElementById(id);
+if(e&&e.tagName==="DETAILS"){e.open=true;}}
+window.addEventListener("hashchange",open);open();})();
+</script>
+</body>
+</html>
+`))

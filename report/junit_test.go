@@ -1,0 +1,94 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strings"
+	"testing"
+)
+
+type testSuites struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Skipped  int      `xml:"skipped,attr"`
+	Suites   []struct {
+		Name       string `xml:"name,attr"`
+		Tests      int    `xml:"tests,attr"`
+		Failures   int    `xml:"failures,attr"`
+		Errors     int    `xml:"errors,attr"`
+		Skipped    int    `xml:"skipped,attr"`
+		Properties []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"properties>property"`
+		Cases []struct {
+			Classname string `xml:"classname,attr"`
+			Name      string `xml:"name,attr"`
+			Time      string `xml:"time,attr"`
+			Failure   *struct {
+				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			Skipped *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"skipped"`
+			SystemOut string `xml:"system-out"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func TestJUnitCountsAndMessages(t *testing.T) {
+	r := realRun(t)
+	r.Results[1].Failure.Message += "\nraw bytes \x01 and a CDATA end ]]> <b>"
+	var b bytes.Buffer
+	if err := JUnit(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), plantedJWT) {
+		t.Fatal("junit.xml contains the planted token")
+	}
+	var doc testSuites
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("junit.xml does not parse: %v\n%s", err, b.String())
+	}
+	if doc.Tests != 3 || doc.Failures != 1 || doc.Skipped != 1 || len(doc.Suites) != 1 {
+		t.Fatalf("testsuites: tests %d failures %d skipped %d suites %d", doc.Tests, doc.Failures, doc.Skipped, len(doc.Suites))
+	}
+	s := doc.Suites[0]
+	if s.Tests != 3 || s.Failures != 1 || s.Skipped != 1 || s.Errors != 0 || len(s.Cases) != 3 {
+		t.Fatalf("testsuite: tests %d failures %d skipped %d errors %d cases %d", s.Tests, s.Failures, s.Skipped, s.Errors, len(s.Cases))
+	}
+	if len(s.Properties) != 2 || s.Properties[0].Value != "http://fake.test" || s.Properties[1].Value != "beta-2018" {
+		t.Errorf("properties %+v", s.Properties)
+	}
+	pass, fail, skip := s.Cases[0], s.Cases[1], s.Cases[2]
+	if pass.Name != "invite-ok: Invite on the fake target" || pass.Classname != "fixtures/fake/invite-ok.yaml" || pass.Failure != nil || pass.Skipped != nil {
+		t.Errorf("passing case %+v", pass)
+	}
+	if !strings.Contains(pass.SystemOut, "→ POST http://127.0.0.1:") || !strings.Contains(pass.SystemOut, "⇐ notification at /callbacks/") {
+		t.Errorf("system-out lacks the timeline:\n%s", pass.SystemOut)
+	}
+	if fail.Failure == nil {
+		t.Fatal("the failing case has no failure")
+	}
+	for _, want := range []string{
+		"step 2 (await) at fixtures/fake/invite-wrong-resource.yaml:11 failed:",
+		`expectation "opDone" not met: no notification matched`,
+		"(-want +got)",
+		`+ resource: "/app/calls/other/operations/op1"`,
+		"Bearer REDACTED",
+		"raw bytes \uFFFD and a CDATA end ]]> <b>",
+	} {
+		if !strings.Contains(fail.Failure.Text, want) {
+			t.Errorf("failure text lacks %q:\n%s", want, fail.Failure.Text)
+		}
+	}
+	if fail.Failure.Type != "await" || !strings.HasPrefix(fail.Failure.Message, "step 2 (await") {
+		t.Errorf("failure message %q type %q", fail.Failure.Message, fail.Failure.Type)
+	}
+	if skip.Skipped == nil || skip.Skipped.Message != `target lacks capability "incoming-call"` || skip.Classname != "answer" {
+		t.Errorf("skipped case %+v", skip)
+	}
+}
