@@ -18,8 +18,10 @@ type verdictError struct{ v judge.Verdict }
 
 func (e *verdictError) Error() string { return "notifications not as expected:\n" + e.v.String() }
 
-// compileBlock expands templates and compiles an await block for the judge.
-func (s *scenario) compileBlock(a *fixture.Await) (judge.Block, error) {
+// CompileBlock expands the templates of an await block with lookup and
+// compiles it for the judge. The runner and replay serve share it, so that a
+// block means the same to both.
+func CompileBlock(a *fixture.Await, lookup fixture.Lookup) (judge.Block, error) {
 	var b judge.Block
 	switch a.Order {
 	case "listed":
@@ -29,14 +31,14 @@ func (s *scenario) compileBlock(a *fixture.Await) (judge.Block, error) {
 	}
 	b.FailUnexpected = a.Unexpected == "fail"
 	for _, e := range a.Expect {
-		p, err := s.compilePattern(&e.Pattern)
+		p, err := CompilePattern(&e.Pattern, lookup)
 		if err != nil {
 			return b, fmt.Errorf("expectation %q: %w", e.Name, err)
 		}
 		b.Expect = append(b.Expect, judge.Expectation{Pattern: p, After: e.After, Optional: e.Optional, Count: e.Count})
 	}
 	for i := range a.Forbid {
-		p, err := s.compilePattern(&a.Forbid[i])
+		p, err := CompilePattern(&a.Forbid[i], lookup)
 		if err != nil {
 			return b, fmt.Errorf("forbid: %w", err)
 		}
@@ -45,10 +47,12 @@ func (s *scenario) compileBlock(a *fixture.Await) (judge.Block, error) {
 	return b, nil
 }
 
-func (s *scenario) compilePattern(fp *fixture.Pattern) (judge.Pattern, error) {
+// CompilePattern expands and compiles one pattern: its resource (a plain
+// string compared as ids are) and its where-conditions.
+func CompilePattern(fp *fixture.Pattern, lookup fixture.Lookup) (judge.Pattern, error) {
 	p := judge.Pattern{Name: fp.Name, ChangeType: fp.ChangeType}
 	if len(fp.Resource) > 0 {
-		raw, err := fixture.ExpandJSON(fp.Resource, s.lookup)
+		raw, err := fixture.ExpandJSON(fp.Resource, lookup)
 		if err != nil {
 			return p, err
 		}
@@ -57,11 +61,15 @@ func (s *scenario) compilePattern(fp *fixture.Pattern) (judge.Pattern, error) {
 		}
 	}
 	for _, path := range match.SortedKeys(fp.Where) {
-		ep, err := fixture.Expand(path, s.lookup)
+		ep, err := fixture.Expand(path, lookup)
 		if err != nil {
 			return p, err
 		}
-		m, err := s.matcher(fp.Where[path])
+		raw, err := fixture.ExpandJSON(fp.Where[path], lookup)
+		if err != nil {
+			return p, err
+		}
+		m, err := match.Compile(raw)
 		if err != nil {
 			return p, fmt.Errorf("where %s: %w", path, err)
 		}
@@ -74,7 +82,7 @@ func (s *scenario) compilePattern(fp *fixture.Pattern) (judge.Pattern, error) {
 // new arrival, until the block is settled or its bound passes. The wait is
 // event-driven: the receiver wakes it on each arrival.
 func (s *scenario) await(ctx context.Context, a *fixture.Await) error {
-	block, err := s.compileBlock(a)
+	block, err := CompileBlock(a, s.lookup)
 	if err != nil {
 		return err
 	}

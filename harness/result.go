@@ -58,3 +58,18 @@ type StepResult struct {
 	Message  string        `json:"message,omitempty"`
 	Duration time.Duration `json:"duration"`
 }
+
+// Count returns how many results passed, failed and were skipped.
+func Count(results []*Result) (passed, failed, skipped int) {
+	for _, r := range results {
+		switch r.Status {
+		case Passed:
+			passed++
+		case Failed:
+			failed++
+		case Skipped:
+			skipped++
+		}
+	}
+	return passed, failed, skipped
+}

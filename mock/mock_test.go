@@ -23,7 +23,8 @@ import (
 // token and answers 202.
 type sink struct {
 	*httptest.Server
-	verifier *receiver.Verifier
+	verifier *receiver.Verifier // set once, before ready is closed
+	ready    chan struct{}
 	mu       sync.Mutex
 	items    []gjson.Result
 	authErrs []error
@@ -31,9 +32,19 @@ type sink struct {
 
 func newSink(t *testing.T) *sink {
 	t.Helper()
-	s := &sink{}
+	s := &sink{ready: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		// The mock starts playing at once: a trigger may POST before the
+		// test knows the mock's keys.
+		select {
+		case <-s.ready:
+		case <-r.Context().Done():
+			return
+		case <-time.After(10 * time.Second):
+			http.Error(w, "sink never got its verifier", http.StatusServiceUnavailable)
+			return
+		}
 		err := s.verifier.Verify(r.Context(), r.Header.Get("Authorization"))
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -47,6 +58,12 @@ func newSink(t *testing.T) *sink {
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// verify sets the verifier of the sink; it must be called once.
+func (s *sink) verify(v *receiver.Verifier) {
+	s.verifier = v
+	close(s.ready)
 }
 
 func loadEmbedded(t *testing.T) []*fixture.Fixture {
@@ -71,7 +88,7 @@ func TestEveryFixturePlays(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer srv.Close()
-			bot.verifier = &receiver.Verifier{OpenIDConfigURL: srv.URL + OpenIDConfigPath, Audience: srv.AppID()}
+			bot.verify(&receiver.Verifier{OpenIDConfigURL: srv.URL + OpenIDConfigPath, Audience: srv.AppID()})
 			s := srv.scenarios[0]
 			for i := range f.Steps {
 				st := &f.Steps[i]
@@ -174,7 +191,7 @@ func TestUnmatchedRequestsAreExplained(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	bot.verifier = &receiver.Verifier{OpenIDConfigURL: srv.URL + OpenIDConfigPath, Audience: srv.AppID()}
+	bot.verify(&receiver.Verifier{OpenIDConfigURL: srv.URL + OpenIDConfigPath, Audience: srv.AppID()})
 	do := func(method, path, body string) *http.Response {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 		resp, err := http.DefaultClient.Do(req)
@@ -234,7 +251,7 @@ func TestAnswerAndNotificationShapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	bot.verifier = &receiver.Verifier{OpenIDConfigURL: srv.URL + OpenIDConfigPath, Audience: srv.AppID()}
+	bot.verify(&receiver.Verifier{OpenIDConfigURL: srv.URL + OpenIDConfigPath, Audience: srv.AppID()})
 	body := `{"callback":"` + bot.URL + `/cb","subject":"Test","tenantId":"fixed-tenant"}`
 	resp, err := http.Post(srv.URL+"/app/calls", "application/json", strings.NewReader(body))
 	if err != nil {
@@ -296,7 +313,7 @@ func TestScenariosPlayTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	bot.verifier = &receiver.Verifier{OpenIDConfigURL: srv.URL + OpenIDConfigPath, Audience: srv.AppID()}
+	bot.verify(&receiver.Verifier{OpenIDConfigURL: srv.URL + OpenIDConfigPath, Audience: srv.AppID()})
 	var calls []string
 	for range 2 { // the same request starts each scenario in turn
 		resp, err := http.Post(srv.URL+"/app/calls", "application/json", strings.NewReader(`{"callback":"`+bot.URL+`","subject":"Test","tenantId":"t1"}`))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/match"
@@ -338,28 +339,9 @@ func sendOrder(a *fixture.Await) []int {
 // checkBlock judges the synthesized items with the harness's own judge and
 // returns what they miss, or "".
 func (s *scenario) checkBlock(a *fixture.Await, items [][]byte) string {
-	var b judge.Block
-	switch a.Order {
-	case "listed":
-		b.Order = judge.Listed
-	case "any":
-		b.Order = judge.Any
-	}
-	b.FailUnexpected = a.Unexpected == "fail"
-	for k := range a.Expect {
-		e := &a.Expect[k]
-		p, err := s.compilePattern(&e.Pattern)
-		if err != nil {
-			return fmt.Sprintf("expectation %q cannot be judged: %v", e.Name, err)
-		}
-		b.Expect = append(b.Expect, judge.Expectation{Pattern: p, After: e.After, Optional: e.Optional, Count: e.Count})
-	}
-	for k := range a.Forbid {
-		p, err := s.compilePattern(&a.Forbid[k])
-		if err != nil {
-			return fmt.Sprintf("a forbid pattern cannot be judged: %v", err)
-		}
-		b.Forbid = append(b.Forbid, p)
+	b, err := harness.CompileBlock(a, s.lookup)
+	if err != nil {
+		return fmt.Sprintf("the block cannot be judged: %v", err)
 	}
 	j := judge.New(b, nil)
 	for k, it := range items {
@@ -369,35 +351,6 @@ func (s *scenario) checkBlock(a *fixture.Await, items [][]byte) string {
 		return "the synthesized notifications miss the block's own expectations:\n" + v.String()
 	}
 	return ""
-}
-
-func (s *scenario) compilePattern(fp *fixture.Pattern) (judge.Pattern, error) {
-	p := judge.Pattern{Name: fp.Name, ChangeType: fp.ChangeType}
-	if len(fp.Resource) > 0 {
-		raw, err := fixture.ExpandJSON(fp.Resource, s.lookup)
-		if err != nil {
-			return p, err
-		}
-		if p.Resource, err = match.CompileResource(raw); err != nil {
-			return p, err
-		}
-	}
-	for _, path := range match.SortedKeys(fp.Where) {
-		ep, err := fixture.Expand(path, s.lookup)
-		if err != nil {
-			return p, err
-		}
-		raw, err := fixture.ExpandJSON(fp.Where[path], s.lookup)
-		if err != nil {
-			return p, err
-		}
-		m, err := match.Compile(raw)
-		if err != nil {
-			return p, err
-		}
-		p.Where = append(p.Where, judge.Cond{Path: ep, M: m})
-	}
-	return p, nil
 }
 
 // deliver POSTs p after its answer was written and the pace gap, with a

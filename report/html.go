@@ -24,7 +24,7 @@ import (
 // redacted and HTML-escaped.
 func HTML(w io.Writer, r Run) error {
 	r = clean(r)
-	p, f, s := counts(r.Results)
+	p, f, s := harness.Count(r.Results)
 	page := pageView{Target: r.Target, Profile: r.Profile, Passed: p, Failed: f, Skipped: s, Total: len(r.Results)}
 	if !r.Started.IsZero() {
 		page.Started = r.Started.UTC().Format(time.RFC3339)

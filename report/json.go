@@ -26,7 +26,7 @@ type document struct {
 // JSON writes r as report.json, redacted.
 func JSON(w io.Writer, r Run) error {
 	r = clean(r)
-	p, f, s := counts(r.Results)
+	p, f, s := harness.Count(r.Results)
 	doc := document{Target: r.Target, Profile: r.Profile, Started: r.Started, Duration: r.Duration,
 		Passed: p, Failed: f, Skipped: s, Scenarios: r.Results}
 	if doc.Scenarios == nil {

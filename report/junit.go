@@ -67,7 +67,7 @@ type (
 // and the scenario's timeline as system-out. Everything is redacted.
 func JUnit(w io.Writer, r Run) error {
 	r = clean(r)
-	_, f, s := counts(r.Results)
+	_, f, s := harness.Count(r.Results)
 	suite := junitSuite{Name: "callconform", Tests: len(r.Results), Failures: f, Skipped: s, Time: seconds(r.Duration)}
 	if !r.Started.IsZero() {
 		suite.Timestamp = r.Started.UTC().Format(time.RFC3339)

@@ -15,6 +15,7 @@ import (
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/atomicfile"
 )
 
 // Run is one run of scenarios against a target.
@@ -44,47 +45,11 @@ func Write(dir string, r Run) error {
 		name  string
 		write func(io.Writer, Run) error
 	}{{JUnitFile, JUnit}, {JSONFile, JSON}, {HTMLFile, HTML}} {
-		if err := writeFile(filepath.Join(dir, f.name), func(w io.Writer) error { return f.write(w, r) }); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f.name), 0o644, func(w io.Writer) error { return f.write(w, r) }); err != nil {
 			return fmt.Errorf("write reports: %w", err)
 		}
 	}
 	return nil
-}
-
-// writeFile writes path atomically.
-func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%s: %w", filepath.Base(path), err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// counts returns how many scenarios passed, failed and were skipped.
-func counts(results []*harness.Result) (passed, failed, skipped int) {
-	for _, r := range results {
-		switch r.Status {
-		case harness.Passed:
-			passed++
-		case harness.Failed:
-			failed++
-		case harness.Skipped:
-			skipped++
-		}
-	}
-	return
 }
 
 // redact is timeline.RedactString, named for how often reports call it.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/callconform/callconform/harness"
+	"github.com/callconform/callconform/internal/atomicfile"
 	"github.com/callconform/callconform/report"
 	"github.com/callconform/callconform/targets"
 )
@@ -79,23 +80,7 @@ func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) err
 	if path == "-" {
 		return write(stdout)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, 0o644, write)
 }
 
 // writeRunReports writes the reports of a `replay run` into dir ("" =

@@ -244,22 +244,8 @@ func clipLine(s string, n int) string {
 	return s
 }
 
-func countStatus(results []*harness.Result) (passed, failed, skipped int) {
-	for _, r := range results {
-		switch r.Status {
-		case harness.Passed:
-			passed++
-		case harness.Failed:
-			failed++
-		case harness.Skipped:
-			skipped++
-		}
-	}
-	return
-}
-
 func printSummary(w io.Writer, results []*harness.Result) {
-	p, f, s := countStatus(results)
+	p, f, s := harness.Count(results)
 	fmt.Fprintf(w, "\nscenarios: %d passed, %d failed, %d skipped\n", p, f, s)
 }
 
@@ -272,6 +258,6 @@ type runSummary struct {
 }
 
 func summarize(results []*harness.Result) runSummary {
-	p, f, s := countStatus(results)
+	p, f, s := harness.Count(results)
 	return runSummary{Passed: p, Failed: f, Skipped: s, Scenarios: results}
 }
