@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -165,11 +166,15 @@ func (s *scenario) consume(i int) {
 }
 
 // unmatched returns the notifications no block took.
-func (s *scenario) unmatched() []timeline.Notification {
-	var out []timeline.Notification
+func (s *scenario) unmatched() []Unmatched {
+	var out []Unmatched
 	for _, n := range s.run.Since(0) {
 		if !s.isConsumed(n.Index) {
-			out = append(out, n)
+			item := timeline.RedactBytes(n.Item)
+			if !json.Valid(item) {
+				item, _ = json.Marshal(string(item))
+			}
+			out = append(out, Unmatched{Index: n.Index, At: n.At, Item: item})
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/callconform/callconform/harness/judge"
@@ -30,10 +31,10 @@ type Result struct {
 	Steps    []StepResult      `json:"steps"`
 	Captures map[string]string `json:"captures,omitempty"`
 	// Unmatched are notifications that no await block took.
-	Unmatched []timeline.Notification `json:"-"`
-	Timeline  []timeline.Event        `json:"timeline"`
-	Start     time.Time               `json:"start"`
-	Duration  time.Duration           `json:"duration"`
+	Unmatched []Unmatched      `json:"unmatched,omitempty"`
+	Timeline  []timeline.Event `json:"timeline"`
+	Start     time.Time        `json:"start"`
+	Duration  time.Duration    `json:"duration"`
 }
 
 // Failure says where and why a scenario failed.
@@ -72,4 +73,12 @@ func Count(results []*Result) (passed, failed, skipped int) {
 		}
 	}
 	return passed, failed, skipped
+}
+
+// Unmatched is a notification no await block took: not a failure unless a
+// block said `unexpected: fail`, but worth a look.
+type Unmatched struct {
+	Index int             `json:"index"` // arrival index within the run
+	At    time.Time       `json:"at"`
+	Item  json.RawMessage `json:"item"` // redacted
 }

@@ -56,6 +56,20 @@ func (r *Runner) SkipReason(f *fixture.Fixture) string {
 	if len(f.Profiles) > 0 && !slices.Contains(f.Profiles, profile) {
 		return fmt.Sprintf("fixture is for profile %s; the target runs %s", strings.Join(f.Profiles, ", "), profile)
 	}
+	for _, v := range f.Variables() {
+		if _, ok := f.Vars[v]; ok {
+			continue
+		}
+		if _, ok := r.Target.Vars[v]; ok {
+			continue
+		}
+		if v == "appId" && r.Target.AppID == "" {
+			return "needs the bot's app id ({{appId}}): pass --app-id or set CALLCONFORM_APP_ID"
+		}
+		if v == "tenantId" && r.Target.TenantID == "" {
+			return "needs the tenant id ({{tenantId}}): pass --tenant-id or set CALLCONFORM_TENANT_ID"
+		}
+	}
 	for _, req := range f.Requires {
 		if !slices.Contains(r.Target.Capabilities, req) {
 			return fmt.Sprintf("target lacks capability %q (it has: %s); a target declares capabilities through its test-control API (GET /_control) or --capability", req, capsList(r.Target.Capabilities))

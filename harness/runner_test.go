@@ -66,6 +66,10 @@ func TestRunnerSkipsMissingCapability(t *testing.T) {
 	if res.Status != Skipped || !strings.Contains(res.Reason, `target lacks capability "incoming-call"`) {
 		t.Fatalf("status %s, reason %q", res.Status, res.Reason)
 	}
+	f = parse(t, "id: z\ntitle: Z\nsteps:\n  - send: GET /applications/{{appId}}/calls\n")
+	if res := r.Run(context.Background(), f); res.Status != Skipped || !strings.Contains(res.Reason, "pass --app-id") {
+		t.Fatalf("app id: status %s, reason %q", res.Status, res.Reason)
+	}
 	f = parse(t, "id: y\ntitle: Y\nprofiles: [v1.0]\nsteps:\n  - send: GET /x\n")
 	if res := r.Run(context.Background(), f); res.Status != Skipped || !strings.Contains(res.Reason, "profile v1.0") {
 		t.Fatalf("profile: status %s, reason %q", res.Status, res.Reason)

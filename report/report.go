@@ -88,11 +88,12 @@ func clean(r Run) Run {
 				c.Captures[k] = redact(v)
 			}
 		}
-		c.Unmatched = make([]timeline.Notification, len(res.Unmatched))
+		c.Unmatched = make([]harness.Unmatched, len(res.Unmatched))
 		for i, n := range res.Unmatched {
-			n.Item = timeline.RedactBytes(n.Item)
-			if n.Header != nil {
-				n.Header = timeline.RedactHeader(n.Header)
+			if red := timeline.RedactBytes(n.Item); json.Valid(red) {
+				n.Item = red
+			} else {
+				n.Item, _ = json.Marshal(redact(string(n.Item)))
 			}
 			c.Unmatched[i] = n
 		}

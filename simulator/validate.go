@@ -10,7 +10,7 @@ import (
 // Limits of the beta-2018 invite.
 const (
 	maxInvitees         = 5
-	maxClientContextLen = 257
+	maxClientContextLen = 256
 )
 
 // modalities a call may request or accept.

@@ -99,6 +99,14 @@ func (f *Flags) Config() (Config, error) {
 	default:
 		return c, fmt.Errorf("--profile %q: want beta-2018 or v1.0", c.Profile)
 	}
+	if c.URL == "" && c.Profile != "beta-2018" {
+		return c, fmt.Errorf("--profile %s: the embedded simulator speaks beta-2018 only; give --target for another profile", c.Profile)
+	}
+	vars, err := ReadVars(c.VarsFile)
+	if err != nil {
+		return c, err
+	}
+	c.Vars = vars
 	return c, nil
 }
 

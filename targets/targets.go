@@ -26,16 +26,17 @@ import (
 // Config says which target to open. The zero value opens the embedded
 // simulator with a loopback receiver.
 type Config struct {
-	URL          string   // target base URL; "" = the embedded simulator
-	Profile      string   // "" = beta-2018
-	Token        string   // static bearer token; "" = none (or OAuth2 below)
-	TokenURL     string   // OAuth2 client-credentials token endpoint
-	ClientID     string   // OAuth2 client id
-	ClientSecret string   // OAuth2 client secret (read from the environment by callers, never from a flag)
-	Scopes       []string // nil = https://graph.microsoft.com/.default
-	AppID        string   // the bot's app id ({{appId}}, audience of callback tokens)
-	TenantID     string   // {{tenantId}}
-	VarsFile     string   // YAML or JSON map of vars; "" = none
+	URL          string            // target base URL; "" = the embedded simulator
+	Profile      string            // "" = beta-2018
+	Token        string            // static bearer token; "" = none (or OAuth2 below)
+	TokenURL     string            // OAuth2 client-credentials token endpoint
+	ClientID     string            // OAuth2 client id
+	ClientSecret string            // OAuth2 client secret (read from the environment by callers, never from a flag)
+	Scopes       []string          // nil = https://graph.microsoft.com/.default
+	AppID        string            // the bot's app id ({{appId}}, audience of callback tokens)
+	TenantID     string            // {{tenantId}}
+	VarsFile     string            // YAML or JSON map of vars, read by Open when Vars is nil; "" = none
+	Vars         map[string]string // vars overriding the fixtures' defaults; nil = VarsFile's
 	// Capabilities of the target; nil = ask its test-control API
 	// (GET {ControlURL}/_control), none when it has no such API.
 	Capabilities []string
@@ -91,9 +92,12 @@ func Open(ctx context.Context, cfg Config) (*Env, error) {
 			_ = env.Close()
 		}
 	}()
-	vars, err := readVars(cfg.VarsFile)
-	if err != nil {
-		return nil, err
+	vars := cfg.Vars
+	if vars == nil {
+		var err error
+		if vars, err = ReadVars(cfg.VarsFile); err != nil {
+			return nil, err
+		}
 	}
 	rcfg := receiver.Config{Listen: cfg.CallbackListen, PublicURL: cfg.CallbackURL}
 	tcfg := target.Config{BaseURL: cfg.URL, Timeout: cfg.Timeout}
@@ -190,8 +194,8 @@ func ProbeCapabilities(ctx context.Context, controlURL string) ([]string, error)
 	return v.Capabilities, nil
 }
 
-// readVars reads a YAML or JSON map of vars.
-func readVars(path string) (map[string]string, error) {
+// ReadVars reads a YAML or JSON map of vars; "" reads nothing.
+func ReadVars(path string) (map[string]string, error) {
 	if path == "" {
 		return nil, nil
 	}

@@ -51,7 +51,7 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fxs, err = fixture.LoadFS(fixtures.FS, ".")
 		read = func(name string) ([]byte, error) { return fs.ReadFile(fixtures.FS, name) }
 	} else {
-		fxs, err = fixture.Load(fset.Args()...)
+		fxs, err = loadFixtures(fset.Args())
 	}
 	if err != nil {
 		return &exitError{code: exitUsage, err: fmt.Errorf("lint: %w", err)}

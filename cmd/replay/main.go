@@ -111,25 +111,73 @@ func exitCode(err error, stderr io.Writer) int {
 	return exitRuntime
 }
 
-// parseFlags parses args with fs. A help flag prints the usage once, to
-// stdout, and reports help = true; a bad flag returns a usage error (the flag
-// package has already printed the reason and the usage to fs's output).
+// parseFlags parses args with fs, accepting flags before and after the
+// positional arguments (`replay serve FIXTURE --listen ADDR`). A help flag
+// prints the usage once, to stdout, and reports help = true; a bad flag
+// returns a usage error (the flag package has already printed the reason and
+// the usage to fs's output). After it, fs.Args() holds the positionals.
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (help bool, err error) {
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		switch strings.TrimLeft(a, "-") {
-		case "h", "help":
-			if strings.HasPrefix(a, "-") {
-				fs.SetOutput(stdout)
-				fs.Usage()
-				return true, nil
-			}
+	flags, positional := splitArgs(fs, args)
+	for _, a := range flags {
+		switch a {
+		case "-h", "-help", "--h", "--help":
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return true, nil
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	if len(positional) > 0 && !missingValue(fs, flags) {
+		flags = append(flags, append([]string{"--"}, positional...)...)
+	}
+	if err := fs.Parse(flags); err != nil {
 		return false, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", fs.Name(), err)}
 	}
 	return false, nil
+}
+
+// missingValue reports whether the last flag takes a value it lacks, so
+// that Parse says so instead of taking "--" for the value.
+func missingValue(fs *flag.FlagSet, flags []string) bool {
+	if len(flags) == 0 {
+		return false
+	}
+	name := strings.TrimLeft(flags[len(flags)-1], "-")
+	f := fs.Lookup(name)
+	if f == nil || strings.Contains(name, "=") {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
+}
+
+// splitArgs separates flags (with their values) from positional arguments;
+// everything after "--" is positional.
+func splitArgs(fs *flag.FlagSet, args []string) (flags, positional []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return flags, append(positional, args[i+1:]...)
+		}
+		if len(a) < 2 || a[0] != '-' {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue // Parse reports it
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	return flags, positional
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"flag"
+	"io"
 	"strings"
 	"testing"
 )
@@ -32,5 +34,24 @@ func TestUnknownCommandAndFlag(t *testing.T) {
 		if code, _, errOut := replay(t, c.name, "--no-such-flag"); code != 2 || !strings.Contains(errOut, "no-such-flag") {
 			t.Errorf("%s --no-such-flag: exit %d, stderr %q", c.name, code, errOut)
 		}
+	}
+}
+
+func TestFlagsAfterPositionals(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	listen := fs.String("listen", "", "")
+	quiet := fs.Bool("q", false, "")
+	help, err := parseFlags(fs, []string{"a.yaml", "--listen", "127.0.0.1:1", "b", "-q", "--", "-c"}, io.Discard)
+	if help || err != nil {
+		t.Fatalf("help %v, err %v", help, err)
+	}
+	if *listen != "127.0.0.1:1" || !*quiet || strings.Join(fs.Args(), " ") != "a.yaml b -c" {
+		t.Errorf("listen %q, q %v, args %q", *listen, *quiet, fs.Args())
+	}
+	fs = flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.String("listen", "", "")
+	if _, err := parseFlags(fs, []string{"a.yaml", "--listen"}, io.Discard); err == nil || !strings.Contains(err.Error(), "flag needs an argument") {
+		t.Errorf("a value flag at the end: err %v", err)
 	}
 }

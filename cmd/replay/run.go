@@ -96,6 +96,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(fxs) == 0 {
 		return usageErr("run: no scenario matches --label-filter %q", o.labelFilter)
 	}
+	warnUnknownVars(stderr, cfg.Vars, fxs)
 	env, err := targets.Open(ctx, cfg)
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("run: %w", err)}
@@ -121,12 +122,35 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := writeRunReports(*reportDir, cfg, env, results); err != nil {
 		return &exitError{code: exitRuntime, err: err}
 	}
-	for _, r := range results {
-		if r.Status == harness.Failed {
-			return &exitError{code: exitFailed, err: fmt.Errorf("")}
-		}
+	passed, failed, skipped := harness.Count(results)
+	if failed > 0 {
+		return &exitError{code: exitFailed, err: fmt.Errorf("")}
+	}
+	if passed == 0 {
+		return usageErr("run: nothing was tested: all %d scenario(s) were skipped (the reasons are above)", skipped)
 	}
 	return nil
+}
+
+// warnUnknownVars names the vars a --vars file sets that no fixture reads:
+// most likely a typo.
+func warnUnknownVars(w io.Writer, vars map[string]string, fxs []*fixture.Fixture) {
+	used := map[string]bool{}
+	for _, f := range fxs {
+		for _, v := range f.Variables() {
+			used[v] = true
+		}
+	}
+	var unknown []string
+	for k := range vars {
+		if !used[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		fmt.Fprintf(w, "replay: warning: --vars sets %s, which no selected scenario reads\n", strings.Join(unknown, ", "))
+	}
 }
 
 func profileOf(p string) string {
@@ -137,11 +161,17 @@ func profileOf(p string) string {
 }
 
 // loadFixtures loads the paths, or the built-in fixtures when there are none.
+// A `use` naming a fixture the paths do not hold takes the built-in one, so
+// that `replay run fixtures/invite` works on its own.
 func loadFixtures(paths []string) ([]*fixture.Fixture, error) {
-	if len(paths) == 0 {
-		return fixture.LoadFS(fixtures.FS, ".")
+	builtins, err := fixture.LoadFS(fixtures.FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("built-in fixtures: %w", err)
 	}
-	return fixture.Load(paths...)
+	if len(paths) == 0 {
+		return builtins, nil
+	}
+	return fixture.LoadWith(builtins, paths...)
 }
 
 // filterFixtures keeps the fixtures whose labels and profiles match expr
@@ -203,6 +233,12 @@ func printResult(w io.Writer, r *harness.Result, done, total int, verbose bool) 
 				continue
 			}
 			fmt.Fprintf(w, "      step %d %-7s %s:%d: %s\n", s.Index, s.Kind, s.File, s.Line, s.Status)
+		}
+	}
+	if len(r.Unmatched) > 0 && (verbose || r.Status == harness.Failed) {
+		fmt.Fprintf(w, "      %d notification(s) no await block took:\n", len(r.Unmatched))
+		for _, u := range r.Unmatched {
+			fmt.Fprintf(w, "        #%d %s\n", u.Index, clipLine(string(u.Item), 160))
 		}
 	}
 	if r.Failure != nil {

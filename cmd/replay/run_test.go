@@ -153,3 +153,49 @@ func TestRunLabelFilter(t *testing.T) {
 		t.Errorf("filter matching nothing: exit %d\n%s", code, errOut)
 	}
 }
+
+func TestRunNothingTestedIsNotGreen(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{})
+	defer srv.Close()
+	fx := writeFixture(t, "id: needs-trigger\ntitle: T\nrequires: [incoming-call]\nsteps:\n  - trigger: incoming-call\n")
+	code, out, errOut := replay(t, "run", "--target", srv.URL, fx)
+	if code != 2 || !strings.Contains(errOut, "nothing was tested: all 1 scenario(s) were skipped") || !strings.Contains(out, `target lacks capability "incoming-call"`) {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
+
+func TestRunVarsFile(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{})
+	defer srv.Close()
+	fx := writeFixture(t, faketarget.FlowFixture)
+	vars := filepath.Join(t.TempDir(), "vars.yaml")
+	if err := os.WriteFile(vars, []byte("usrId: typo\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := replay(t, "run", "--target", srv.URL, "--vars", vars, fx)
+	if code != 0 || !strings.Contains(errOut, "--vars sets usrId, which no selected scenario reads") {
+		t.Errorf("typo in vars: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := replay(t, "run", "--target", srv.URL, "--vars", vars+".missing", fx); code != 2 || !strings.Contains(errOut, "vars file") {
+		t.Errorf("missing vars file: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := replay(t, "run", "--profile", "v1.0"); code != 2 || !strings.Contains(errOut, "speaks beta-2018 only") {
+		t.Errorf("embedded v1.0: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestRunOneFolderUsesBuiltins(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "invite", "invite-group-call.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "x.yaml"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The fixture uses join-channel-meeting-without-media, which the folder
+	// does not hold: the built-in one is taken.
+	if code, out, errOut := replay(t, "run", dir); code != 0 || !strings.Contains(out, "1 passed") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}

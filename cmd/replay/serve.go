@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/mock"
 	"github.com/callconform/callconform/targets"
 )
@@ -89,7 +88,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return usageErr("serve: %s %q: want an http(s) URL", name, v)
 		}
 	}
-	fxs, err := fixture.Load(fs.Args()...)
+	fxs, err := loadFixtures(fs.Args())
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}

@@ -153,11 +153,6 @@ func (j *Judge) Offer(n timeline.Notification) bool {
 	off := len(j.offers)
 	j.offers = append(j.offers, n)
 	item := gjson.ParseBytes(n.Item)
-	for _, f := range j.b.Forbid {
-		if len(f.mismatch(item)) == 0 {
-			j.hits = append(j.hits, ForbiddenHit{Pattern: f.Name, Index: n.Index, Item: string(n.Item)})
-		}
-	}
 	cands := j.candidates(item)
 	for _, i := range cands {
 		e := &j.b.Expect[i]
@@ -178,6 +173,14 @@ func (j *Judge) Offer(n timeline.Notification) bool {
 		return true
 	}
 	j.extras = append(j.extras, off)
+	// Forbid applies to what the block's expectations did not take, so that
+	// a block can expect one operation and forbid any other.
+	for _, f := range j.b.Forbid {
+		if len(f.mismatch(item)) == 0 {
+			j.hits = append(j.hits, ForbiddenHit{Pattern: f.Name, Index: n.Index, Item: string(n.Item)})
+			break
+		}
+	}
 	return false
 }
 

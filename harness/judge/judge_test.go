@@ -110,6 +110,15 @@ func TestJudge(t *testing.T) {
 		{"forbid window clean", forbid, [][]byte{establishing}, true, nil},
 		{"forbid hit", forbid, [][]byte{establishing, opDone},
 			false, []string{`forbidden notification #1 arrived (pattern "no-op")`}},
+		{"forbid spares what the block expects", Block{
+			Expect: []Expectation{exp("op", "deleted", call+"/operations/0FE0623F", "")},
+			Forbid: []Pattern{{Name: "no-delete", ChangeType: "deleted"}},
+		}, [][]byte{opDone, establishing}, true, nil},
+		{"forbid catches what the block does not expect", Block{
+			Expect: []Expectation{exp("op", "deleted", call+"/operations/0FE0623F", ""), exp("later", "updated", call, "terminated")},
+			Forbid: []Pattern{{Name: "no-delete", ChangeType: "deleted"}},
+		}, [][]byte{opDone, deleted},
+			false, []string{`forbidden notification #1 arrived (pattern "no-delete")`, `expectation "later" not met: not waited for`}},
 		{"count met", counted, [][]byte{roster, establishing, roster}, true, nil},
 		{"count short", counted, [][]byte{roster, establishing},
 			false, []string{`expectation "rosters" not met: only 1 of 2 arrived`}},

@@ -60,6 +60,7 @@ const maxCandidates = 3
 // bound.
 func (j *Judge) Verdict(timedOut bool) Verdict {
 	v := Verdict{TimedOut: timedOut, Matched: j.Matched(), Forbidden: j.hits}
+	endedEarly := !timedOut && (len(j.hits) > 0 || (j.b.FailUnexpected && len(j.extras) > 0))
 	for i := range j.b.Expect {
 		e := &j.b.Expect[i]
 		got := len(j.matched[i])
@@ -83,6 +84,8 @@ func (j *Judge) Verdict(timedOut bool) Verdict {
 			}
 		case got > 0:
 			u.Reason = fmt.Sprintf("only %d of %d arrived", got, j.need[i])
+		case endedEarly:
+			u.Reason = "not waited for: the block ended at the first forbidden or unexpected notification"
 		default:
 			u.Reason = "no notification matched"
 		}

@@ -274,6 +274,9 @@ func (m typeMatcher) String() string { return "{$type: " + string(m) + "}" }
 
 func (m typeMatcher) Match(got gjson.Result) string {
 	if t := typeName(got); t != string(m) {
+		if !got.Exists() {
+			return fmt.Sprintf("want a %s, got <absent>", string(m))
+		}
 		return fmt.Sprintf("want a %s, got %s %s", string(m), t, Show(got))
 	}
 	return ""
