@@ -114,16 +114,19 @@ func (r *Runner) Run(ctx context.Context, f *fixture.Fixture) *Result {
 		}
 		sr.Duration = time.Since(start)
 		if err != nil {
-			sr.Status, sr.Message = Failed, err.Error()
+			// What a target answered can hold a secret: redact before any
+			// output (console, --json, suite failures) sees it.
+			msg := timeline.RedactString(err.Error())
+			sr.Status, sr.Message = Failed, msg
 			res.Steps = append(res.Steps, sr)
-			fail := &Failure{Step: i + 1, Kind: st.Kind(), File: st.File, Line: st.Line, Message: err.Error()}
+			fail := &Failure{Step: i + 1, Kind: st.Kind(), File: st.File, Line: st.Line, Message: msg}
 			var ve *verdictError
 			if errors.As(err, &ve) {
 				fail.Verdict = &ve.v
 			}
-			tl.Add(timeline.Event{Kind: timeline.Failure, Text: err.Error()})
+			tl.Add(timeline.Event{Kind: timeline.Failure, Text: msg})
 			res.Status, res.Failure = Failed, fail
-			res.Reason = firstLine(fmt.Sprintf("step %d (%s, %s:%d): %s", i+1, st.Kind(), st.File, st.Line, err))
+			res.Reason = firstLine(fmt.Sprintf("step %d (%s, %s:%d): %s", i+1, st.Kind(), st.File, st.Line, msg))
 			for j := i + 1; j < len(f.Steps); j++ {
 				rest := &f.Steps[j]
 				res.Steps = append(res.Steps, StepResult{Index: j + 1, Kind: rest.Kind(), Name: rest.Name, File: rest.File, Line: rest.Line, From: rest.From, Status: Skipped, Message: "an earlier step failed"})

@@ -114,3 +114,42 @@ func TestRunnerSendsRawBody(t *testing.T) {
 		t.Fatalf("malformed raw body was not sent as is: %s", res.Reason)
 	}
 }
+
+// TestRunnerCapturesStatusAndNotification: a capture from the answer's
+// status, and one from a matched notification through a regex group.
+func TestRunnerCapturesStatusAndNotification(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{})
+	defer srv.Close()
+	r := newRunner(t, srv.URL)
+	src := strings.Replace(faketarget.FlowFixture,
+		`capture: {opId: {header: Location, regex: "operations/([^/]+)$"}}`,
+		`capture: {opId: {header: Location, regex: "operations/([^/]+)$"}, answered: {status: true}}`, 1)
+	src = strings.Replace(src,
+		`where: {resourceData.status: completed}}`,
+		`where: {resourceData.status: completed}, capture: {doneCall: {json: resource, regex: "^/app/calls/([^/]+)/operations/"}}}`, 1)
+	if src == faketarget.FlowFixture {
+		t.Fatal("the fixture was not changed: FlowFixture no longer has the text this test edits")
+	}
+	res := r.Run(context.Background(), parse(t, src))
+	if res.Status != Passed {
+		t.Fatalf("status %s: %s", res.Status, res.Reason)
+	}
+	if got := res.Captures["answered"]; got != "202" {
+		t.Errorf("status capture = %q, want 202", got)
+	}
+	if got := res.Captures["doneCall"]; got != "c1" {
+		t.Errorf("notification capture = %q, want c1", got)
+	}
+}
+
+// TestRunnerReportsARefusalDuringASend: a notification POST the receiver
+// refuses while a send step runs fails that step, with the reason.
+func TestRunnerReportsARefusalDuringASend(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{Malformed: true})
+	defer srv.Close()
+	r := newRunner(t, srv.URL)
+	res := r.Run(context.Background(), parse(t, faketarget.FlowFixture))
+	if res.Status != Failed || res.Failure.Step != 1 || !strings.Contains(res.Failure.Message, "callback receiver refused a notification POST: 400") {
+		t.Fatalf("status %s, failure %+v", res.Status, res.Failure)
+	}
+}

@@ -286,10 +286,15 @@ func (r *Recorder) modifyResponse(resp *http.Response) error {
 		resp.Body = &teeBody{rc: resp.Body, j: &r.journal, e: f.e, c: capBuffer{max: maxRecordedBody}}
 		return nil
 	}
-	body, err := io.ReadAll(resp.Body)
+	// Read whole to restore the bot's callback, but bounded: an answer
+	// larger than MaxBody is refused rather than held in memory.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBody+1))
 	_ = resp.Body.Close()
 	if err != nil {
 		return fmt.Errorf("read the upstream's answer: %w", err)
+	}
+	if int64(len(body)) > r.maxBody {
+		return fmt.Errorf("the upstream's answer is larger than %d bytes", r.maxBody)
 	}
 	body = r.restoreCallbacks(body)
 	resp.Body = io.NopCloser(bytes.NewReader(body))

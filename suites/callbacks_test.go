@@ -44,7 +44,7 @@ steps:
 		Expect(n).To(BeNumerically(">=", 2), "the scenario received %d notifications", n)
 	})
 
-	// MUST: A bot's receiver configured to verify callbacks MUST refuse a notification whose token is unsigned, signed by an unknown key, or issued for another audience, with 401, and lose nothing else.
+	// MUST: A bot's receiver configured to verify callbacks MUST refuse, with 401, a notification that carries no token, an unsigned token, or a token signed by a key the OpenID configuration does not publish, and keep nothing of it. (Wrong issuer, audience and expiry are refused too: harness/receiver's verifier tests.)
 	// Source: graph-calls-catalogue.md#3.2 (Authentication of callbacks)
 	DescribeTable("refuses a forged notification with 401",
 		func(ctx SpecContext, forge func() string) {

@@ -14,10 +14,12 @@ import (
 // loadFixtures loads the fixtures the suite runs: --fixtures, or the
 // built-in ones. It runs at tree construction, after flags are parsed.
 func loadFixtures() ([]*fixture.Fixture, error) {
-	if *fixturesDir != "" {
-		return fixture.Load(*fixturesDir)
+	builtins, err := fixture.LoadFS(fixtures.FS, ".")
+	if err != nil || *fixturesDir == "" {
+		return builtins, err
 	}
-	return fixture.LoadFS(fixtures.FS, ".")
+	// A `use` of a fixture the folder does not hold takes the built-in one.
+	return fixture.LoadWith(builtins, *fixturesDir)
 }
 
 // builtins are the built-in fixtures, the base of the hand-written specs'

@@ -31,6 +31,10 @@ steps:
 		loc, err := url.Parse(res.Captures["opUrl"])
 		Expect(err).NotTo(HaveOccurred())
 		Expect(loc.IsAbs()).To(BeTrue(), "Location %q is not absolute", loc)
+		// The GET carries the run's token: only to the target itself.
+		base, err := url.Parse(env.Runner.Target.BaseURL)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(loc.Host).To(Equal(base.Host), "Location %q names another host than the target's %q", loc, base.Host)
 
 		resp := call(ctx, "GET", loc.String(), bearer(ctx), "")
 		if resp.Status == 404 || resp.Status == 405 || resp.Status == 501 {

@@ -85,10 +85,19 @@ func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) err
 
 // writeRunReports writes the reports of a `replay run` into dir ("" =
 // none). The run spans its scenarios: from the first start to the last end.
-func writeRunReports(dir string, cfg targets.Config, env *targets.Env, results []*harness.Result) error {
+func writeRunReports(dir string, r report.Run) error {
 	if dir == "" {
 		return nil
 	}
+	if err := report.Write(dir, r); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	return nil
+}
+
+// runOutcome is what a run of `replay run` reports: the target, the profile,
+// when it started and how long it took, and every result.
+func runOutcome(cfg targets.Config, env *targets.Env, results []*harness.Result) report.Run {
 	r := report.Run{Target: cfg.URL, Profile: profileOf(cfg.Profile), Results: results}
 	if env != nil && env.Embedded && env.Sim != nil {
 		r.Target = "the embedded simulator at " + env.Sim.URL
@@ -108,8 +117,5 @@ func writeRunReports(dir string, cfg targets.Config, env *targets.Env, results [
 	if !r.Started.IsZero() {
 		r.Duration = end.Sub(r.Started)
 	}
-	if err := report.Write(dir, r); err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	return nil
+	return r
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/callconform/callconform/fixtures"
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/report"
 	"github.com/callconform/callconform/targets"
 )
 
@@ -110,16 +110,16 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "running %d scenario(s) against %s (profile %s)\n", len(fxs), where, profileOf(cfg.Profile))
 	}
 	results := runAll(ctx, env.Runner, fxs, o, stdout)
+	rep := runOutcome(cfg, env, results)
 	if o.jsonOut {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(summarize(results)); err != nil {
+		// The report's JSON: redacted as report.json is.
+		if err := report.JSON(stdout, rep); err != nil {
 			return &exitError{code: exitRuntime, err: err}
 		}
 	} else {
 		printSummary(stdout, results)
 	}
-	if err := writeRunReports(*reportDir, cfg, env, results); err != nil {
+	if err := writeRunReports(*reportDir, rep); err != nil {
 		return &exitError{code: exitRuntime, err: err}
 	}
 	passed, failed, skipped := harness.Count(results)
@@ -283,17 +283,4 @@ func clipLine(s string, n int) string {
 func printSummary(w io.Writer, results []*harness.Result) {
 	p, f, s := harness.Count(results)
 	fmt.Fprintf(w, "\nscenarios: %d passed, %d failed, %d skipped\n", p, f, s)
-}
-
-// runSummary is the --json document.
-type runSummary struct {
-	Passed    int               `json:"passed"`
-	Failed    int               `json:"failed"`
-	Skipped   int               `json:"skipped"`
-	Scenarios []*harness.Result `json:"scenarios"`
-}
-
-func summarize(results []*harness.Result) runSummary {
-	p, f, s := harness.Count(results)
-	return runSummary{Passed: p, Failed: f, Skipped: s, Scenarios: results}
 }

@@ -199,3 +199,24 @@ func TestRunOneFolderUsesBuiltins(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestRunRedactsWhatTheTargetSends: a target that puts a token in its
+// answer does not get it printed, in the human output or in --json.
+func TestRunRedactsWhatTheTargetSends(t *testing.T) {
+	const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJsZWFrIn0.c2lnbmF0dXJlLXZhbHVl"
+	srv := faketarget.Start(faketarget.Faults{Status: 400, Body: `{"error":{"code":"x","message":"bad token ` + jwt + `"}}`})
+	defer srv.Close()
+	fx := writeFixture(t, faketarget.FlowFixture)
+	for _, args := range [][]string{{"run", "--target", srv.URL, fx}, {"run", "--json", "--target", srv.URL, fx}} {
+		code, out, errOut := replay(t, args...)
+		if code != 1 {
+			t.Fatalf("%v: exit %d, want 1", args, code)
+		}
+		if strings.Contains(out+errOut, jwt) || strings.Contains(out+errOut, "c2lnbmF0dXJlLXZhbHVl") {
+			t.Errorf("%v printed the target's token:\n%s", args, out)
+		}
+		if !strings.Contains(out, "REDACTED") {
+			t.Errorf("%v: the answer is not shown, redacted:\n%s", args, out)
+		}
+	}
+}

@@ -5,7 +5,9 @@ package judge
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/tidwall/gjson"
 
@@ -66,13 +68,30 @@ type Judge struct {
 	priorOK []func(idx int) (string, bool)
 
 	byRes   map[string][]int // normalized literal resource → expectation indices
-	scan    []int            // expectations without a literal resource
-	offers  []timeline.Notification
-	extras  []int // offsets into offers
-	hits    []ForbiddenHit
-	remain  int // required expectations not yet met
-	scratch []int
+	anyRes  []int            // expectations with no resource condition
+	pattern []int            // expectations with a non-literal resource matcher
+	// patternHits caches, per resource string, which pattern expectations
+	// its resource matcher accepts: a run has few distinct resources.
+	patternHits map[string][]int
+	succs       [][]int // per expectation: local successors (after edges)
+	late        []late  // optional predecessors that arrived after a successor
+	offers      []timeline.Notification
+	extras      []int // offsets into offers
+	hits        []ForbiddenHit
+	remain      int // required expectations not yet met
+	scratch     []int
 }
+
+// late is an optional predecessor that arrived after its successor matched:
+// when present, it must come first.
+type late struct {
+	succ, pred int // expectation indices
+	predIndex  int // arrival index of the predecessor
+	succIndex  int // arrival index of the successor's first match
+}
+
+// maxPatternCache bounds the per-resource cache of pattern expectations.
+const maxPatternCache = 4096
 
 type early struct {
 	index int    // arrival index
@@ -83,13 +102,14 @@ type early struct {
 // blocks of the same scenario, the arrival indices they took; an After that
 // names one of them is judged against those.
 func New(b Block, prior map[string][]int) *Judge {
-	j := &Judge{b: b, prior: prior, byRes: map[string][]int{}}
+	j := &Judge{b: b, prior: prior, byRes: map[string][]int{}, patternHits: map[string][]int{}}
 	n := len(b.Expect)
 	j.matched = make([][]int, n)
 	j.early = make([][]early, n)
 	j.need = make([]int, n)
 	j.preds = make([][]int, n)
 	j.priorOK = make([]func(int) (string, bool), n)
+	j.succs = make([][]int, n)
 	local := map[string]int{}
 	for i, e := range b.Expect {
 		local[e.Name] = i
@@ -117,10 +137,18 @@ func New(b Block, prior map[string][]int) *Judge {
 				j.priorOK[i] = j.priorCheck(priorNames)
 			}
 		}
-		if key, ok := literalKey(e.Resource); ok {
+		switch key, ok := literalKey(e.Resource); {
+		case ok:
 			j.byRes[key] = append(j.byRes[key], i)
-		} else {
-			j.scan = append(j.scan, i)
+		case e.Resource == nil:
+			j.anyRes = append(j.anyRes, i)
+		default:
+			j.pattern = append(j.pattern, i)
+		}
+	}
+	for i := range b.Expect {
+		for _, p := range j.preds[i] {
+			j.succs[p] = append(j.succs[p], i)
 		}
 	}
 	return j
@@ -159,7 +187,7 @@ func (j *Judge) Offer(n timeline.Notification) bool {
 		if len(j.matched[i]) >= j.need[i] {
 			continue
 		}
-		if len(e.mismatch(item)) > 0 {
+		if !e.matches(item) {
 			continue
 		}
 		if pred, ok := j.orderOK(i, n.Index); !ok {
@@ -170,14 +198,22 @@ func (j *Judge) Offer(n timeline.Notification) bool {
 		if len(j.matched[i]) == j.need[i] && !e.Optional {
 			j.remain--
 		}
+		if e.Optional && len(j.matched[i]) == 1 {
+			// It was taken as absent by successors that matched already.
+			for _, s := range j.succs[i] {
+				if len(j.matched[s]) > 0 {
+					j.late = append(j.late, late{succ: s, pred: i, predIndex: n.Index, succIndex: j.matched[s][0]})
+				}
+			}
+		}
 		return true
 	}
 	j.extras = append(j.extras, off)
 	// Forbid applies to what the block's expectations did not take, so that
 	// a block can expect one operation and forbid any other.
 	for _, f := range j.b.Forbid {
-		if len(f.mismatch(item)) == 0 {
-			j.hits = append(j.hits, ForbiddenHit{Pattern: f.Name, Index: n.Index, Item: string(n.Item)})
+		if f.matches(item) {
+			j.hits = append(j.hits, ForbiddenHit{Pattern: f.Name, Index: n.Index, Item: redacted(n.Item)})
 			break
 		}
 	}
@@ -185,23 +221,51 @@ func (j *Judge) Offer(n timeline.Notification) bool {
 }
 
 // candidates returns the expectations that may match item, in declaration
-// order.
+// order: those indexed under its literal resource, those whose resource
+// pattern accepts it, and those with no resource condition.
 func (j *Judge) candidates(item gjson.Result) []int {
 	c := j.scratch[:0]
 	res := item.Get("resource")
 	url := item.Get("resourceUrl")
 	if res.Type == gjson.String {
 		c = append(c, j.byRes[match.NormalizeID(res.Str)]...)
+		c = append(c, j.patternsFor(res.Str)...)
 	}
-	if url.Type == gjson.String && (res.Type != gjson.String || match.NormalizeID(url.Str) != match.NormalizeID(res.Str)) {
-		c = append(c, j.byRes[match.NormalizeID(url.Str)]...)
+	if url.Type == gjson.String && (res.Type != gjson.String || url.Str != res.Str) {
+		if res.Type != gjson.String || match.NormalizeID(url.Str) != match.NormalizeID(res.Str) {
+			c = append(c, j.byRes[match.NormalizeID(url.Str)]...)
+		}
+		c = append(c, j.patternsFor(url.Str)...)
 	}
-	c = append(c, j.scan...)
+	c = append(c, j.anyRes...)
 	if len(c) > 1 {
 		sort.Ints(c)
+		c = slices.Compact(c)
 	}
 	j.scratch = c
 	return c
+}
+
+// patternsFor returns the pattern expectations whose resource matcher
+// accepts the resource r, from the cache when it can.
+func (j *Judge) patternsFor(r string) []int {
+	if len(j.pattern) == 0 {
+		return nil
+	}
+	if hits, ok := j.patternHits[r]; ok {
+		return hits
+	}
+	v := gjson.Result{Type: gjson.String, Str: r, Raw: strconv.Quote(r)}
+	hits := []int{}
+	for _, i := range j.pattern {
+		if j.b.Expect[i].Resource.Match(v) == "" {
+			hits = append(hits, i)
+		}
+	}
+	if len(j.patternHits) < maxPatternCache {
+		j.patternHits[r] = hits
+	}
+	return hits
 }
 
 // orderOK says whether expectation i may take the notification at arrival
@@ -228,7 +292,7 @@ func (j *Judge) orderOK(i, idx int) (string, bool) {
 // arrived, or every required expectation is met and the block has no forbid
 // window to wait out.
 func (j *Judge) Done() bool {
-	if len(j.hits) > 0 {
+	if len(j.hits) > 0 || len(j.late) > 0 {
 		return true
 	}
 	if j.b.FailUnexpected && len(j.extras) > 0 {
@@ -256,13 +320,36 @@ func (j *Judge) Item(idx int) ([]byte, bool) {
 	return nil, false
 }
 
-// mismatch returns the failed conditions of p on item, as diff lines.
+// matches reports whether item meets every condition of p; it stops at the
+// first that fails (the judge's hot path).
+func (p *Pattern) matches(item gjson.Result) bool {
+	if p.ChangeType != "" {
+		if got := item.Get("changeType"); got.Type != gjson.String || got.Str != p.ChangeType {
+			return false
+		}
+	}
+	if p.Resource != nil && p.Resource.Match(item.Get("resource")) != "" {
+		url := item.Get("resourceUrl")
+		if !url.Exists() || p.Resource.Match(url) != "" {
+			return false
+		}
+	}
+	for _, c := range p.Where {
+		if c.M.Match(item.Get(c.Path)) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// mismatch returns the failed conditions of p on item, as diff lines, for a
+// verdict.
 func (p *Pattern) mismatch(item gjson.Result) []Mismatch {
 	var out []Mismatch
 	if p.ChangeType != "" {
 		got := item.Get("changeType")
 		if got.Type != gjson.String || got.Str != p.ChangeType {
-			out = append(out, Mismatch{Field: "changeType", Want: fmt.Sprintf("%q", p.ChangeType), Got: match.Show(got)})
+			out = append(out, Mismatch{Field: "changeType", Want: fmt.Sprintf("%q", p.ChangeType), Got: timeline.RedactString(match.Show(got))})
 		}
 	}
 	if p.Resource != nil {
@@ -274,14 +361,18 @@ func (p *Pattern) mismatch(item gjson.Result) []Mismatch {
 			if !res.Exists() {
 				got = url
 			}
-			out = append(out, Mismatch{Field: "resource", Want: p.Resource.String(), Got: match.Show(got), Reason: r1})
+			out = append(out, Mismatch{Field: "resource", Want: p.Resource.String(), Got: timeline.RedactString(match.Show(got)), Reason: timeline.RedactString(r1)})
 		}
 	}
 	for _, c := range p.Where {
 		got := item.Get(c.Path)
 		if r := c.M.Match(got); r != "" {
-			out = append(out, Mismatch{Field: c.Path, Want: c.M.String(), Got: match.Show(got), Reason: r})
+			out = append(out, Mismatch{Field: c.Path, Want: c.M.String(), Got: timeline.RedactString(match.Show(got)), Reason: timeline.RedactString(r)})
 		}
 	}
 	return out
 }
+
+// redacted is a notification item as a verdict may show it: what a target
+// sends can hold a token.
+func redacted(item []byte) string { return timeline.RedactString(string(item)) }

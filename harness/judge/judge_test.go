@@ -75,6 +75,13 @@ func TestJudge(t *testing.T) {
 	optional := stateBlock()
 	optional.Expect = append(optional.Expect, exp("ringing", "updated", call, "ringing"))
 	optional.Expect[2].Optional = true
+	// An absent optional predecessor orders nothing: what comes after it is
+	// judged as if the edge were not there.
+	afterOptional := Block{Expect: []Expectation{
+		exp("ringing", "updated", call, "ringing"),
+		exp("established", "updated", call, "established", "ringing"),
+	}}
+	afterOptional.Expect[0].Optional = true
 	strict := stateBlock()
 	strict.FailUnexpected = true
 	forbid := Block{Forbid: []Pattern{{Name: "no-op", ChangeType: "deleted"}}}
@@ -107,6 +114,7 @@ func TestJudge(t *testing.T) {
 		{"extra with unexpected fail", strict, [][]byte{establishing, roster, established},
 			false, []string{"unexpected notification #1", "/participants"}},
 		{"optional absent", optional, [][]byte{establishing, established}, true, nil},
+		{"after an absent optional", afterOptional, [][]byte{established}, true, nil},
 		{"forbid window clean", forbid, [][]byte{establishing}, true, nil},
 		{"forbid hit", forbid, [][]byte{establishing, opDone},
 			false, []string{`forbidden notification #1 arrived (pattern "no-op")`}},
@@ -203,5 +211,66 @@ func TestJudgeResourceURL(t *testing.T) {
 	item := []byte(`{"changeType":"updated","resource":"/app/calls/abc","resourceUrl":"/communications/calls/abc"}`)
 	if v, _ := run(b, item); !v.OK {
 		t.Fatalf("resourceUrl not considered: %s", v)
+	}
+}
+
+func TestJudgeLateOptionalPredecessor(t *testing.T) {
+	b := stateBlock()
+	b.Expect = append([]Expectation{exp("ringing", "updated", call, "ringing")}, b.Expect...)
+	b.Expect[0].Optional = true
+	b.Expect[2].After = append(b.Expect[2].After, "ringing")
+	ringing := note("updated", call, "ringing")
+	// Both arrive before the block is judged (as from the pool): established
+	// matched first, then its optional predecessor came.
+	j := New(b, nil)
+	for i, it := range [][]byte{establishing, established, ringing} {
+		j.Offer(timeline.Notification{Index: i, Item: it})
+	}
+	if !j.Done() {
+		t.Fatal("a late optional predecessor did not end the block")
+	}
+	v := j.Verdict(false)
+	if v.OK || !strings.Contains(v.String(), `its optional predecessor "ringing" arrived later (#2)`) {
+		t.Fatalf("a late optional predecessor was accepted:\n%s", v)
+	}
+	// In order it passes.
+	if v, _ := run(b, establishing, ringing, established); !v.OK {
+		t.Fatalf("in order: %s", v)
+	}
+}
+
+func TestJudgeEndsAtOnceOnForbidden(t *testing.T) {
+	b := stateBlock()
+	b.Forbid = []Pattern{{Name: "no-delete", ChangeType: "deleted"}}
+	j := New(b, nil)
+	j.Offer(timeline.Notification{Index: 0, Item: deleted})
+	if !j.Done() {
+		t.Fatal("a forbidden notification did not end the block at once")
+	}
+	strict := stateBlock()
+	strict.FailUnexpected = true
+	j = New(strict, nil)
+	j.Offer(timeline.Notification{Index: 0, Item: roster})
+	if !j.Done() {
+		t.Fatal("an unexpected notification under unexpected: fail did not end the block at once")
+	}
+}
+
+func TestJudgePatternResources(t *testing.T) {
+	re := func(name, pattern string) Expectation {
+		m, err := match.CompileResource(json.RawMessage(fmt.Sprintf("%q", "~"+pattern)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Expectation{Pattern: Pattern{Name: name, Resource: m}}
+	}
+	b := Block{Expect: []Expectation{re("ops", "/operations/"), re("roster", "/participants$")}}
+	b.Expect[0].Count = 2
+	v, j := run(b, opDone, roster, opDone)
+	if !v.OK {
+		t.Fatalf("pattern resources: %s", v)
+	}
+	if got := j.Matched()["ops"]; len(got) != 2 || got[0] != 0 || got[1] != 2 {
+		t.Errorf("ops took %v, want [0 2]", got)
 	}
 }

@@ -60,7 +60,17 @@ const maxCandidates = 3
 // bound.
 func (j *Judge) Verdict(timedOut bool) Verdict {
 	v := Verdict{TimedOut: timedOut, Matched: j.Matched(), Forbidden: j.hits}
-	endedEarly := !timedOut && (len(j.hits) > 0 || (j.b.FailUnexpected && len(j.extras) > 0))
+	endedEarly := !timedOut && (len(j.hits) > 0 || len(j.late) > 0 || (j.b.FailUnexpected && len(j.extras) > 0))
+	for _, l := range j.late {
+		e := &j.b.Expect[l.succ]
+		pred := j.b.Expect[l.pred].Name
+		item, _ := j.Item(l.succIndex)
+		v.Unmet = append(v.Unmet, Unmet{
+			Name: e.Name, Want: e.String(), Got: len(j.matched[l.succ]), Need: j.need[l.succ],
+			Reason:     fmt.Sprintf("out of order: #%d matched, but its optional predecessor %q arrived later (#%d); when present it must come first", l.succIndex, pred, l.predIndex),
+			Candidates: []Candidate{{Index: l.succIndex, Item: redacted(item), Note: fmt.Sprintf("matches, but came before %q (#%d)", pred, l.predIndex)}},
+		})
+	}
 	for i := range j.b.Expect {
 		e := &j.b.Expect[i]
 		got := len(j.matched[i])
@@ -80,7 +90,7 @@ func (j *Judge) Verdict(timedOut bool) Verdict {
 					break
 				}
 				item, _ := j.Item(er.index)
-				u.Candidates = append(u.Candidates, Candidate{Index: er.index, Item: string(item), Note: fmt.Sprintf("matches, but arrived before %q", er.pred)})
+				u.Candidates = append(u.Candidates, Candidate{Index: er.index, Item: redacted(item), Note: fmt.Sprintf("matches, but arrived before %q", er.pred)})
 			}
 		case got > 0:
 			u.Reason = fmt.Sprintf("only %d of %d arrived", got, j.need[i])
@@ -96,7 +106,7 @@ func (j *Judge) Verdict(timedOut bool) Verdict {
 	}
 	for _, off := range j.extras {
 		n := j.offers[off]
-		v.Unexpected = append(v.Unexpected, Candidate{Index: n.Index, Item: string(n.Item)})
+		v.Unexpected = append(v.Unexpected, Candidate{Index: n.Index, Item: redacted(n.Item)})
 	}
 	v.Failing = j.b.FailUnexpected && len(v.Unexpected) > 0
 	v.OK = len(v.Unmet) == 0 && len(v.Forbidden) == 0 && !v.Failing
@@ -124,7 +134,7 @@ func (j *Judge) closest(e *Expectation) []Candidate {
 			// expectation, or more were needed.
 			score = 0
 		}
-		c := Candidate{Index: n.Index, Diff: mm, Item: string(n.Item)}
+		c := Candidate{Index: n.Index, Diff: mm, Item: redacted(n.Item)}
 		if len(mm) == 0 {
 			c.Note = "matches, but was taken by another expectation"
 		}

@@ -10,7 +10,7 @@ import (
 
 func TestMatchers(t *testing.T) {
 	doc := `{"s":"establishing","n":200,"ns":"200","b":true,"z":null,"a":["audio","video"],"e":[],
-	        "o":{"k":1},"id":"57dab8b1-894c-409a-b240-bd8beae78896","empty":"","tilde":"~x"}`
+	        "o":{"k":1},"o2":{"k":1,"x":2},"id":"57dab8b1-894c-409a-b240-bd8beae78896","empty":"","tilde":"~x"}`
 	tests := []struct {
 		matcher string
 		path    string
@@ -31,6 +31,7 @@ func TestMatchers(t *testing.T) {
 		{`[]`, "e", ""},
 		{`[]`, "missing", "<absent>"},
 		{`{"k":1}`, "o", ""},
+		{`{"k":1}`, "o2", `want {"k":1}`}, // an object literal is the whole object, not a subset
 		{`"~^establ"`, "s", ""},
 		{`"~(?i)^ESTABLISHING$"`, "s", ""},
 		{`"~^x"`, "s", "matching"},

@@ -43,8 +43,9 @@ type tokenSource interface {
 	secrets() []string // fixed secrets that must never be recorded
 }
 
-// newTokenSource checks a and returns its token source; hc fetches tokens.
-func newTokenSource(a Auth, hc *http.Client) (tokenSource, error) {
+// newTokenSource checks a and returns its token source; hc fetches tokens,
+// each fetch bounded by timeout.
+func newTokenSource(a Auth, hc *http.Client, timeout time.Duration) (tokenSource, error) {
 	cc := a.TokenURL != "" || a.ClientID != "" || a.ClientSecret != ""
 	switch {
 	case a.BearerToken != "" && cc:
@@ -70,9 +71,10 @@ func newTokenSource(a Auth, hc *http.Client) (tokenSource, error) {
 			Scopes:       scopes,
 			AuthStyle:    oauth2.AuthStyleInParams,
 		},
-		hc:   hc,
-		sem:  make(chan struct{}, 1),
-		tURL: timeline.RedactString(a.TokenURL),
+		hc:      hc,
+		timeout: timeout,
+		sem:     make(chan struct{}, 1),
+		tURL:    timeline.RedactString(a.TokenURL),
 	}, nil
 }
 
@@ -85,9 +87,10 @@ func (s staticToken) secrets() []string                     { return []string{st
 // tokenCache fetches client-credentials tokens, one fetch at a time, and
 // keeps the last until it nearly expires.
 type tokenCache struct {
-	cfg  clientcredentials.Config
-	hc   *http.Client
-	tURL string // token URL, redacted, for errors
+	cfg     clientcredentials.Config
+	hc      *http.Client
+	timeout time.Duration // bound of one fetch
+	tURL    string        // token URL, redacted, for errors
 
 	sem chan struct{} // holds one value while the cache is in use
 	tok *oauth2.Token // guarded by sem
@@ -104,7 +107,9 @@ func (c *tokenCache) token(ctx context.Context) (string, error) {
 	if c.valid() {
 		return c.tok.AccessToken, nil
 	}
-	tok, err := c.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, c.hc))
+	fctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	tok, err := c.cfg.Token(context.WithValue(fctx, oauth2.HTTPClient, c.hc))
 	if err != nil {
 		return "", &tokenError{url: c.tURL, secret: c.cfg.ClientSecret, err: err}
 	}

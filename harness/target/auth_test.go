@@ -1,6 +1,7 @@
 package target
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -178,5 +179,35 @@ func TestNoTokenInTimelineWithClientCredentials(t *testing.T) {
 		if strings.Contains(string(js), secret) {
 			t.Errorf("timeline contains %q:\n%s", secret, js)
 		}
+	}
+}
+
+// TestTokenFetchIsBounded: a token endpoint that never answers ends the
+// fetch at the client's request timeout, not at the caller's (unbounded)
+// context.
+func TestTokenFetchIsBounded(t *testing.T) {
+	hang := make(chan struct{})
+	te := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer te.Close()
+	defer close(hang)
+	c := newClient(t, Config{BaseURL: "http://127.0.0.1:1", Timeout: 200 * time.Millisecond,
+		Auth: Auth{TokenURL: te.URL + "/token", ClientID: clientID, ClientSecret: clientSecret}})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Token(context.Background()) // no deadline of its own
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrToken) {
+			t.Fatalf("Token = %v, want ErrToken", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a hanging token endpoint was waited for without bound")
 	}
 }

@@ -122,7 +122,7 @@ func New(cfg Config) (*Client, error) {
 	if c.hc == nil {
 		c.hc = defaultHTTPClient()
 	}
-	if c.auth, err = newTokenSource(cfg.Auth, c.hc); err != nil {
+	if c.auth, err = newTokenSource(cfg.Auth, c.hc, c.timeout); err != nil {
 		return nil, fmt.Errorf("new target client: %w", err)
 	}
 	return c, nil

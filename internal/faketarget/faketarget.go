@@ -15,14 +15,16 @@ import (
 
 // Faults make the target misbehave; the zero value is conformant.
 type Faults struct {
-	Status        int  // answer invite with this status; 0 = 202
-	NoLocation    bool // omit Location
-	Swap          bool // send the roster before the operation completion
-	DropRoster    bool // never send the roster
-	WrongResource bool // post the completion on another call's resource
-	Silent        bool // send no notification at all
-	Hang          bool // never answer the invite (until the server closes)
-	Storm         int  // after the flow, POST this many extra notifications
+	Status        int    // answer invite with this status; 0 = 202
+	Body          string // answer invite with this body (and no notification when Status is not 2xx)
+	NoLocation    bool   // omit Location
+	Swap          bool   // send the roster before the operation completion
+	DropRoster    bool   // never send the roster
+	WrongResource bool   // post the completion on another call's resource
+	Silent        bool   // send no notification at all
+	Hang          bool   // never answer the invite (until the server closes)
+	Storm         int    // after the flow, POST this many extra notifications
+	Malformed     bool   // POST malformed JSON to the callback before answering
 }
 
 // Server is a running fake target. Close it.
@@ -83,6 +85,11 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":{"code":"BadRequest","message":"callback required"}}`, http.StatusBadRequest)
 		return
 	}
+	if s.Faults.Malformed {
+		if resp, err := client.Post(body.Callback, "application/json", bytes.NewReader([]byte("{not json"))); err == nil {
+			resp.Body.Close()
+		}
+	}
 	call := r.PathValue("id")
 	op := "op1"
 	if !s.Faults.NoLocation {
@@ -92,7 +99,16 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		status = http.StatusAccepted
 	}
+	if s.Faults.Body != "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
 	w.WriteHeader(status)
+	if s.Faults.Body != "" {
+		_, _ = w.Write([]byte(s.Faults.Body))
+		if status < 200 || status > 299 {
+			return
+		}
+	}
 	if s.Faults.Silent {
 		return
 	}

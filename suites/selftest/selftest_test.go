@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 
 // specReport is the part of Ginkgo's JSON report the tests read.
 type specReport struct {
+	LeafNodeType   string   `json:"LeafNodeType"`
 	LeafNodeText   string   `json:"LeafNodeText"`
 	ContainerTexts []string `json:"ContainerHierarchyTexts"`
 	State          string   `json:"State"`
@@ -85,7 +86,7 @@ func readReport(t *testing.T, path string, out []byte) []specReport {
 	var specs []specReport
 	for _, s := range suites {
 		for _, r := range s.SpecReports {
-			if r.LeafNodeText != "" {
+			if r.LeafNodeType == "It" {
 				specs = append(specs, r)
 			}
 		}
@@ -106,7 +107,8 @@ func cleanEnv() []string {
 }
 
 func TestSuitePassesInSeries(t *testing.T) {
-	code, specs, out := runSuite(t)
+	reports := t.TempDir()
+	code, specs, out := runSuite(t, "--report-dir="+reports)
 	if code != 0 {
 		t.Fatalf("the suite failed against the simulator (exit %d):\n%s", code, out)
 	}
@@ -118,13 +120,72 @@ func TestSuitePassesInSeries(t *testing.T) {
 			t.Errorf("%s: %s %s", s.name(), s.State, s.Failure.Message)
 		}
 	}
+	checkReports(t, reports, len(specs))
+}
+
+// checkReports reads what --report-dir wrote: one result per spec in
+// report.json and junit.xml, the fixture scenarios with their timelines, and
+// an HTML page with a diagram per scenario.
+func checkReports(t *testing.T, dir string, specs int) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Passed    int `json:"passed"`
+		Scenarios []struct {
+			ID       string            `json:"id"`
+			Status   string            `json:"status"`
+			Labels   []string          `json:"labels"`
+			Timeline []json.RawMessage `json:"timeline"`
+		} `json:"scenarios"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("report.json: %v", err)
+	}
+	if rep.Passed != specs || len(rep.Scenarios) != specs {
+		t.Errorf("report.json: %d passed of %d results, want %d", rep.Passed, len(rep.Scenarios), specs)
+	}
+	withTimeline := map[string]bool{}
+	for _, s := range rep.Scenarios {
+		withTimeline[s.ID] = len(s.Timeline) > 0
+	}
+	for _, id := range []string{"invite-group-call", "invite-from-incoming-call", "authorization-refuses-invite-to-an-application-without-calls-initiategroupcalls-all-with-403"} {
+		if !withTimeline[id] {
+			t.Errorf("report.json: %q is missing or has no timeline (ids: %v)", id, keysOf(withTimeline))
+		}
+	}
+	junit, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(junit), "<testcase "); n != specs {
+		t.Errorf("junit.xml has %d test cases, want %d", n, specs)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(html), "<svg"); n < 6 {
+		t.Errorf("report.html has %d diagrams, want one per scenario at least for the fixtures", n)
+	}
+}
+
+func keysOf(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 func TestSuitePassesInParallel(t *testing.T) {
 	work := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "tool", "ginkgo", "-p", "--no-color", "--json-report=report.json", "--output-dir="+work, suiteBin)
+	reports := filepath.Join(work, "reports")
+	cmd := exec.CommandContext(ctx, "go", "tool", "ginkgo", "-p", "--no-color", "--json-report=report.json", "--output-dir="+work, suiteBin, "--", "--report-dir="+reports)
 	cmd.Dir = filepath.Join("..", "..") // `go tool` finds ginkgo through the module's go.mod
 	cmd.Env = cleanEnv()
 	out, err := cmd.CombinedOutput()
@@ -134,9 +195,12 @@ func TestSuitePassesInParallel(t *testing.T) {
 	if !strings.Contains(string(out), "Running in parallel across") {
 		t.Errorf("ginkgo did not run in parallel:\n%s", out)
 	}
-	if specs := readReport(t, filepath.Join(work, "report.json"), out); len(specs) < 20 {
+	specs := readReport(t, filepath.Join(work, "report.json"), out)
+	if len(specs) < 20 {
 		t.Errorf("only %d specs ran in parallel", len(specs))
 	}
+	// Results made in other processes reach the reports too.
+	checkReports(t, reports, len(specs))
 }
 
 // TestBrokenTargetFailsTheRightSpec runs the suite against the simulator
