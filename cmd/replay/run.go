@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	// Only the label-filter parser of Ginkgo's types package, no DSL: the
+	// CLI's --label-filter must mean exactly what the suite's does.
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/callconform/callconform/fixtures"
