@@ -95,7 +95,7 @@ func compileForm(key string, arg gjson.Result) (Matcher, error) {
 		if arg.Type != gjson.String || arg.Str == "" {
 			return nil, fmt.Errorf("$sameId takes a non-empty string")
 		}
-		return sameID(arg.Str), nil
+		return newSameID(arg.Str), nil
 	case "$eq":
 		return literal{canon(arg)}, nil
 	}
@@ -282,23 +282,43 @@ func (m typeMatcher) Match(got gjson.Result) string {
 	return ""
 }
 
-type sameID string
+// sameID compares ids; want is normalized once, at compile time.
+type sameID struct{ raw, want string }
 
-func (m sameID) String() string { return fmt.Sprintf("{$sameId: %q}", string(m)) }
+func newSameID(id string) sameID { return sameID{raw: id, want: NormalizeID(id)} }
+
+func (m sameID) String() string { return fmt.Sprintf("{$sameId: %q}", m.raw) }
 
 func (m sameID) Match(got gjson.Result) string {
-	if got.Type != gjson.String {
-		return fmt.Sprintf("want the id %q (dashes and case ignored), got %s", string(m), Show(got))
-	}
-	if NormalizeID(got.Str) != NormalizeID(string(m)) {
-		return fmt.Sprintf("want the id %q (dashes and case ignored), got %s", string(m), Show(got))
+	if got.Type != gjson.String || !equalID(got.Str, m.want) {
+		return fmt.Sprintf("want the id %q (dashes and case ignored), got %s", m.raw, Show(got))
 	}
 	return ""
 }
 
+// equalID reports whether s normalizes to want (already normalized),
+// without allocating.
+func equalID(s, want string) bool {
+	j := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '-' {
+			continue
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if j >= len(want) || want[j] != c {
+			return false
+		}
+		j++
+	}
+	return j == len(want)
+}
+
 // SameID returns a Matcher that compares ids (or paths made of ids) without
 // regard to dashes and case.
-func SameID(id string) Matcher { return sameID(id) }
+func SameID(id string) Matcher { return newSameID(id) }
 
 // NormalizeID removes dashes and folds case, so that
 // "57dab8b1-894c-409a-b240-bd8beae78896" and "57DAB8B1894C409AB240BD8BEAE78896"
@@ -319,7 +339,7 @@ func SortedKeys[V any](m map[string]V) []string {
 
 // Key returns the normalized id, so that a judge can index expectations by
 // their literal resource.
-func (m sameID) Key() string { return NormalizeID(string(m)) }
+func (m sameID) Key() string { return m.want }
 
 // CompileResource compiles a resource matcher: a plain string is a path
 // compared as ids are (without dashes and case), since the docs write one
@@ -330,7 +350,7 @@ func CompileResource(raw json.RawMessage) (Matcher, error) {
 		if v.Str == "" {
 			return nil, fmt.Errorf("empty resource")
 		}
-		return sameID(v.Str), nil
+		return newSameID(v.Str), nil
 	}
 	return Compile(raw)
 }

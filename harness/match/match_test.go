@@ -85,3 +85,22 @@ func TestCompileResource(t *testing.T) {
 		t.Error("a different resource matched")
 	}
 }
+
+func TestEqualID(t *testing.T) {
+	tests := []struct {
+		got, want string
+		eq        bool
+	}{
+		{"57dab8b1-894c-409a-b240-bd8beae78896", "57DAB8B1894C409AB240BD8BEAE78896", true},
+		{"/app/calls/57DAB8B1894C409AB240BD8BEAE78896", "/app/calls/57dab8b1-894c-409a-b240-bd8beae78896", true},
+		{"57dab8b1", "57dab8b1894c", false},
+		{"57dab8b1894c", "57dab8b1", false},
+		{"", "", true},
+		{"a-b", "ac", false},
+	}
+	for _, tt := range tests {
+		if got := equalID(tt.got, NormalizeID(tt.want)); got != tt.eq {
+			t.Errorf("equalID(%q, %q) = %v, want %v", tt.got, tt.want, got, tt.eq)
+		}
+	}
+}

@@ -5,38 +5,38 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/tidwall/gjson"
 )
 
 // parseNotifications returns the value[] items of a commsNotifications body,
 // each as received. The body must be a JSON object with a "value" array
 // (the key spelt exactly so); the items themselves may be any JSON value, for
-// the judge to assess.
+// the judge to assess. gjson splits the array without decoding the items.
 func parseNotifications(body []byte) ([]json.RawMessage, error) {
 	body = bytes.TrimSpace(body)
-	if !json.Valid(body) {
+	if !gjson.ValidBytes(body) {
 		var v any
 		if err := json.Unmarshal(body, &v); err != nil {
 			return nil, fmt.Errorf("malformed JSON: %w", err)
 		}
 		return nil, errors.New("malformed JSON")
 	}
-	if body[0] != '{' {
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
 		return nil, errors.New("body is not a JSON object")
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, fmt.Errorf("decode body: %w", err)
-	}
-	value, ok := fields["value"]
-	if !ok {
+	value := root.Get("value")
+	if !value.Exists() {
 		return nil, errors.New(`body has no "value" array`)
 	}
-	if value = bytes.TrimSpace(value); len(value) == 0 || value[0] != '[' {
+	if !value.IsArray() {
 		return nil, errors.New(`body's "value" is not an array`)
 	}
 	var items []json.RawMessage
-	if err := json.Unmarshal(value, &items); err != nil {
-		return nil, fmt.Errorf(`decode "value": %w`, err)
-	}
+	value.ForEach(func(_, item gjson.Result) bool {
+		items = append(items, json.RawMessage(item.Raw))
+		return true
+	})
 	return items, nil
 }

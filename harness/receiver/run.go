@@ -187,7 +187,7 @@ func (r *Run) accept(path string, header http.Header, items []json.RawMessage) b
 			Item:   item,
 			Header: header,
 		})
-		r.tl.Add(withBody(timeline.Event{At: at, Kind: timeline.Notify, URL: path, Header: header}, item))
+		r.tl.AddRedacted(withBody(timeline.Event{At: at, Kind: timeline.Notify, URL: path, Header: header}, item))
 		changed = true
 	}
 	if changed {
@@ -214,6 +214,10 @@ func (r *Run) refuse(method, path string, header http.Header, status int, reason
 // something that is no longer JSON.
 func withBody(e timeline.Event, b []byte) timeline.Event {
 	red := timeline.RedactBytes(b)
+	if len(b) > 0 && len(red) == len(b) && &red[0] == &b[0] {
+		e.Body = json.RawMessage(red) // nothing redacted: still the valid item
+		return e
+	}
 	if json.Valid(red) {
 		e.Body = json.RawMessage(red)
 	} else {

@@ -34,7 +34,7 @@ func (r *recorder) add(e timeline.Event) {
 		}
 		e.Header = h
 	}
-	r.tl.Add(e)
+	r.tl.AddRedacted(e)
 }
 
 // withBody sets e.Body to b when b is JSON, else e.Text to b truncated.

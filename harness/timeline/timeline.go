@@ -72,6 +72,20 @@ func (t *Timeline) Add(e Event) Event {
 	return e
 }
 
+// AddRedacted is Add for an event whose header the caller has already
+// redacted (with RedactHeader): the header is kept as is, shared.
+func (t *Timeline) AddRedacted(e Event) Event {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e.Seq = len(t.events)
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	e.Step = t.step
+	t.events = append(t.events, e)
+	return e
+}
+
 // Events returns a copy of the events so far.
 func (t *Timeline) Events() []Event {
 	t.mu.Lock()
