@@ -43,8 +43,11 @@ type Config struct {
 	// headers, {{baseUrl}} and the OpenID configuration; "" = from the Host
 	// of each request.
 	BaseURL string
-	// Gap is the pause before each notification POST; zero = none.
-	Gap time.Duration
+	// Speed scales the pause before each notification POST: the delay the
+	// fixture recorded for it (DefaultGap when it recorded none) times
+	// Speed. Zero = no pause, as fast as possible; 1 = as recorded; 0.5 =
+	// twice as fast.
+	Speed float64
 	// NotifyTimeout bounds one notification POST; zero = 5 s. A bot that
 	// does not answer within it is reported.
 	NotifyTimeout time.Duration

@@ -31,6 +31,7 @@ type post struct {
 	resource   string
 	url        string
 	body       []byte
+	delay      time.Duration   // recorded pause before it; 0 = DefaultGap
 	ready      <-chan struct{} // closed once the answer it follows was written
 }
 
@@ -107,8 +108,9 @@ func (s *scenario) playTrigger(i int, ready <-chan struct{}) (int, error) {
 func (s *scenario) playAwait(i int, tc *triggerCall, ready <-chan struct{}) error {
 	a := s.f.Steps[i].Await
 	type built struct {
-		name string
-		item map[string]any
+		name  string
+		item  map[string]any
+		delay time.Duration
 	}
 	var items []built
 	for _, k := range sendOrder(a) {
@@ -118,7 +120,7 @@ func (s *scenario) playAwait(i int, tc *triggerCall, ready <-chan struct{}) erro
 			if err != nil {
 				return fmt.Errorf("expectation %q: %w", e.Name, err)
 			}
-			items = append(items, built{e.Name, item})
+			items = append(items, built{e.Name, item, time.Duration(e.Delay)})
 		}
 	}
 	var raws [][]byte
@@ -135,6 +137,7 @@ func (s *scenario) playAwait(i int, tc *triggerCall, ready <-chan struct{}) erro
 		if err != nil {
 			return err
 		}
+		p.delay = b.delay
 		posts = append(posts, p)
 		raw, _ := jsonMarshal(b.item)
 		raws = append(raws, raw)
@@ -365,7 +368,7 @@ func (m *Mock) deliver(p *post) Delivery {
 		d.Error = "not posted: the mock stopped first"
 		return d
 	}
-	if !m.sleep(m.cfg.Gap) {
+	if !m.sleep(pauseBefore(p, m.cfg.Speed)) {
 		d.Error = "not posted: the mock stopped first"
 		return d
 	}
@@ -423,6 +426,16 @@ func (m *Mock) postOnce(p *post, tok string) (int, error) {
 }
 
 // sleep waits d, or returns false as soon as the mock closes.
+// pauseBefore is the wait before p: its recorded delay (DefaultGap when the
+// fixture recorded none) scaled by speed.
+func pauseBefore(p *post, speed float64) time.Duration {
+	gap := p.delay
+	if gap == 0 {
+		gap = DefaultGap
+	}
+	return time.Duration(float64(gap) * speed)
+}
+
 func (m *Mock) sleep(d time.Duration) bool {
 	if d <= 0 {
 		return m.ctx.Err() == nil

@@ -55,6 +55,10 @@ type builder struct {
 	requests int
 	notes    int
 	skipped  int // notification bodies that were not JSON
+	// last is when the previous event ended (a request answered, a
+	// notification arrived); delay is the pause the next item recorded.
+	last  time.Time
+	delay time.Duration
 }
 
 func newBuilder(red *redactor, basePath, appID, tenantID string, keep map[string]bool) *builder {
@@ -76,14 +80,35 @@ func newBuilder(red *redactor, basePath, appID, tenantID string, keep map[string
 // build adds every exchange, in sequence order.
 func (b *builder) build(xs []exchange) {
 	for i := range xs {
-		if xs[i].isNote {
-			b.addNote(&xs[i])
+		x := &xs[i]
+		if x.isNote {
+			b.delay = 0
+			if !b.last.IsZero() && x.at.After(b.last) {
+				b.delay = x.at.Sub(b.last)
+			}
+			b.last = x.at
+			b.addNote(x)
 			continue
 		}
 		b.flush()
-		b.addRequest(&xs[i])
+		b.addRequest(x)
+		if b.last = x.answeredAt; b.last.IsZero() {
+			b.last = x.at
+		}
 	}
 	b.flush()
+}
+
+// recordedDelay is the pause to write for the next item, rounded to the
+// millisecond (at least 1 ms, so that a recorded pace is never "none");
+// only the first item of a POST has one.
+func (b *builder) recordedDelay() fixture.Duration {
+	d := b.delay
+	b.delay = 0
+	if d <= 0 {
+		return 0
+	}
+	return fixture.Duration(max(d.Round(time.Millisecond), time.Millisecond))
 }
 
 // flush closes the await block of the notifications since the last request.

@@ -2,8 +2,10 @@ package recorder
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callconform/callconform/harness/fixture"
 )
@@ -105,5 +107,46 @@ func TestBuildGeneralizes(t *testing.T) {
 		if strings.HasSuffix(st.Send, "/answer") && len(st.Capture) > 0 {
 			t.Errorf("an operation id used nowhere else is captured: %v", st.Capture)
 		}
+	}
+}
+
+// TestBuildRecordsThePace: each notification's pause since the previous
+// event (the answer it follows, or the notification before it) is written
+// as its delay, for replay serve; items of one POST after the first have
+// none.
+func TestBuildRecordsThePace(t *testing.T) {
+	r, err := New(Config{Upstream: "https://graph.example.test/beta", PublicURL: "https://rec.example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &exchange{method: "POST", path: "/app/calls", body: []byte(`{"callback":"https://bot.example/cb"}`),
+		status: 201, location: "https://graph.example.test/beta/app/calls/" + testCall}
+	n1 := note(1, 202, `{"value":[{"changeType":"updated","resource":"/app/calls/`+testCallNote+`","resourceData":{"state":"establishing"}},`+
+		`{"changeType":"updated","resource":"/app/calls/`+testCallNote+`","resourceData":{"state":"established"}}]}`)
+	n2 := note(1, 202, `{"value":[{"changeType":"deleted","resource":"/app/calls/`+testCallNote+`","resourceData":{"state":"terminated"}}]}`)
+	record(r, req, n1, n2)
+	t0 := time.Unix(1_800_000_000, 0)
+	req.at, req.answeredAt = t0, t0.Add(20*time.Millisecond)
+	n1.at = t0.Add(140 * time.Millisecond)
+	n2.at = t0.Add(440 * time.Millisecond)
+	data, err := r.Encode(Meta{ID: "paced"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	f, err := fixture.Parse("paced.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []time.Duration
+	for _, st := range f.Steps {
+		if st.Await != nil {
+			for _, e := range st.Await.Expect {
+				got = append(got, time.Duration(e.Delay))
+			}
+		}
+	}
+	want := []time.Duration{120 * time.Millisecond, 0, 300 * time.Millisecond}
+	if !slices.Equal(got, want) {
+		t.Fatalf("delays %v, want %v\n%s", got, want, data)
 	}
 }

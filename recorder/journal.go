@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // exchange is one recorded event: a request of the bot with the upstream's
@@ -12,6 +13,10 @@ import (
 type exchange struct {
 	seq    int
 	isNote bool
+	at     time.Time // when it arrived
+	// answeredAt is when the upstream answered a request: the time the
+	// notifications that follow it are paced from.
+	answeredAt time.Time
 
 	// A request: as the bot sent it.
 	method    string
@@ -44,6 +49,7 @@ type journal struct {
 func (j *journal) add(e *exchange) {
 	j.mu.Lock()
 	e.seq = len(j.items)
+	e.at = time.Now()
 	j.items = append(j.items, e)
 	if e.isNote {
 		j.notes++
@@ -57,6 +63,7 @@ func (j *journal) add(e *exchange) {
 func (j *journal) answer(e *exchange, status int, location string) {
 	j.mu.Lock()
 	e.status, e.location = status, location
+	e.answeredAt = time.Now()
 	j.mu.Unlock()
 }
 

@@ -80,6 +80,7 @@ func (b *builder) addItem(it *jvalue) {
 	if ok {
 		b.order(&e, res)
 	}
+	e.Delay = b.recordedDelay()
 	b.block = append(b.block, e)
 }
 

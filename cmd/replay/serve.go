@@ -56,7 +56,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8490", "`address` to listen on; port 0 picks a free one")
 	webhook := fs.String("bot-webhook", "", "the bot's calling webhook `URL`, where trigger steps (an incoming call) POST")
-	speed := fs.Float64("speed", 1, "time scale of the pace: the pause before each notification is 50ms × `X`; 0 = as fast as possible")
+	speed := fs.Float64("speed", 1, "time scale of the pace: the pause before each notification is the delay the fixture recorded (50ms when none) × `X`; 1 = as recorded, 0.5 = twice as fast, 0 = as fast as possible")
 	appID := fs.String("app-id", os.Getenv(targets.EnvAppID), "the bot's app id: audience of the notification tokens and {{appId}} (default: a fresh id, printed) (env "+targets.EnvAppID+")")
 	tenantID := fs.String("tenant-id", os.Getenv(targets.EnvTenantID), "{{tenantId}} and the tid claim of tokens (default: a fresh id) (env "+targets.EnvTenantID+")")
 	baseURL := fs.String("base-url", "", "the mock's `URL` as the bot reaches it, for Location headers (default: from each request's Host)")
@@ -99,7 +99,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg := mock.Config{
 		AppID: *appID, TenantID: *tenantID, BotWebhook: *webhook, BaseURL: *baseURL,
-		Gap:           time.Duration(float64(mock.DefaultGap) * *speed),
+		Speed:         *speed,
 		NotifyTimeout: *notifyTimeout,
 	}
 	if !*quiet {
