@@ -3,25 +3,20 @@ package mock
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"math/big"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/callconform/callconform/internal/callbacksign"
 )
 
 // Where the mock serves the keys that verify its notification tokens, as
 // the calling service (and the simulator) serve theirs.
 const (
-	NotificationIssuer = "https://api.botframework.com"
-	OpenIDConfigPath   = "/.well-known/openid-configuration"
-	JWKSPath           = "/.well-known/keys"
+	NotificationIssuer = callbacksign.Issuer
+	OpenIDConfigPath   = callbacksign.OpenIDConfigPath
+	JWKSPath           = callbacksign.JWKSPath
 	tokenLifetime      = time.Hour
 	tokenRefresh       = 5 * time.Minute
 )
@@ -47,19 +42,7 @@ func newSigner(tenantID string) (*signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mock: make a signing key: %w", err)
 	}
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		return nil, fmt.Errorf("mock: encode the signing key: %w", err)
-	}
-	sum := sha256.Sum256(der)
-	return &signer{key: key, kid: base64.RawURLEncoding.EncodeToString(sum[:16]), tenantID: tenantID, tokens: map[string]signedToken{}}, nil
-}
-
-// notificationClaims are the claims the calling service puts in the bearer
-// token of a notification.
-type notificationClaims struct {
-	jwt.RegisteredClaims
-	TenantID string `json:"tid,omitempty"`
+	return &signer{key: key, kid: callbacksign.KeyID(&key.PublicKey), tenantID: tenantID, tokens: map[string]signedToken{}}, nil
 }
 
 // token returns a bearer token for a notification to the bot whose app id
@@ -71,63 +54,21 @@ func (s *signer) token(aud string) (string, error) {
 	if t, ok := s.tokens[aud]; ok && now.Before(t.expires.Add(-tokenRefresh)) {
 		return t.raw, nil
 	}
-	exp := now.Add(tokenLifetime)
-	claims := notificationClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    NotificationIssuer,
-			Audience:  jwt.ClaimStrings{aud},
-			IssuedAt:  jwt.NewNumericDate(now),
-			NotBefore: jwt.NewNumericDate(now.Add(-time.Minute)),
-			ExpiresAt: jwt.NewNumericDate(exp),
-		},
-		TenantID: s.tenantID,
-	}
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	tok.Header["kid"] = s.kid
-	raw, err := tok.SignedString(s.key)
+	claims := callbacksign.NotificationClaims(aud, s.tenantID, now, tokenLifetime)
+	raw, err := callbacksign.Sign(s.key, s.kid, claims)
 	if err != nil {
 		return "", fmt.Errorf("mock: sign a notification token: %w", err)
 	}
-	s.tokens[aud] = signedToken{raw: raw, expires: exp}
+	s.tokens[aud] = signedToken{raw: raw, expires: claims.ExpiresAt.Time}
 	return raw, nil
 }
 
 // serveOpenIDConfig serves the OpenID configuration whose jwks_uri lists
 // the key of the notification tokens.
 func (s *signer) serveOpenIDConfig(w http.ResponseWriter, base string) {
-	writeJSON(w, http.StatusOK, struct {
-		Issuer  string   `json:"issuer"`
-		JWKSURI string   `json:"jwks_uri"`
-		Algs    []string `json:"id_token_signing_alg_values_supported"`
-	}{NotificationIssuer, base + JWKSPath, []string{"RS256"}})
+	callbacksign.ServeOpenIDConfig(w, base+JWKSPath)
 }
 
 func (s *signer) serveJWKS(w http.ResponseWriter) {
-	type jwk struct {
-		Kty string `json:"kty"`
-		Use string `json:"use"`
-		Kid string `json:"kid"`
-		Alg string `json:"alg"`
-		N   string `json:"n"`
-		E   string `json:"e"`
-	}
-	pub := &s.key.PublicKey
-	writeJSON(w, http.StatusOK, struct {
-		Keys []jwk `json:"keys"`
-	}{[]jwk{{
-		Kty: "RSA", Use: "sig", Kid: s.kid, Alg: "RS256",
-		N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-		E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
-	}}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "encode: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	callbacksign.ServeJWKS(w, &s.key.PublicKey, s.kid)
 }

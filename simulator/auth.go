@@ -3,12 +3,9 @@ package simulator
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/subtle"
-	"crypto/x509"
 	"encoding/base64"
 	"errors"
-	"math/big"
 	"mime"
 	"net/http"
 	"net/url"
@@ -17,6 +14,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/callconform/callconform/internal/callbacksign"
 )
 
 // Identity of tokens. Access tokens are those of Azure AD for Graph;
@@ -24,12 +23,12 @@ import (
 const (
 	GraphAudience      = "https://graph.microsoft.com"
 	graphAppID         = "00000003-0000-0000-c000-000000000000"
-	NotificationIssuer = "https://api.botframework.com"
+	NotificationIssuer = callbacksign.Issuer
 	tokenLifetime      = time.Hour
 	tokenRefreshMargin = 5 * time.Minute
 	maxTokenCache      = 4096
-	jwksPath           = "/.well-known/keys"
-	openIDConfigPath   = "/.well-known/openid-configuration"
+	jwksPath           = callbacksign.JWKSPath
+	openIDConfigPath   = callbacksign.OpenIDConfigPath
 )
 
 // Kinds of the built-in clients.
@@ -79,11 +78,7 @@ func newSecret() string {
 	return "sim~" + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func keyID(pub *rsa.PublicKey) string {
-	der, _ := x509.MarshalPKIXPublicKey(pub)
-	sum := sha256.Sum256(der)
-	return base64.RawURLEncoding.EncodeToString(sum[:16])
-}
+func keyID(pub *rsa.PublicKey) string { return callbacksign.KeyID(pub) }
 
 // permission is what a route needs from a token's roles.
 type permission int
@@ -142,13 +137,6 @@ type accessClaims struct {
 	Scope    string   `json:"scp,omitempty"`
 	IDType   string   `json:"idtyp,omitempty"`
 	Version  string   `json:"ver,omitempty"`
-}
-
-// notificationClaims are the claims of the bearer token on notifications.
-type notificationClaims struct {
-	jwt.RegisteredClaims
-	TenantID  string `json:"tid"`
-	TenantID2 string `json:"http://schemas.microsoft.com/identity/claims/tenantid"`
 }
 
 func (s *Simulator) stsIssuer() string { return "https://sts.windows.net/" + s.tenantID.dashed() + "/" }
@@ -224,20 +212,9 @@ func (c *signedTokens) get(key string) (signedToken, error) {
 }
 
 func (s *Simulator) signNotificationToken(aud string, now time.Time) (signedToken, error) {
-	exp := now.Add(tokenLifetime)
-	claims := notificationClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    NotificationIssuer,
-			Audience:  jwt.ClaimStrings{aud},
-			IssuedAt:  jwt.NewNumericDate(now),
-			NotBefore: jwt.NewNumericDate(now.Add(-time.Minute)),
-			ExpiresAt: jwt.NewNumericDate(exp),
-		},
-		TenantID:  s.tenantID.dashed(),
-		TenantID2: s.tenantID.dashed(),
-	}
+	claims := callbacksign.NotificationClaims(aud, s.tenantID.dashed(), now, tokenLifetime)
 	raw, err := s.signJWT(claims)
-	return signedToken{raw: raw, expires: exp}, err
+	return signedToken{raw: raw, expires: claims.ExpiresAt.Time}, err
 }
 
 // notificationAuth returns the Authorization header value of a notification
@@ -254,9 +231,7 @@ func (s *Simulator) notificationAuth(aud string) (string, error) {
 }
 
 func (s *Simulator) signJWT(claims jwt.Claims) (string, error) {
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	tok.Header["kid"] = s.kid
-	return tok.SignedString(s.key)
+	return callbacksign.Sign(s.key, s.kid, claims)
 }
 
 // issueAccessToken signs an access token for client c, for Graph, valid
@@ -461,34 +436,13 @@ func (s *Simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 // handleOpenIDConfig serves the OpenID configuration that verifies
 // notification tokens.
 func (s *Simulator) handleOpenIDConfig(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, struct {
-		Issuer  string   `json:"issuer"`
-		JWKSURI string   `json:"jwks_uri"`
-		Algs    []string `json:"id_token_signing_alg_values_supported"`
-		Methods []string `json:"token_endpoint_auth_methods_supported"`
-	}{NotificationIssuer, s.base(r) + jwksPath, []string{"RS256"}, []string{"private_key_jwt"}})
-}
-
-type jwk struct {
-	Kty string `json:"kty"`
-	Use string `json:"use"`
-	Kid string `json:"kid"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-	Alg string `json:"alg"`
+	callbacksign.ServeOpenIDConfig(w, s.base(r)+jwksPath)
 }
 
 // handleJWKS serves the public key that verifies notification (and access)
 // tokens.
 func (s *Simulator) handleJWKS(w http.ResponseWriter, r *http.Request) {
-	pub := &s.key.PublicKey
-	writeJSON(w, http.StatusOK, struct {
-		Keys []jwk `json:"keys"`
-	}{[]jwk{{
-		Kty: "RSA", Use: "sig", Kid: s.kid, Alg: "RS256",
-		N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-		E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
-	}}})
+	callbacksign.ServeJWKS(w, &s.key.PublicKey, s.kid)
 }
 
 // issueForClient signs an access token for the built-in client clientID.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/callconform/callconform/internal/callbacksign"
 )
 
 func TestNotificationTokensVerifyWithServedJWKS(t *testing.T) {
@@ -28,7 +30,7 @@ func TestNotificationTokensVerifyWithServedJWKS(t *testing.T) {
 		if !ok {
 			t.Fatalf("Authorization %q", n.Auth)
 		}
-		var claims notificationClaims
+		var claims callbacksign.Claims
 		tok, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
 			k := keys[fmt.Sprint(t.Header["kid"])]
 			if k == nil {

@@ -58,18 +58,10 @@ func (t *Timeline) SetStep(i int) {
 // Add appends e, stamping its sequence number, its step and (when zero) its
 // time, and returns the stamped event.
 func (t *Timeline) Add(e Event) Event {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e.Seq = len(t.events)
-	if e.At.IsZero() {
-		e.At = time.Now()
-	}
-	e.Step = t.step
 	if e.Header != nil {
 		e.Header = RedactHeader(e.Header)
 	}
-	t.events = append(t.events, e)
-	return e
+	return t.AddRedacted(e)
 }
 
 // AddRedacted is Add for an event whose header the caller has already
