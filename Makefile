@@ -2,6 +2,8 @@
 GO        ?= go
 TARGET    ?=
 REPORTS   ?= reports
+# Extra flags for the suite binary, e.g. SUITE_FLAGS='--ginkgo.label-filter=invite --vars=sandbox.yaml'
+SUITE_FLAGS ?=
 BIN       ?= bin
 PKGS      := ./...
 
@@ -17,7 +19,7 @@ help: ## show the targets
 conformance: ## run the conformance suite against the embedded simulator (or TARGET=URL); reports in reports/
 	@mkdir -p $(REPORTS)
 	$(GINKGO) -p --no-color ./suites -- \
-	  --report-dir=$(abspath $(REPORTS)) $(if $(TARGET),--target=$(TARGET))
+	  --report-dir=$(abspath $(REPORTS)) $(if $(TARGET),--target=$(TARGET)) $(SUITE_FLAGS)
 
 scenarios: ## run the fixtures with the CLI alone (replay run), against the embedded simulator or TARGET
 	$(GO) run ./cmd/replay run $(if $(TARGET),--target $(TARGET))
