@@ -2,8 +2,6 @@ package harness
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -179,7 +177,7 @@ func (s *scenario) lookup(name string) (string, bool) {
 	case "tenantId":
 		return s.r.Target.TenantID, s.r.Target.TenantID != ""
 	case "uuid":
-		return newUUID(), true
+		return target.NewGUID(), true
 	}
 	return "", false
 }
@@ -209,18 +207,4 @@ func (s *scenario) callbackTrouble() error {
 		return fmt.Errorf("callback receiver refused a notification POST: %d %s", r.Status, r.Reason)
 	}
 	return nil
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-// jsonString renders a value for a message.
-func jsonString(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }

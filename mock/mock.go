@@ -5,7 +5,6 @@ package mock
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/target"
 	"github.com/callconform/callconform/harness/timeline"
 )
 
@@ -326,13 +326,7 @@ func (m *Mock) Report() Report {
 }
 
 // newID returns a fresh id in the dashed GUID form the calls API uses.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func newID() string { return target.NewGUID() }
 
 // Server is a Mock served on a TCP address. Close it.
 type Server struct {

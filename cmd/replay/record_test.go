@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -20,49 +19,6 @@ import (
 	"github.com/callconform/callconform/simulator"
 )
 
-// recOutput is a stdout that a test can wait on: each write wakes waiters.
-type recOutput struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
-
-func newRecOutput() *recOutput { return &recOutput{changed: make(chan struct{})} }
-
-func (o *recOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	close(o.changed)
-	o.changed = make(chan struct{})
-	return o.buf.Write(p)
-}
-
-func (o *recOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
-
-// waitFor returns the first submatch of re in the output, waiting for it
-// until ctx ends.
-func (o *recOutput) waitFor(ctx context.Context, t *testing.T, re *regexp.Regexp) string {
-	t.Helper()
-	for {
-		o.mu.Lock()
-		m := re.FindStringSubmatch(o.buf.String())
-		ch := o.changed
-		o.mu.Unlock()
-		if m != nil {
-			return m[1]
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			t.Fatalf("no %q in the output before the deadline:\n%s", re, o.String())
-		}
-	}
-}
-
 var recordingAt = regexp.MustCompile(`point the bot's Graph base URL at (\S+)`)
 
 // TestRecordInterrupted: a recording ended by cancelling its context (what
@@ -80,7 +36,7 @@ func TestRecordInterrupted(t *testing.T) {
 
 	recCtx, interrupt := context.WithCancel(ctx)
 	defer interrupt()
-	stdout, stderr := newRecOutput(), newRecOutput()
+	stdout, stderr := newWatchedOutput(), newWatchedOutput()
 	done := make(chan error, 1)
 	go func() {
 		done <- runRecord(recCtx, []string{"--upstream", sim.URL, "--listen", "127.0.0.1:0", "--out", out}, stdout, stderr)
@@ -189,7 +145,7 @@ func TestRecordNothingRecorded(t *testing.T) {
 	defer cancel()
 	out := filepath.Join(t.TempDir(), "empty.yaml")
 	recCtx, interrupt := context.WithCancel(ctx)
-	stdout := newRecOutput()
+	stdout := newWatchedOutput()
 	done := make(chan error, 1)
 	go func() {
 		done <- runRecord(recCtx, []string{"--upstream", "http://127.0.0.1:1", "--listen", "127.0.0.1:0", "--out", out}, stdout, io.Discard)

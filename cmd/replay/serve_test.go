@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,30 +27,6 @@ const (
 	joinCall   = "../../fixtures/calls/join-channel-meeting-without-media.yaml"
 	answerCall = "../../fixtures/calls/answer-incoming-voip-call.yaml"
 )
-
-// watchedOutput keeps what a command writes and wakes waiters on each write.
-type watchedOutput struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
-
-func newWatchedOutput() *watchedOutput { return &watchedOutput{changed: make(chan struct{})} }
-
-func (o *watchedOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	n, err := o.buf.Write(p)
-	close(o.changed)
-	o.changed = make(chan struct{})
-	return n, err
-}
-
-func (o *watchedOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
 
 // serveSession is `replay serve` running in-process.
 type serveSession struct {

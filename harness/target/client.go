@@ -162,7 +162,7 @@ func (c *Client) Do(ctx context.Context, tl *timeline.Timeline, req Request) (*R
 	header := canonical(req.Header)
 	id := header.Get("Client-Request-Id")
 	if _, set := header["Client-Request-Id"]; !set {
-		id = newGUID()
+		id = NewGUID()
 		header.Set("Client-Request-Id", id)
 	}
 	if _, set := header["Content-Type"]; !set && len(req.Body) > 0 {

@@ -5,9 +5,9 @@ import (
 	"fmt"
 )
 
-// newGUID returns a random RFC 4122 version 4 UUID, lower case and dashed
-// (8-4-4-4-12), as Graph expects in client-request-id.
-func newGUID() string {
+// NewGUID returns a random RFC 4122 version 4 UUID, lower case and dashed
+// (8-4-4-4-12), as Graph writes ids and expects client-request-id.
+func NewGUID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])  // never fails (crypto/rand crashes the program instead)
 	b[6] = b[6]&0x0f | 0x40 // version 4

@@ -11,12 +11,12 @@ var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-
 func TestNewGUID(t *testing.T) {
 	seen := map[string]bool{}
 	for range 1000 {
-		g := newGUID()
+		g := NewGUID()
 		if !guidRE.MatchString(g) {
-			t.Fatalf("newGUID() = %q, want a version 4 UUID", g)
+			t.Fatalf("NewGUID() = %q, want a version 4 UUID", g)
 		}
 		if seen[g] {
-			t.Fatalf("newGUID() repeated %q", g)
+			t.Fatalf("NewGUID() repeated %q", g)
 		}
 		seen[g] = true
 	}

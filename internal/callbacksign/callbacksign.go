@@ -24,11 +24,8 @@ const (
 	JWKSPath         = "/.well-known/keys"
 )
 
-// tenantClaim is the tenant claim the reference validator of the comms
-// samples requires besides tid.
-const tenantClaim = "http://schemas.microsoft.com/identity/claims/tenantid"
-
-// Claims are the claims of a notification token.
+// Claims are the claims of a notification token. TenantID2 is the tenant
+// claim the reference validator of the comms samples requires besides tid.
 type Claims struct {
 	jwt.RegisteredClaims
 	TenantID  string `json:"tid,omitempty"`
