@@ -39,7 +39,7 @@ suite-binary: ## build bin/callconform.test: the suite, fixtures included, runna
 	$(GO) test -c -o $(BIN)/callconform.test ./suites
 
 manifest: ## regenerate suites/conformance.yaml from the fixtures and the specs' MUST comments
-	$(GO) test ./suites/manifest -update
+	$(GO) test ./suites/internal/manifest -update
 
 bench: ## run the benchmarks named in the issues
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

@@ -8,16 +8,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callconform/callconform/harness/apiclient"
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/receiver"
-	"github.com/callconform/callconform/harness/target"
 	"github.com/callconform/callconform/harness/timeline"
 )
 
 // Target is what a scenario runs against.
 type Target struct {
-	Client  *target.Client // required
-	BaseURL string         // the target's base URL, the {{baseUrl}} built-in
+	Client  *apiclient.Client // required
+	BaseURL string            // the target's base URL, the {{baseUrl}} built-in
 	// ControlURL is the base of the test-control API; "" = BaseURL.
 	ControlURL string
 	AppID      string            // the {{appId}} built-in
@@ -177,7 +177,7 @@ func (s *scenario) lookup(name string) (string, bool) {
 	case "tenantId":
 		return s.r.Target.TenantID, s.r.Target.TenantID != ""
 	case "uuid":
-		return target.NewGUID(), true
+		return apiclient.NewGUID(), true
 	}
 	return "", false
 }

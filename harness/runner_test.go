@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callconform/callconform/harness/apiclient"
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/receiver"
-	"github.com/callconform/callconform/harness/target"
 	"github.com/callconform/callconform/internal/faketarget"
 )
 
@@ -20,7 +20,7 @@ func newRunner(t testing.TB, baseURL string, caps ...string) *Runner {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rcv.Close() })
-	c, err := target.New(target.Config{BaseURL: baseURL, Timeout: 5 * time.Second})
+	c, err := apiclient.New(apiclient.Config{BaseURL: baseURL, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

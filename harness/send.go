@@ -12,9 +12,9 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/callconform/callconform/harness/apiclient"
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/match"
-	"github.com/callconform/callconform/harness/target"
 )
 
 func (s *scenario) stepTimeout(st *fixture.Step) time.Duration {
@@ -29,13 +29,13 @@ func (s *scenario) stepTimeout(st *fixture.Step) time.Duration {
 
 // do sends req within the step's timeout; a step that runs out of time says
 // so as the target's timeout, not as a bare context error.
-func (s *scenario) do(ctx context.Context, st *fixture.Step, req target.Request) (*target.Response, error) {
+func (s *scenario) do(ctx context.Context, st *fixture.Step, req apiclient.Request) (*apiclient.Response, error) {
 	limit := s.stepTimeout(st)
 	sctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	resp, err := s.r.Target.Client.Do(sctx, s.tl, req)
 	if err != nil && ctx.Err() == nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
-		return nil, fmt.Errorf("%w (step timeout %s)", target.ErrTimeout, limit)
+		return nil, fmt.Errorf("%w (step timeout %s)", apiclient.ErrTimeout, limit)
 	}
 	return resp, err
 }
@@ -65,7 +65,7 @@ func (s *scenario) send(ctx context.Context, st *fixture.Step) error {
 		}
 		header.Set(k, ev)
 	}
-	resp, err := s.do(ctx, st, target.Request{Method: method, Path: path, Header: header, Body: body})
+	resp, err := s.do(ctx, st, apiclient.Request{Method: method, Path: path, Header: header, Body: body})
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
@@ -105,7 +105,7 @@ func (s *scenario) trigger(ctx context.Context, st *fixture.Step) error {
 		base = s.r.Target.BaseURL
 	}
 	url := strings.TrimRight(base, "/") + p
-	resp, err := s.do(ctx, st, target.Request{Method: http.MethodPost, Path: url, Body: body})
+	resp, err := s.do(ctx, st, apiclient.Request{Method: http.MethodPost, Path: url, Body: body})
 	if err != nil {
 		return fmt.Errorf("trigger %s: %w", st.Trigger, err)
 	}
@@ -114,7 +114,7 @@ func (s *scenario) trigger(ctx context.Context, st *fixture.Step) error {
 
 // checkResponse judges an answer against the step's expect and takes its
 // captures. Without expect.status any 2xx passes.
-func (s *scenario) checkResponse(what string, st *fixture.Step, resp *target.Response) error {
+func (s *scenario) checkResponse(what string, st *fixture.Step, resp *apiclient.Response) error {
 	var problems []string
 	exp := st.Expect
 	if exp == nil {
@@ -195,7 +195,7 @@ func statusList(s fixture.StatusSet) string {
 	return "one of " + strings.Join(parts, ", ")
 }
 
-func captureFromResponse(c fixture.Capture, resp *target.Response) (string, error) {
+func captureFromResponse(c fixture.Capture, resp *apiclient.Response) (string, error) {
 	var v string
 	switch {
 	case c.Status:

@@ -13,8 +13,8 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/callconform/callconform/harness"
+	"github.com/callconform/callconform/harness/apiclient"
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/harness/target"
 )
 
 // resultEntry names the report entry that carries a scenario's result to
@@ -98,17 +98,17 @@ func clip(s string) string {
 
 // call sends one request to the target with an explicit Authorization
 // (empty = none) and returns the answer.
-func call(ctx context.Context, method, path, authorization string, body string) *target.Response {
+func call(ctx context.Context, method, path, authorization string, body string) *apiclient.Response {
 	GinkgoHelper()
 	h := http.Header{"Authorization": {authorization}}
-	resp, err := env.Runner.Target.Client.Do(ctx, nil, target.Request{Method: method, Path: path, Header: h, Body: []byte(body)})
+	resp, err := env.Runner.Target.Client.Do(ctx, nil, apiclient.Request{Method: method, Path: path, Header: h, Body: []byte(body)})
 	Expect(err).NotTo(HaveOccurred(), "%s %s", method, path)
 	return resp
 }
 
 // expectGraphError checks the Graph error shape:
 // {"error":{"code","message","innerError":{"request-id","date"}}}.
-func expectGraphError(resp *target.Response) {
+func expectGraphError(resp *apiclient.Response) {
 	GinkgoHelper()
 	Expect(gjson.ValidBytes(resp.Body)).To(BeTrue(), "the error body is not JSON: %q", resp.Body)
 	for _, path := range []string{"error.code", "error.message", "error.innerError.request-id", "error.innerError.date"} {

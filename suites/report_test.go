@@ -8,7 +8,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/callconform/callconform/harness"
-	"github.com/callconform/callconform/report"
+	"github.com/callconform/callconform/internal/report"
 )
 
 // After the whole suite (every parallel process), --report-dir gets

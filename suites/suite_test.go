@@ -10,11 +10,11 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/callconform/callconform/targets"
+	"github.com/callconform/callconform/harness/testbed"
 )
 
 var (
-	targetFlags  = targets.Register(flag.CommandLine, os.Getenv)
+	targetFlags  = testbed.Register(flag.CommandLine, os.Getenv)
 	fixturesDir  = flag.String("fixtures", "", "folder of fixtures to run instead of the built-in ones")
 	reportDir    = flag.String("report-dir", "", "write junit.xml, report.json and report.html here")
 	forbidWindow = flag.Duration("forbid-window", 500*time.Millisecond, "how long specs watch for notifications that must not come")
@@ -22,7 +22,7 @@ var (
 
 // env is this process's target: with `ginkgo -p` every process opens its
 // own receiver and, by default, its own embedded simulator.
-var env *targets.Env
+var env *testbed.Env
 
 func TestConformance(t *testing.T) {
 	RegisterFailHandler(Fail)
@@ -32,7 +32,7 @@ func TestConformance(t *testing.T) {
 var _ = BeforeSuite(func(ctx SpecContext) {
 	cfg, err := targetFlags.Config()
 	Expect(err).NotTo(HaveOccurred(), "target flags")
-	env, err = targets.Open(context.WithoutCancel(ctx), cfg)
+	env, err = testbed.Open(context.WithoutCancel(ctx), cfg)
 	Expect(err).NotTo(HaveOccurred(), "open the target")
 	DeferCleanup(env.Close)
 }, NodeTimeout(30*time.Second))

@@ -12,7 +12,7 @@ import (
 
 	"github.com/callconform/callconform/fixtures"
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/recorder/secret"
+	"github.com/callconform/callconform/internal/secret"
 )
 
 const lintUsage = `Usage: replay lint [PATH...]

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/callconform/callconform/recorder"
+	"github.com/callconform/callconform/internal/recorder"
 )
 
 const recordUsage = `Usage: replay record --upstream URL --out FILE [flags]

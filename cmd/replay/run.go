@@ -18,8 +18,8 @@ import (
 	"github.com/callconform/callconform/fixtures"
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/report"
-	"github.com/callconform/callconform/targets"
+	"github.com/callconform/callconform/harness/testbed"
+	"github.com/callconform/callconform/internal/report"
 )
 
 const runUsage = `Usage: replay run [flags] [PATH...]
@@ -66,7 +66,7 @@ type runOptions struct {
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("replay run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	tf := targets.Register(fs, os.Getenv)
+	tf := testbed.Register(fs, os.Getenv)
 	var o runOptions
 	fs.StringVar(&o.labelFilter, "label-filter", "", "run only scenarios whose labels (and profiles) match, in Ginkgo's syntax: 'invite && !transfer'")
 	fs.BoolVar(&o.jsonOut, "json", false, "write the result as JSON to stdout instead of the human report")
@@ -99,7 +99,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageErr("run: no scenario matches --label-filter %q", o.labelFilter)
 	}
 	warnUnknownVars(stderr, cfg.Vars, fxs)
-	env, err := targets.Open(ctx, cfg)
+	env, err := testbed.Open(ctx, cfg)
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("run: %w", err)}
 	}

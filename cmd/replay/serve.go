@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/callconform/callconform/mock"
-	"github.com/callconform/callconform/targets"
+	"github.com/callconform/callconform/harness/testbed"
+	"github.com/callconform/callconform/internal/playback"
 )
 
 const serveUsage = `Usage: replay serve [flags] FIXTURE...
@@ -57,8 +57,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	listen := fs.String("listen", "127.0.0.1:8490", "`address` to listen on; port 0 picks a free one")
 	webhook := fs.String("bot-webhook", "", "the bot's calling webhook `URL`, where trigger steps (an incoming call) POST")
 	speed := fs.Float64("speed", 1, "time scale of the pace: the pause before each notification is the delay the fixture recorded (50ms when none) × `X`; 1 = as recorded, 0.5 = twice as fast, 0 = as fast as possible")
-	appID := fs.String("app-id", os.Getenv(targets.EnvAppID), "the bot's app id: audience of the notification tokens and {{appId}} (default: a fresh id, printed) (env "+targets.EnvAppID+")")
-	tenantID := fs.String("tenant-id", os.Getenv(targets.EnvTenantID), "{{tenantId}} and the tid claim of tokens (default: a fresh id) (env "+targets.EnvTenantID+")")
+	appID := fs.String("app-id", os.Getenv(testbed.EnvAppID), "the bot's app id: audience of the notification tokens and {{appId}} (default: a fresh id, printed) (env "+testbed.EnvAppID+")")
+	tenantID := fs.String("tenant-id", os.Getenv(testbed.EnvTenantID), "{{tenantId}} and the tid claim of tokens (default: a fresh id) (env "+testbed.EnvTenantID+")")
 	baseURL := fs.String("base-url", "", "the mock's `URL` as the bot reaches it, for Location headers (default: from each request's Host)")
 	timeout := fs.Duration("timeout", 0, "stop after this long (default: when every step is done, or on Ctrl-C)")
 	notifyTimeout := fs.Duration("notify-timeout", 5*time.Second, "how long the bot has to answer a notification")
@@ -97,7 +97,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *jsonOut {
 		events = &lockedWriter{w: stderr}
 	}
-	cfg := mock.Config{
+	cfg := playback.Config{
 		AppID: *appID, TenantID: *tenantID, BotWebhook: *webhook, BaseURL: *baseURL,
 		Speed:         *speed,
 		NotifyTimeout: *notifyTimeout,
@@ -105,7 +105,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !*quiet {
 		cfg.Log = events
 	}
-	srv, err := mock.Start(*listen, cfg, fxs...)
+	srv, err := playback.Start(*listen, cfg, fxs...)
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("serve: %w", err)}
 	}
@@ -145,13 +145,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func printServeBanner(w io.Writer, srv *mock.Server, webhook string) {
+func printServeBanner(w io.Writer, srv *playback.Server, webhook string) {
 	var b strings.Builder
 	ids := srv.Scenarios()
 	fmt.Fprintf(&b, "serving %d scenario(s) for a bot at %s\n", len(ids), srv.URL)
 	fmt.Fprintf(&b, "  scenarios       %s\n", strings.Join(ids, ", "))
-	fmt.Fprintf(&b, "  OpenID config   %s%s\n", srv.URL, mock.OpenIDConfigPath)
-	fmt.Fprintf(&b, "  tokens          iss %s, aud %s\n", mock.NotificationIssuer, srv.AppID())
+	fmt.Fprintf(&b, "  OpenID config   %s%s\n", srv.URL, playback.OpenIDConfigPath)
+	fmt.Fprintf(&b, "  tokens          iss %s, aud %s\n", playback.NotificationIssuer, srv.AppID())
 	if webhook != "" {
 		fmt.Fprintf(&b, "  bot webhook     %s\n", webhook)
 	}

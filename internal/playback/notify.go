@@ -1,0 +1,466 @@
+package playback
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/callconform/callconform/harness"
+	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/judge"
+	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/harness/timeline"
+)
+
+// post is one notification POST waiting in a scenario's queue.
+type post struct {
+	step       int    // index of the step it belongs to
+	name       string // the expectation it plays
+	changeType string
+	resource   string
+	url        string
+	body       []byte
+	delay      time.Duration   // recorded pause before it; 0 = DefaultGap
+	ready      <-chan struct{} // closed once the answer it follows was written
+}
+
+// triggerCall is the call a trigger placed: its created notification is
+// the first `created` expectation of the block that follows the trigger.
+type triggerCall struct {
+	id   string
+	data map[string]any // resourceData of the created notification
+	used bool
+}
+
+// playTrigger places an incoming call to the bot's webhook: the await block
+// that follows (when one does) is POSTed to the webhook, its first created
+// notification announcing the new call; otherwise a created notification of
+// the call alone. It returns how many steps it played.
+func (s *scenario) playTrigger(i int, ready <-chan struct{}) (int, error) {
+	st := &s.f.Steps[i]
+	if st.Trigger != "incoming-call" {
+		return 0, fmt.Errorf("unknown trigger %q", st.Trigger)
+	}
+	if s.m.cfg.BotWebhook == "" {
+		return 0, errors.New("trigger incoming-call needs the bot's webhook (--bot-webhook) to place the call to")
+	}
+	tc := &triggerCall{id: newID(), data: map[string]any{}}
+	if len(st.Body) > 0 {
+		raw, err := fixture.ExpandJSON(st.Body, s.lookup)
+		if err != nil {
+			return 0, err
+		}
+		v, err := decodeJSON(raw)
+		if err != nil {
+			return 0, err
+		}
+		if m, ok := v.(map[string]any); ok {
+			tc.data = m
+		}
+	}
+	delete(tc.data, "callback")
+	tc.data["@odata.type"] = "#microsoft.graph.call"
+	tc.data["state"] = "incoming"
+	tc.data["direction"] = "incoming"
+	resource := "/app/calls/" + tc.id
+	// What the test-control API answers, for the trigger's own captures.
+	ctl := answer{status: http.StatusCreated, header: http.Header{"Location": {strings.TrimSuffix(s.m.lastBase, "/") + resource}}}
+	ctl.body, _ = jsonMarshal(map[string]any{"id": tc.id, "resource": resource})
+	for _, n := range match.SortedKeys(st.Capture) {
+		v, err := captureAnswer(st.Capture[n], ctl)
+		if err != nil {
+			return 0, fmt.Errorf("capture %q: %w", n, err)
+		}
+		s.vars[n] = v
+	}
+	s.steps[i].played = true
+	s.callPath = resource
+	if i+1 < len(s.f.Steps) && s.f.Steps[i+1].Await != nil {
+		if err := s.playAwait(i+1, tc, ready); err != nil {
+			s.steps[i+1].problem = err.Error()
+			s.stuck = true
+			return 1, nil
+		}
+		return 2, nil
+	}
+	item := map[string]any{"changeType": "created", "resource": resource, "resourceData": tc.data}
+	p, err := s.newPost(i, "incoming call", item, s.m.cfg.BotWebhook, ready)
+	if err != nil {
+		return 0, err
+	}
+	s.enqueue(p)
+	return 1, nil
+}
+
+// playAwait synthesizes await block i and queues its notifications in the
+// block's order. tc is the call a trigger just placed, or nil.
+func (s *scenario) playAwait(i int, tc *triggerCall, ready <-chan struct{}) error {
+	a := s.f.Steps[i].Await
+	type built struct {
+		name  string
+		item  map[string]any
+		delay time.Duration
+	}
+	var items []built
+	for _, k := range sendOrder(a) {
+		e := &a.Expect[k]
+		for range max(e.Count, 1) {
+			item, err := s.buildItem(e, tc)
+			if err != nil {
+				return fmt.Errorf("expectation %q: %w", e.Name, err)
+			}
+			items = append(items, built{e.Name, item, time.Duration(e.Delay)})
+		}
+	}
+	var raws [][]byte
+	var posts []*post
+	for _, b := range items {
+		dest := s.m.cfg.BotWebhook
+		if tc == nil {
+			dest = s.callbackFor(asText(b.item["resource"]))
+		}
+		if dest == "" {
+			return fmt.Errorf("expectation %q: the bot gave no callback URL to post it to", b.name)
+		}
+		p, err := s.newPost(i, b.name, b.item, dest, ready)
+		if err != nil {
+			return err
+		}
+		p.delay = b.delay
+		posts = append(posts, p)
+		raw, _ := jsonMarshal(b.item)
+		raws = append(raws, raw)
+	}
+	if note := s.checkBlock(a, raws); note != "" {
+		s.steps[i].notes = append(s.steps[i].notes, note)
+		s.m.logf("%s step %d: note: %s", s.f.ID, i+1, note)
+	}
+	s.steps[i].played = true
+	s.enqueue(posts...)
+	return nil
+}
+
+// callbackFor returns where a notification on resource goes: the callback
+// the bot gave for that call, else the last one it gave, else its webhook.
+func (s *scenario) callbackFor(resource string) string {
+	if id := callIDIn(resource); id != "" {
+		if cb, ok := s.callbacks[match.NormalizeID(id)]; ok {
+			return cb
+		}
+	}
+	if s.lastCallback != "" {
+		return s.lastCallback
+	}
+	return s.m.cfg.BotWebhook
+}
+
+func (s *scenario) newPost(step int, name string, item map[string]any, dest string, ready <-chan struct{}) (*post, error) {
+	body, err := jsonMarshal(map[string]any{"@odata.type": "#microsoft.graph.commsNotifications", "value": []any{item}})
+	if err != nil {
+		return nil, err
+	}
+	return &post{step: step, name: name, changeType: asText(item["changeType"]), resource: asText(item["resource"]), url: dest, body: body, ready: ready}, nil
+}
+
+// buildItem makes one notification item that expectation e matches: its
+// change type, a resource its matcher accepts (with the bot's ids), and a
+// field for each where-condition. Each capture gets a fresh id (or the
+// trigger's call id), written where the capture reads it, and is taken.
+func (s *scenario) buildItem(e *fixture.Expectation, tc *triggerCall) (map[string]any, error) {
+	announces := tc != nil && !tc.used && e.ChangeType == "created"
+	names := match.SortedKeys(e.Capture)
+	fills := make(map[string]string, len(names))
+	for _, n := range names {
+		switch v, ok := s.vars[n]; {
+		case ok:
+			fills[n] = v
+		case announces:
+			fills[n] = tc.id
+		default:
+			fills[n] = newID()
+		}
+	}
+	fillFor := func(path string) string {
+		for _, n := range names {
+			if e.Capture[n].JSON == path {
+				return fills[n]
+			}
+		}
+		return ""
+	}
+	changeType := e.ChangeType
+	if changeType == "" {
+		changeType = "updated"
+	}
+	resFill := orDefault(fillFor("resource"), fillFor("resourceUrl"))
+	if resFill == "" && announces {
+		resFill = tc.id
+	}
+	var resource string
+	if len(e.Resource) > 0 {
+		raw, err := fixture.ExpandJSON(e.Resource, s.lookup)
+		if err != nil {
+			return nil, err
+		}
+		if resource, err = s.sampleResource(raw, resFill); err != nil {
+			return nil, fmt.Errorf("resource: %w", err)
+		}
+	} else {
+		resource = orDefault(s.callPath, "/app/calls/"+orDefault(resFill, newID()))
+	}
+	var doc any = map[string]any{"changeType": changeType, "resource": resource}
+	if announces {
+		data := make(map[string]any, len(tc.data))
+		for k, v := range tc.data {
+			data[k] = v
+		}
+		doc.(map[string]any)["resourceData"] = data
+		tc.used = true
+	}
+	for _, p := range orderedPaths(e.Where) {
+		path, err := fixture.Expand(p, s.lookup)
+		if err != nil {
+			return nil, fmt.Errorf("where %s: %w", p, err)
+		}
+		raw, err := fixture.ExpandJSON(e.Where[p], s.lookup)
+		if err != nil {
+			return nil, fmt.Errorf("where %s: %w", p, err)
+		}
+		if doc, err = fillField(doc, path, raw, fillFor(path)); err != nil {
+			return nil, fmt.Errorf("where %s: %w", p, err)
+		}
+	}
+	item, ok := doc.(map[string]any)
+	if !ok {
+		return nil, errors.New("a where-condition replaced the whole item")
+	}
+	if _, ok := item["resourceData"]; !ok {
+		item["resourceData"] = map[string]any{}
+	}
+	for _, n := range names {
+		c := e.Capture[n]
+		if !exists(item, c.JSON) {
+			v := fills[n]
+			if c.Regex != "" {
+				sv, err := sample(c.Regex, v)
+				if err != nil {
+					return nil, fmt.Errorf("capture %q: %w", n, err)
+				}
+				v = sv
+			}
+			if _, err := setPath(item, c.JSON, v); err != nil {
+				return nil, fmt.Errorf("capture %q: %w", n, err)
+			}
+		}
+		b, _ := jsonMarshal(item)
+		v, err := applyRegex(c.Regex, gjson.GetBytes(b, c.JSON).String())
+		if err != nil {
+			return nil, fmt.Errorf("capture %q: %w", n, err)
+		}
+		s.vars[n] = v
+	}
+	return item, nil
+}
+
+// sampleResource returns a resource matcher raw accepts. A pattern such as
+// "~/participants$" is put under the call the bot named last when it still
+// matches there.
+func (s *scenario) sampleResource(raw json.RawMessage, fill string) (string, error) {
+	v, err := sampleValue(raw, fill)
+	if err != nil {
+		return "", err
+	}
+	res, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("want a string resource, the matcher gives %s", showValue(v))
+	}
+	if s.callPath != "" && !strings.Contains(res, "/calls/") && strings.HasPrefix(res, "/") {
+		if m, err := match.CompileResource(raw); err == nil && m.Match(gjson.Parse(strconv.Quote(s.callPath+res))) == "" {
+			return s.callPath + res, nil
+		}
+	}
+	return res, nil
+}
+
+// sendOrder returns the indices of a block's expectations in an order that
+// satisfies their after edges, as listed otherwise.
+func sendOrder(a *fixture.Await) []int {
+	n := len(a.Expect)
+	out := make([]int, 0, n)
+	if a.Order == "listed" || a.Order == "any" {
+		for k := range n {
+			out = append(out, k)
+		}
+		return out
+	}
+	local := map[string]int{}
+	for k, e := range a.Expect {
+		local[e.Name] = k
+	}
+	done := make([]bool, n)
+	for len(out) < n {
+		picked := -1
+		for k := 0; k < n && picked < 0; k++ {
+			if done[k] {
+				continue
+			}
+			ready := true
+			for _, name := range a.Expect[k].After {
+				if p, ok := local[name]; ok && !done[p] {
+					ready = false
+				}
+			}
+			if ready {
+				picked = k
+			}
+		}
+		if picked < 0 { // a cycle, refused by the loader; keep the listed order
+			for k := range n {
+				if !done[k] {
+					picked = k
+					break
+				}
+			}
+		}
+		done[picked] = true
+		out = append(out, picked)
+	}
+	return out
+}
+
+// checkBlock judges the synthesized items with the harness's own judge and
+// returns what they miss, or "".
+func (s *scenario) checkBlock(a *fixture.Await, items [][]byte) string {
+	b, err := harness.CompileBlock(a, s.lookup)
+	if err != nil {
+		return fmt.Sprintf("the block cannot be judged: %v", err)
+	}
+	j := judge.New(b, nil)
+	for k, it := range items {
+		j.Offer(timeline.Notification{Index: k, Item: it})
+	}
+	if v := j.Verdict(false); !v.OK {
+		return "the synthesized notifications miss the block's own expectations:\n" + v.String()
+	}
+	return ""
+}
+
+// deliver POSTs p after its answer was written and the pace gap, with a
+// signed bearer token, and returns how the bot answered. A refused
+// connection (the bot not listening yet) is tried again a few times; an
+// answer, whatever its status, is not.
+func (m *Mock) deliver(p *post) Delivery {
+	d := Delivery{Expectation: p.name, ChangeType: p.changeType, Resource: p.resource, URL: redactURL(p.url)}
+	select {
+	case <-p.ready:
+	case <-m.ctx.Done():
+		d.Error = "not posted: the mock stopped first"
+		return d
+	}
+	if !m.sleep(pauseBefore(p, m.cfg.Speed)) {
+		d.Error = "not posted: the mock stopped first"
+		return d
+	}
+	tok, err := m.sign.token(m.appID)
+	if err != nil {
+		d.Error = err.Error()
+		return d
+	}
+	backoff := 100 * time.Millisecond
+	for d.Attempts = 1; ; d.Attempts++ {
+		d.At = time.Now()
+		status, err := m.postOnce(p, tok)
+		if err == nil {
+			d.Status = status
+			return d
+		}
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" && d.Attempts < 5 && m.sleep(backoff) {
+			backoff *= 2
+			continue
+		}
+		d.Error = err.Error()
+		return d
+	}
+}
+
+// postOnce sends p once within the notify timeout.
+func (m *Mock) postOnce(p *post, tok string) (int, error) {
+	ctx, cancel := context.WithTimeout(m.ctx, m.cfg.NotifyTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(p.body))
+	if err != nil {
+		return 0, fmt.Errorf("bad callback url: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "callconform-mock")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := m.client.Do(req)
+	if err != nil {
+		switch {
+		case m.ctx.Err() != nil:
+			return 0, errors.New("no answer before the mock stopped")
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			return 0, fmt.Errorf("no answer within %s", m.cfg.NotifyTimeout)
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text repeats the URL
+		}
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// sleep waits d, or returns false as soon as the mock closes.
+// pauseBefore is the wait before p: its recorded delay (DefaultGap when the
+// fixture recorded none) scaled by speed.
+func pauseBefore(p *post, speed float64) time.Duration {
+	gap := p.delay
+	if gap == 0 {
+		gap = DefaultGap
+	}
+	return time.Duration(float64(gap) * speed)
+}
+
+func (m *Mock) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return m.ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-m.ctx.Done():
+		return false
+	}
+}
+
+// redactURL keeps scheme, host and path of a URL (a query may carry
+// secrets) and scrubs tokens from anything else.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Scheme + "://" + u.Host + u.Path
+	}
+	return timeline.RedactString(raw)
+}
+
+// redactBody returns a request body for a report: tokens scrubbed, long
+// bodies clipped.
+func redactBody(b []byte) string {
+	return clip(timeline.RedactString(string(b)), 2000)
+}

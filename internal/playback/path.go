@@ -1,0 +1,257 @@
+package playback
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// pathPart is one component of a gjson path: a key, an array index, an
+// array's length (#, last only), or a query #(lhs==value) or #(lhs) that
+// selects (or creates) an array element.
+type pathPart struct {
+	key    string
+	index  int // >= 0 for an index on an array
+	length bool
+	query  *query
+}
+
+type query struct {
+	lhs    string // gjson path inside the element; "" = the element itself
+	value  any    // the value the element's lhs must equal
+	exists bool   // #(lhs): the element has lhs, whatever its value
+}
+
+// parsePath splits a gjson path into parts. It accepts keys (with \
+// escapes), indices, a final # and #(path==value) and #(path) queries;
+// modifiers, pipes and other query operators are refused with a reason.
+func parsePath(p string) ([]pathPart, error) {
+	var parts []pathPart
+	for i := 0; i < len(p); {
+		if strings.HasPrefix(p[i:], "#(") {
+			end, err := queryEnd(p, i+2)
+			if err != nil {
+				return nil, err
+			}
+			q, err := parseQuery(p[i+2 : end])
+			if err != nil {
+				return nil, fmt.Errorf("path %q: %w", p, err)
+			}
+			parts = append(parts, pathPart{index: -1, query: q})
+			i = end + 1
+			if i < len(p) && p[i] == '#' {
+				i++ // #(...)# selects every match; the mock creates one
+			}
+			if i < len(p) {
+				if p[i] != '.' {
+					return nil, fmt.Errorf("path %q: want . after a query", p)
+				}
+				i++
+			}
+			continue
+		}
+		var key strings.Builder
+		for ; i < len(p) && p[i] != '.'; i++ {
+			switch c := p[i]; c {
+			case '\\':
+				if i+1 < len(p) {
+					i++
+					key.WriteByte(p[i])
+				}
+			case '|', '@', '*', '?':
+				if c == '@' && key.Len() > 0 {
+					key.WriteByte(c)
+					continue
+				}
+				return nil, fmt.Errorf("path %q: %q (modifiers, pipes and wildcards) is not supported by the mock", p, string(c))
+			default:
+				key.WriteByte(c)
+			}
+		}
+		i++ // the dot
+		k := key.String()
+		part := pathPart{key: k, index: -1}
+		if n, err := strconv.Atoi(k); err == nil && n >= 0 && n < 1000 {
+			part.index = n
+		}
+		if k == "#" {
+			if i < len(p) {
+				return nil, fmt.Errorf("path %q: # (every element) is not supported by the mock, only a final # (length)", p)
+			}
+			part = pathPart{index: -1, length: true}
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("empty path")
+	}
+	return parts, nil
+}
+
+// queryEnd returns the index of the ) closing a query that starts at i.
+func queryEnd(p string, i int) (int, error) {
+	depth := 1
+	inStr := false
+	for ; i < len(p); i++ {
+		switch c := p[i]; {
+		case inStr && c == '\\':
+			i++
+		case c == '"':
+			inStr = !inStr
+		case !inStr && c == '(':
+			depth++
+		case !inStr && c == ')':
+			depth--
+			if depth == 0 {
+				return i, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("path %q: unclosed query", p)
+}
+
+func parseQuery(q string) (*query, error) {
+	if !strings.ContainsAny(q, "=!<>%") {
+		return &query{lhs: strings.TrimSpace(q), exists: true}, nil
+	}
+	lhs, rhs, ok := strings.Cut(q, "==")
+	if !ok {
+		if lhs, rhs, ok = strings.Cut(q, "="); !ok || strings.ContainsAny(lhs, "!<>%") {
+			return nil, fmt.Errorf("query #(%s): only == is supported by the mock", q)
+		}
+	}
+	if strings.ContainsAny(lhs, "!<>%") {
+		return nil, fmt.Errorf("query #(%s): only == is supported by the mock", q)
+	}
+	rhs = strings.TrimSpace(rhs)
+	v := gjson.Parse(rhs)
+	if !gjson.Valid(rhs) {
+		return nil, fmt.Errorf("query #(%s): the value is not JSON", q)
+	}
+	val, err := decodeJSON([]byte(v.Raw))
+	if err != nil {
+		return nil, err
+	}
+	return &query{lhs: strings.TrimSpace(lhs), value: val}, nil
+}
+
+// setPath sets the value at a gjson path in doc (plain values from
+// decodeJSON), creating objects, arrays and query-selected elements on the
+// way, and returns the new document.
+func setPath(doc any, path string, v any) (any, error) {
+	parts, err := parsePath(path)
+	if err != nil {
+		return nil, err
+	}
+	return set(doc, parts, v)
+}
+
+func set(cur any, parts []pathPart, v any) (any, error) {
+	if len(parts) == 0 {
+		return v, nil
+	}
+	p := parts[0]
+	switch {
+	case p.length:
+		return setLength(cur, v)
+	case p.query != nil:
+		arr, ok := cur.([]any)
+		if cur != nil && !ok {
+			return nil, fmt.Errorf("a query needs an array, found %T", cur)
+		}
+		for i, e := range arr {
+			if p.query.matches(e) {
+				ne, err := set(e, parts[1:], v)
+				if err != nil {
+					return nil, err
+				}
+				arr[i] = ne
+				return arr, nil
+			}
+		}
+		want := p.query.value
+		if p.query.exists {
+			want = map[string]any{}
+		}
+		var e any = want
+		if p.query.lhs != "" {
+			qparts, err := parsePath(p.query.lhs)
+			if err != nil {
+				return nil, err
+			}
+			if e, err = set(nil, qparts, want); err != nil {
+				return nil, err
+			}
+		}
+		ne, err := set(e, parts[1:], v)
+		if err != nil {
+			return nil, err
+		}
+		return append(arr, ne), nil
+	case p.index >= 0:
+		if arr, ok := cur.([]any); ok || cur == nil {
+			for len(arr) <= p.index {
+				arr = append(arr, nil)
+			}
+			ne, err := set(arr[p.index], parts[1:], v)
+			if err != nil {
+				return nil, err
+			}
+			arr[p.index] = ne
+			return arr, nil
+		}
+	}
+	obj, ok := cur.(map[string]any)
+	if !ok {
+		obj = map[string]any{}
+	}
+	ne, err := set(obj[p.key], parts[1:], v)
+	if err != nil {
+		return nil, err
+	}
+	obj[p.key] = ne
+	return obj, nil
+}
+
+// matches reports whether element e satisfies the query.
+func (q *query) matches(e any) bool {
+	b, err := jsonMarshal(e)
+	if err != nil {
+		return false
+	}
+	got := gjson.ParseBytes(b)
+	if q.lhs != "" {
+		got = got.Get(q.lhs)
+	}
+	if q.exists {
+		return got.Exists()
+	}
+	want, err := jsonMarshal(q.value)
+	if err != nil || !got.Exists() {
+		return false
+	}
+	return sameJSON(got.Raw, string(want))
+}
+
+// setLength pads the array cur with empty objects up to the length v. An
+// array cannot be shortened: the synthesis then misses the condition, and
+// says so.
+func setLength(cur any, v any) (any, error) {
+	arr, ok := cur.([]any)
+	if cur != nil && !ok {
+		return nil, fmt.Errorf("# needs an array, found %T", cur)
+	}
+	n, err := strconv.Atoi(asText(v))
+	if err != nil || n < 0 || n > 1000 {
+		return nil, fmt.Errorf("# takes a length, not %s", asText(v))
+	}
+	for len(arr) < n {
+		arr = append(arr, map[string]any{})
+	}
+	if arr == nil {
+		arr = []any{}
+	}
+	return arr, nil
+}

@@ -1,0 +1,371 @@
+// Package mock is a replay of fixtures for a bot: a stand-in for the calls
+// API that answers the bot's requests as each scenario's service would and
+// POSTs the scenario's notifications, signed, to the bot's callback.
+package playback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/callconform/callconform/harness/apiclient"
+	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/timeline"
+)
+
+// DefaultGap is the pause before each notification at speed 1: fixtures
+// hold no recorded times, so the mock plays them at a small, even pace.
+const DefaultGap = 50 * time.Millisecond
+
+// maxBody bounds a bot's request body.
+const maxBody = 1 << 20
+
+// Config configures a Mock. The zero value works: fresh app and tenant ids,
+// no pause between notifications, no webhook.
+type Config struct {
+	// AppID is the bot's app id: the audience of notification tokens and the
+	// {{appId}} built-in. "" = a fresh id, see Mock.AppID.
+	AppID string
+	// TenantID is the {{tenantId}} built-in and the tid claim of tokens;
+	// "" = a fresh id.
+	TenantID string
+	// BotWebhook is the bot's calling webhook, where trigger steps (an
+	// incoming call) POST their notification. "" = a scenario stops at its
+	// first trigger, and the report says so.
+	BotWebhook string
+	// BaseURL is the mock's base URL as the bot reaches it, for Location
+	// headers, {{baseUrl}} and the OpenID configuration; "" = from the Host
+	// of each request.
+	BaseURL string
+	// Speed scales the pause before each notification POST: the delay the
+	// fixture recorded for it (DefaultGap when it recorded none) times
+	// Speed. Zero = no pause, as fast as possible; 1 = as recorded; 0.5 =
+	// twice as fast.
+	Speed float64
+	// NotifyTimeout bounds one notification POST; zero = 5 s. A bot that
+	// does not answer within it is reported.
+	NotifyTimeout time.Duration
+	// Vars fixes variables: where a fixture templates one, the bot must send
+	// this value. Nil = none: every variable takes the bot's first value.
+	Vars map[string]string
+	// HTTPClient posts notifications; nil = a client of the mock's own.
+	HTTPClient *http.Client
+	// Log receives one line per event (a request matched or not, a
+	// notification posted and its answer); nil = none.
+	Log io.Writer
+}
+
+// Mock plays scenarios for a bot. It is an http.Handler; New starts playing
+// at once (a scenario that begins with a trigger calls the webhook), and the
+// caller must call Close.
+type Mock struct {
+	cfg      Config
+	client   *http.Client
+	sign     *signer
+	appID    string
+	tenantID string
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex // guards everything below and the scenarios' state
+	scenarios []*scenario
+	unmatched []Unmatched
+	lastBase  string // base URL of the latest request, for {{baseUrl}}
+	done      chan struct{}
+	finished  bool
+}
+
+// ErrNoScenarios is returned by New when given no fixture.
+var ErrNoScenarios = errors.New("mock: no scenario to play")
+
+// New returns a Mock that plays fxs. A fixture that another of fxs
+// includes with `use` is played only as part of it, not on its own.
+func New(cfg Config, fxs ...*fixture.Fixture) (*Mock, error) {
+	fxs = topLevel(fxs)
+	if len(fxs) == 0 {
+		return nil, ErrNoScenarios
+	}
+	m := &Mock{cfg: cfg, client: cfg.HTTPClient, appID: cfg.AppID, tenantID: cfg.TenantID, done: make(chan struct{})}
+	if m.appID == "" {
+		m.appID = newID()
+	}
+	if m.tenantID == "" {
+		m.tenantID = newID()
+	}
+	if m.cfg.NotifyTimeout <= 0 {
+		m.cfg.NotifyTimeout = 5 * time.Second
+	}
+	if m.client == nil {
+		m.client = &http.Client{
+			Transport: &http.Transport{
+				Proxy:               http.ProxyFromEnvironment,
+				DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+				MaxIdleConnsPerHost: 16,
+				IdleConnTimeout:     30 * time.Second,
+			},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	var err error
+	if m.sign, err = newSigner(m.tenantID); err != nil {
+		return nil, err
+	}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, f := range fxs {
+		m.scenarios = append(m.scenarios, newScenario(m, f))
+	}
+	for _, s := range m.scenarios {
+		s.advance(closedChan)
+	}
+	m.checkFinished()
+	return m, nil
+}
+
+// topLevel drops the fixtures that another fixture of fxs includes.
+func topLevel(fxs []*fixture.Fixture) []*fixture.Fixture {
+	used := map[string]bool{}
+	for _, f := range fxs {
+		for _, st := range f.Steps {
+			if st.From != "" && st.From != f.ID {
+				used[st.From] = true
+			}
+		}
+	}
+	var out []*fixture.Fixture
+	for _, f := range fxs {
+		if !used[f.ID] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// closedChan is a ready signal that has already fired.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// AppID returns the app id notifications are signed for.
+func (m *Mock) AppID() string { return m.appID }
+
+// Scenarios returns the ids of the scenarios played, in play order.
+func (m *Mock) Scenarios() []string {
+	ids := make([]string, len(m.scenarios))
+	for i, s := range m.scenarios {
+		ids[i] = s.f.ID
+	}
+	return ids
+}
+
+// Done is closed when every scenario has ended: each step made and each
+// notification posted and answered (or refused, or timed out), or stopped
+// at a step the mock cannot play.
+func (m *Mock) Done() <-chan struct{} { return m.done }
+
+// checkFinished closes done once every scenario has ended. m.mu is held.
+func (m *Mock) checkFinished() {
+	if m.finished {
+		return
+	}
+	for _, s := range m.scenarios {
+		if !s.ended() {
+			return
+		}
+	}
+	m.finished = true
+	close(m.done)
+}
+
+// Close stops posting notifications (one in flight is cancelled, queued ones
+// are reported as never posted) and waits for the workers, at most 5 s.
+// Report still works after Close.
+func (m *Mock) Close() error {
+	m.cancel()
+	waited := make(chan struct{})
+	go func() { m.wg.Wait(); close(waited) }()
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	select {
+	case <-waited:
+	case <-t.C:
+		return errors.New("mock: notification workers still running after 5s")
+	}
+	if m.cfg.HTTPClient == nil {
+		m.client.CloseIdleConnections()
+	}
+	return nil
+}
+
+// ServeHTTP answers a bot's request: the OpenID configuration and keys of
+// the notification tokens, or the answer of the scenario step the request
+// matches; a request that matches no step is answered 404 (no step has its
+// method and path) or 400, and reported.
+func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	base := m.base(r)
+	switch r.URL.Path {
+	case OpenIDConfigPath:
+		m.sign.serveOpenIDConfig(w, base)
+		return
+	case JWKSPath:
+		m.sign.serveJWKS(w)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(body) > maxBody {
+		writeAnswer(w, errorAnswer(http.StatusBadRequest, "BadRequest", "callconform mock: the request body could not be read or is larger than 1 MiB"))
+		return
+	}
+	req := request{method: r.Method, path: r.URL.EscapedPath(), body: body}
+	if r.URL.RawQuery != "" {
+		req.path += "?" + r.URL.RawQuery
+	}
+	ready := make(chan struct{})
+	defer close(ready) // after the answer is written: notifications follow it
+	m.mu.Lock()
+	ans := m.handle(req, base, ready)
+	m.mu.Unlock()
+	writeAnswer(w, ans)
+}
+
+func writeAnswer(w http.ResponseWriter, ans answer) {
+	for k, vs := range ans.header {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(ans.status)
+	_, _ = w.Write(ans.body)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (m *Mock) base(r *http.Request) string {
+	if m.cfg.BaseURL != "" {
+		return trimSlash(m.cfg.BaseURL)
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func trimSlash(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// handle matches req against the next send step of every scenario, takes
+// the first that matches, and returns its answer. m.mu is held.
+func (m *Mock) handle(req request, base string, ready chan struct{}) answer {
+	m.lastBase = base
+	var cands []candidate
+	for _, s := range m.scenarios {
+		cands = append(cands, s.candidates(req)...)
+	}
+	for _, c := range cands {
+		if c.next && len(c.diffs) == 0 {
+			ans := c.s.take(c.step, req, c.binds, base, ready)
+			m.checkFinished()
+			return ans
+		}
+	}
+	closest(cands)
+	u := Unmatched{Method: req.method, Path: timeline.RedactString(req.path), Body: redactBody(req.body)}
+	status, code := http.StatusNotFound, "NotFound"
+	// A step with neither the method nor the path is not close.
+	if len(cands) > 0 && cands[0].score() < 150 {
+		c := cands[0]
+		u.Scenario, u.Step = c.s.f.ID, c.step+1
+		u.Closest = c.s.describe(c.step)
+		u.Diff = c.diffs
+		if c.score() < 50 {
+			status, code = http.StatusBadRequest, "BadRequest"
+		}
+		if len(c.diffs) == 0 {
+			u.Note = fmt.Sprintf("out of order: %s comes first", c.s.describe(c.s.next))
+		}
+	}
+	m.unmatched = append(m.unmatched, u)
+	m.logf("unmatched: %s %s%s", req.method, redactURL(req.path), closestNote(u))
+	return errorAnswer(status, code, "callconform mock: "+u.message())
+}
+
+func closestNote(u Unmatched) string {
+	if u.Closest == "" {
+		return ""
+	}
+	return " (closest: " + u.Closest + ")"
+}
+
+// logf writes one line to the log. m.mu is held.
+func (m *Mock) logf(format string, a ...any) {
+	if m.cfg.Log != nil {
+		fmt.Fprintf(m.cfg.Log, format+"\n", a...)
+	}
+}
+
+// Report returns what the bot did so far.
+func (m *Mock) Report() Report {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := Report{AppID: m.appID, Unmatched: slices.Clone(m.unmatched)}
+	for _, s := range m.scenarios {
+		r.Scenarios = append(r.Scenarios, s.report())
+	}
+	return r
+}
+
+// newID returns a fresh id in the dashed GUID form the calls API uses.
+func newID() string { return apiclient.NewGUID() }
+
+// Server is a Mock served on a TCP address. Close it.
+type Server struct {
+	*Mock
+	URL string // base URL, e.g. http://127.0.0.1:8490
+
+	srv  *http.Server
+	done chan error
+}
+
+// Start serves a Mock of fxs on addr ("127.0.0.1:0" for a free port). The
+// caller must call Close.
+func Start(addr string, cfg Config, fxs ...*fixture.Fixture) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("mock: listen on %s: %w", addr, err)
+	}
+	url := "http://" + ln.Addr().String()
+	m, err := New(cfg, fxs...)
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	s := &Server{Mock: m, URL: url, done: make(chan error, 1),
+		srv: &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}}
+	go func() { s.done <- s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// Close stops serving and closes the Mock.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		err = errors.Join(err, s.srv.Close())
+	}
+	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return errors.Join(err, s.Mock.Close())
+}

@@ -1,0 +1,392 @@
+package recorder
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/secret"
+)
+
+// Redaction kinds with a meaning of their own; any other kind is a custom
+// one, whose pseudonyms read "<kind>-1", "<kind>-2"...
+const (
+	KindHeader      = "header"       // the named header is not recorded
+	KindUserID      = "user-id"      // → 00000000-0000-4000-8000-000000000001...
+	KindTenantID    = "tenant-id"    // → 00000000-0000-4000-9000-000000000001...
+	KindDisplayName = "display-name" // → User 1, User 2...
+	KindPhone       = "phone"        // → +15550100001...
+	KindSecret      = "secret"       // → redacted-secret-1...; without path or pattern: secret-named fields in any text
+	KindJWT         = "jwt"          // → redacted-jwt-1...
+	KindBearer      = "bearer"       // → redacted-token-1...
+	KindEntropy     = "entropy"      // → redacted-secret-1...; high-entropy strings (secret.HighEntropy)
+)
+
+// DefaultRules returns the rules a recording uses unless told otherwise:
+// secret headers are dropped; JWTs, bearer tokens, secret-named fields and
+// high-entropy strings are redacted; user and tenant ids, display names and
+// phone numbers get stable pseudonyms.
+func DefaultRules() []fixture.RedactionRule {
+	rs := []fixture.RedactionRule{
+		{Kind: KindHeader, Header: "Authorization"},
+		{Kind: KindHeader, Header: "Proxy-Authorization"},
+		{Kind: KindHeader, Header: "Cookie"},
+		{Kind: KindHeader, Header: "Set-Cookie"},
+		{Kind: KindHeader, Pattern: `(?i)token|secret|key|password|signature|auth|cookie`},
+		{Kind: KindJWT, Pattern: secret.JWTPattern.String()},
+		{Kind: KindBearer, Pattern: secret.BearerPattern.String()},
+	}
+	for _, p := range []string{"client_secret", "clientSecret", "password", "access_token", "refresh_token", "id_token", "apiKey", "secret"} {
+		rs = append(rs, fixture.RedactionRule{Kind: KindSecret, Path: p})
+	}
+	rs = append(rs,
+		fixture.RedactionRule{Kind: KindSecret},
+		fixture.RedactionRule{Kind: KindEntropy},
+		fixture.RedactionRule{Kind: KindTenantID, Path: "tenantId"},
+	)
+	for _, p := range []string{"user.id", "guest.id", "acsUser.id", "spoolUser.id", "encrypted.id", "onPremises.id"} {
+		rs = append(rs, fixture.RedactionRule{Kind: KindUserID, Path: p})
+	}
+	return append(rs,
+		fixture.RedactionRule{Kind: KindDisplayName, Path: "displayName"},
+		fixture.RedactionRule{Kind: KindPhone, Path: "phone.id"},
+		fixture.RedactionRule{Kind: KindPhone, Pattern: `\+[1-9][0-9]{7,14}\b`},
+	)
+}
+
+// redactionNote explains the rules in a recorded fixture.
+const redactionNote = "scrubbed when recorded: Authorization and secret headers are never kept; " +
+	"a rule with a path applies to the JSON field of that name (or dotted suffix), one with a pattern to every string, " +
+	"a header rule drops the header. JWTs, bearer tokens, secret-named fields and high-entropy strings " +
+	"(24+ characters, 3.9 to 4.5 bits a character, GUIDs and hex ids excepted) become redacted-* placeholders; " +
+	"user and tenant ids, display names and phone numbers become stable pseudonyms (one value, one pseudonym), " +
+	"and those sent in request bodies are vars, so that a vars file can set real ones."
+
+// LoadRules reads redaction rules from a YAML (or JSON) list of
+// {kind, path, pattern, header, replacement} and checks them.
+func LoadRules(path string) ([]fixture.RedactionRule, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("redaction rules: %w", err)
+	}
+	var rules []fixture.RedactionRule
+	if err := yaml.UnmarshalStrict(b, &rules); err != nil {
+		return nil, fmt.Errorf("redaction rules %s: %w", path, err)
+	}
+	if _, err := compileRules(rules); err != nil {
+		return nil, fmt.Errorf("redaction rules %s: %w", path, err)
+	}
+	return rules, nil
+}
+
+// rule is a compiled redaction rule.
+type rule struct {
+	fixture.RedactionRule
+	re     *regexp.Regexp
+	path   []string    // Path split at dots, lower case
+	finder secret.Kind // a built-in detector, for a rule with neither path nor pattern
+}
+
+// builtinFinders are the kinds that need no path or pattern.
+var builtinFinders = map[string]secret.Kind{
+	KindJWT: secret.JWT, KindBearer: secret.Bearer, KindSecret: secret.Field, KindEntropy: secret.Entropy,
+}
+
+func compileRules(rs []fixture.RedactionRule) ([]rule, error) {
+	out := make([]rule, 0, len(rs))
+	var errs []error
+	for i, r := range rs {
+		c := rule{RedactionRule: r}
+		if r.Kind == "" {
+			errs = append(errs, fmt.Errorf("rule %d: no kind", i+1))
+			continue
+		}
+		if r.Pattern != "" {
+			re, err := regexp.Compile(r.Pattern)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("rule %d (%s): bad pattern: %w", i+1, r.Kind, err))
+				continue
+			}
+			if re.NumSubexp() > 1 {
+				errs = append(errs, fmt.Errorf("rule %d (%s): a pattern takes at most one group: the part replaced", i+1, r.Kind))
+				continue
+			}
+			c.re = re
+		}
+		if r.Path != "" {
+			c.path = strings.Split(strings.ToLower(r.Path), ".")
+		}
+		switch {
+		case r.Kind == KindHeader:
+			if r.Header == "" && r.Pattern == "" {
+				errs = append(errs, fmt.Errorf("rule %d (header): needs header (a name) or pattern (on names)", i+1))
+				continue
+			}
+		case r.Header != "":
+			errs = append(errs, fmt.Errorf("rule %d (%s): header goes with kind header only", i+1, r.Kind))
+			continue
+		case r.Path == "" && r.Pattern == "":
+			k, ok := builtinFinders[r.Kind]
+			if !ok {
+				errs = append(errs, fmt.Errorf("rule %d (%s): needs a path or a pattern", i+1, r.Kind))
+				continue
+			}
+			c.finder = k
+		}
+		out = append(out, c)
+	}
+	return out, errors.Join(errs...)
+}
+
+// redactor scrubs the values of one fixture. Its pseudonyms are stable: the
+// same value gets the same pseudonym everywhere in the fixture. It is not
+// safe for concurrent use.
+type redactor struct {
+	rules  []rule
+	pseudo map[string]map[string]string // kind → key of a real value → pseudonym
+	count  map[string]int
+	vars   map[string]string // pseudonym → var name
+	values map[string]string // var name → pseudonym
+	kinds  map[string]int    // custom id kind → its number, for distinct pseudonyms
+}
+
+func newRedactor(rules []rule) *redactor {
+	return &redactor{rules: rules, pseudo: map[string]map[string]string{}, count: map[string]int{},
+		vars: map[string]string{}, values: map[string]string{}, kinds: map[string]int{}}
+}
+
+// kindIndex numbers the custom id kinds in the order they are first used.
+func (r *redactor) kindIndex(kind string) int {
+	if n, ok := r.kinds[kind]; ok {
+		return n
+	}
+	r.kinds[kind] = len(r.kinds) + 1
+	return r.kinds[kind]
+}
+
+// dropHeader reports whether a header rule keeps the header out of the
+// fixture.
+func (r *redactor) dropHeader(name string) bool {
+	for _, ru := range r.rules {
+		if ru.Kind != KindHeader {
+			continue
+		}
+		if ru.Header != "" && strings.EqualFold(ru.Header, name) {
+			return true
+		}
+		if ru.Header == "" && ru.re != nil && ru.re.MatchString(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// value scrubs the string at a JSON path (member names, array indices left
+// out). whole is the kind of the rule that replaced all of s, or "".
+func (r *redactor) value(path []string, s string) (out, whole string) {
+	for _, ru := range r.rules {
+		if ru.path == nil || ru.Kind == KindHeader || !pathMatch(path, ru.path) {
+			continue
+		}
+		if ru.re == nil {
+			if s == "" || isTemplate(s) {
+				return s, ""
+			}
+			return r.pseudonym(ru.RedactionRule, s), ru.Kind
+		}
+		s = r.replace(ru, s)
+		break
+	}
+	return r.text(s), ""
+}
+
+// text scrubs a free string (a path, a resource, a header value) with the
+// rules that have no path.
+func (r *redactor) text(s string) string {
+	if s == "" {
+		return s
+	}
+	for _, ru := range r.rules {
+		if ru.Kind == KindHeader || ru.path != nil {
+			continue
+		}
+		if ru.re != nil {
+			s = r.replace(ru, s)
+			continue
+		}
+		if ru.finder == "" {
+			continue
+		}
+		var sb strings.Builder
+		prev := 0
+		for _, m := range secret.Find(s) {
+			if m.Kind != ru.finder || isTemplate(s[m.Start:m.End]) || isPseudonym(s[m.Start:m.End]) {
+				continue
+			}
+			sb.WriteString(s[prev:m.Start])
+			sb.WriteString(r.pseudonym(ru.RedactionRule, s[m.Start:m.End]))
+			prev = m.End
+		}
+		if prev > 0 {
+			sb.WriteString(s[prev:])
+			s = sb.String()
+		}
+	}
+	return s
+}
+
+// replace applies a pattern rule: each match (or its group) becomes a
+// pseudonym.
+func (r *redactor) replace(ru rule, s string) string {
+	var sb strings.Builder
+	prev := 0
+	for _, loc := range ru.re.FindAllStringSubmatchIndex(s, -1) {
+		start, end := loc[0], loc[1]
+		if len(loc) >= 4 && loc[2] >= 0 {
+			start, end = loc[2], loc[3]
+		}
+		v := s[start:end]
+		if v == "" || isTemplate(v) || isPseudonym(v) {
+			continue
+		}
+		sb.WriteString(s[prev:start])
+		sb.WriteString(r.pseudonym(ru.RedactionRule, v))
+		prev = end
+	}
+	if prev == 0 {
+		return s
+	}
+	sb.WriteString(s[prev:])
+	return sb.String()
+}
+
+// pseudonym returns the stable stand-in of v for the rule's kind.
+func (r *redactor) pseudonym(ru fixture.RedactionRule, v string) string {
+	key := v
+	if looksID(v) {
+		key = match.NormalizeID(v)
+	}
+	byKind := r.pseudo[ru.Kind]
+	if byKind == nil {
+		byKind = map[string]string{}
+		r.pseudo[ru.Kind] = byKind
+	}
+	if p, ok := byKind[key]; ok {
+		return p
+	}
+	r.count[ru.Kind]++
+	n := r.count[ru.Kind]
+	var p string
+	switch {
+	case ru.Replacement != "" && strings.Contains(ru.Replacement, "%d"):
+		p = fmt.Sprintf(ru.Replacement, n)
+	case ru.Replacement != "":
+		p = ru.Replacement
+	case ru.Kind == KindUserID:
+		p = fmt.Sprintf("00000000-0000-4000-8000-%012d", n)
+	case ru.Kind == KindTenantID:
+		p = fmt.Sprintf("00000000-0000-4000-9000-%012d", n)
+	case strings.HasSuffix(ru.Kind, "-id"):
+		p = fmt.Sprintf("00000000-0000-4000-a%03d-%012d", r.kindIndex(ru.Kind)%1000, n)
+	case ru.Kind == KindDisplayName:
+		p = fmt.Sprintf("User %d", n)
+	case ru.Kind == KindPhone:
+		p = fmt.Sprintf("+1555010%04d", n)
+	case ru.Kind == KindJWT:
+		p = fmt.Sprintf("redacted-jwt-%d", n)
+	case ru.Kind == KindBearer:
+		p = fmt.Sprintf("redacted-token-%d", n)
+	case ru.Kind == KindSecret || ru.Kind == KindEntropy:
+		p = fmt.Sprintf("redacted-secret-%d", r.count[KindSecret]+r.count[KindEntropy])
+	default:
+		p = fmt.Sprintf("%s-%d", sanitizeName(ru.Kind), n)
+	}
+	byKind[key] = p
+	return p
+}
+
+// varFor returns the fixture var that stands for a pseudonym of kind, so
+// that a vars file can set a real value; ok is false for kinds that are not
+// identities.
+func (r *redactor) varFor(kind, pseudonym string) (string, bool) {
+	var base string
+	switch {
+	case kind == KindUserID:
+		base = "userId"
+	case kind == KindTenantID:
+		base = "tenantId"
+	case kind == KindPhone:
+		base = "phone"
+	case strings.HasSuffix(kind, "-id"):
+		base = lowerCamel(strings.TrimSuffix(kind, "-id")) + "Id"
+	default:
+		return "", false
+	}
+	if name, ok := r.vars[pseudonym]; ok {
+		return name, true
+	}
+	for n := 1; ; n++ {
+		name := fmt.Sprintf("%s%d", base, n)
+		if _, taken := r.values[name]; !taken {
+			r.vars[pseudonym] = name
+			r.values[name] = pseudonym
+			return name, true
+		}
+	}
+}
+
+// pathMatch reports whether a value's path ends with the rule's path; names
+// compare without case.
+func pathMatch(path, suffix []string) bool {
+	if len(suffix) > len(path) {
+		return false
+	}
+	off := len(path) - len(suffix)
+	for i, s := range suffix {
+		if strings.ToLower(path[off+i]) != s {
+			return false
+		}
+	}
+	return true
+}
+
+func isTemplate(s string) bool {
+	return strings.HasPrefix(s, "{{") && strings.HasSuffix(s, "}}") && strings.Count(s, "{{") == 1
+}
+
+// isPseudonym reports whether s is one of the redactor's own placeholders.
+func isPseudonym(s string) bool {
+	return strings.HasPrefix(s, "redacted-") || strings.HasPrefix(s, "+1555010") ||
+		strings.HasPrefix(s, "00000000-0000-4000-")
+}
+
+// sanitizeName keeps letters, digits, '-' and '_'.
+func sanitizeName(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
+			b.WriteRune(c)
+		}
+	}
+	if b.Len() == 0 {
+		return "redacted"
+	}
+	return b.String()
+}
+
+// lowerCamel turns "acs-user" into "acsUser".
+func lowerCamel(s string) string {
+	parts := strings.FieldsFunc(s, func(c rune) bool { return c == '-' || c == '_' || c == ' ' })
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return sanitizeName(strings.Join(parts, ""))
+}
