@@ -93,7 +93,7 @@ func (r *Runner) Run(ctx context.Context, f *fixture.Fixture) *Result {
 		return res
 	}
 	tl := &timeline.Timeline{}
-	run := r.Receiver.NewRun(tl)
+	run := r.Receiver.NewInbox(tl)
 	defer run.Close()
 	s := &scenario{r: r, f: f, tl: tl, run: run, captures: map[string]string{}, prior: map[string][]int{}}
 	defer func() {
@@ -148,7 +148,7 @@ type scenario struct {
 	r        *Runner
 	f        *fixture.Fixture
 	tl       *timeline.Timeline
-	run      *receiver.Run
+	run      *receiver.Inbox
 	captures map[string]string
 	prior    map[string][]int // expectation name → arrival indices taken
 	consumed []bool           // by arrival index: taken by an await block

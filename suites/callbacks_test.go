@@ -49,7 +49,7 @@ steps:
 	DescribeTable("refuses a forged notification with 401",
 		func(ctx SpecContext, forge func() string) {
 			verifying()
-			run := env.Receiver.NewRun(nil)
+			run := env.Receiver.NewInbox(nil)
 			defer run.Close()
 			status := postNotification(ctx, run.URL(), forge())
 			Expect(status).To(Equal(401))

@@ -22,7 +22,7 @@ var (
 
 // env is this process's target: with `ginkgo -p` every process opens its
 // own receiver and, by default, its own embedded simulator.
-var env *testbed.Env
+var env *testbed.Testbed
 
 func TestConformance(t *testing.T) {
 	RegisterFailHandler(Fail)

@@ -97,7 +97,7 @@ func writeRunReports(dir string, r report.Run) error {
 
 // runOutcome is what a run of `replay run` reports: the target, the profile,
 // when it started and how long it took, and every result.
-func runOutcome(cfg testbed.Config, env *testbed.Env, results []*harness.Result) report.Run {
+func runOutcome(cfg testbed.Config, env *testbed.Testbed, results []*harness.Result) report.Run {
 	r := report.Run{Target: cfg.URL, Profile: profileOf(cfg.Profile), Results: results}
 	if env != nil && env.Embedded && env.Sim != nil {
 		r.Target = "the embedded simulator at " + env.Sim.URL

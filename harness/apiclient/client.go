@@ -1,4 +1,4 @@
-// Package target is the HTTP client the harness talks to the implementation
+// Package apiclient is the HTTP client the harness talks to the implementation
 // under test with: URL joining, auth, client-request-id, bounded retries on
 // 429/503, and a timeline record of every exchange.
 package apiclient

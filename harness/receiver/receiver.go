@@ -66,7 +66,7 @@ type Receiver struct {
 	served chan struct{} // closed when Serve returns
 
 	mu     sync.Mutex
-	runs   map[string]*Run // by callback id
+	runs   map[string]*Inbox // by callback id
 	closed bool
 }
 
@@ -111,7 +111,7 @@ func Start(cfg Config) (*Receiver, error) {
 		cfg:    cfg,
 		ln:     ln,
 		served: make(chan struct{}),
-		runs:   make(map[string]*Run),
+		runs:   make(map[string]*Inbox),
 	}
 	if public != nil {
 		rc.prefix = strings.TrimRight(public.EscapedPath(), "/")
@@ -145,7 +145,7 @@ func (rc *Receiver) Close() error {
 	}
 	rc.closed = true
 	runs := rc.runs
-	rc.runs = map[string]*Run{}
+	rc.runs = map[string]*Inbox{}
 	rc.mu.Unlock()
 
 	for _, r := range runs {
@@ -159,16 +159,16 @@ func (rc *Receiver) Close() error {
 	return nil
 }
 
-// NewRun registers a fresh callback path (/callbacks/{random id}) whose
+// NewInbox registers a fresh callback path (/callbacks/{random id}) whose
 // notifications and refusals are recorded in tl; a nil tl means a private
 // timeline (see Run.Timeline). The caller should Close the run when finished;
 // Receiver.Close closes every run.
-func (rc *Receiver) NewRun(tl *timeline.Timeline) *Run {
+func (rc *Receiver) NewInbox(tl *timeline.Timeline) *Inbox {
 	if tl == nil {
 		tl = &timeline.Timeline{}
 	}
 	id := newID()
-	r := &Run{
+	r := &Inbox{
 		rc:      rc,
 		id:      id,
 		path:    callbackPrefix + id,
@@ -195,7 +195,7 @@ func (rc *Receiver) unregister(id string) {
 }
 
 // lookup returns the run a request path belongs to, or nil.
-func (rc *Receiver) lookup(path string) *Run {
+func (rc *Receiver) lookup(path string) *Inbox {
 	if rc.prefix != "" && strings.HasPrefix(path, rc.prefix+"/") {
 		path = path[len(rc.prefix):]
 	}
@@ -249,7 +249,7 @@ func (rc *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 }
 
 // refuse answers status with reason as the body and records the refusal on run.
-func (rc *Receiver) refuse(w http.ResponseWriter, req *http.Request, run *Run, header http.Header, status int, reason string) {
+func (rc *Receiver) refuse(w http.ResponseWriter, req *http.Request, run *Inbox, header http.Header, status int, reason string) {
 	reason = timeline.RedactString(reason)
 	run.refuse(req.Method, req.URL.Path, header, status, reason)
 	http.Error(w, reason, status)

@@ -92,11 +92,11 @@ func TestStartDefaults(t *testing.T) {
 	if !strings.HasPrefix(rc.URL(), "http://127.0.0.1:") {
 		t.Errorf("URL() = %q, want a loopback http URL", rc.URL())
 	}
-	run := rc.NewRun(nil)
+	run := rc.NewInbox(nil)
 	if want := rc.URL() + "/callbacks/"; !strings.HasPrefix(run.URL(), want) || len(run.URL()) != len(want)+32 {
 		t.Errorf("run URL = %q, want %s + 32 hex digits", run.URL(), want)
 	}
-	if other := rc.NewRun(nil); other.URL() == run.URL() {
+	if other := rc.NewInbox(nil); other.URL() == run.URL() {
 		t.Errorf("two runs share the callback URL %s", run.URL())
 	}
 	hc := client(t)
@@ -129,7 +129,7 @@ func TestStartRefusesBadConfig(t *testing.T) {
 
 func TestConfiguredStatus(t *testing.T) {
 	rc := start(t, Config{Status: http.StatusOK})
-	run := rc.NewRun(nil)
+	run := rc.NewInbox(nil)
 	if got := send(t, client(t), http.MethodPost, run.URL(), notifications(`{}`), nil); got != http.StatusOK {
 		t.Errorf("status = %d, want the configured 200", got)
 	}
@@ -140,7 +140,7 @@ func TestPublicURLWithPath(t *testing.T) {
 	if rc.URL() != "https://tunnel.example/bot" {
 		t.Errorf("URL() = %q, want https://tunnel.example/bot", rc.URL())
 	}
-	run := rc.NewRun(nil)
+	run := rc.NewInbox(nil)
 	path, ok := strings.CutPrefix(run.URL(), "https://tunnel.example/bot")
 	if !ok {
 		t.Fatalf("run URL %q is not under the public URL", run.URL())
@@ -163,7 +163,7 @@ func TestPublicURLWithPath(t *testing.T) {
 func TestAcceptedItemsAreFlattenedAndRecorded(t *testing.T) {
 	rc := start(t, Config{})
 	tl := &timeline.Timeline{}
-	run := rc.NewRun(tl)
+	run := rc.NewInbox(tl)
 	hc := client(t)
 	header := http.Header{"Authorization": {"Bearer s3cr3t-callback-token"}, "X-Trace": {"t1"}}
 	if got := send(t, hc, http.MethodPost, run.URL(), notifications(`{"n":0}`, `{"n":1}`), header); got != http.StatusAccepted {
@@ -227,7 +227,7 @@ func TestAcceptedItemsAreFlattenedAndRecorded(t *testing.T) {
 
 func TestEmptyValueArrayIsAccepted(t *testing.T) {
 	rc := start(t, Config{})
-	run := rc.NewRun(nil)
+	run := rc.NewInbox(nil)
 	hc := client(t)
 	if got := send(t, hc, http.MethodPost, run.URL(), notifications(), nil); got != http.StatusAccepted {
 		t.Errorf("status = %d, want 202", got)
@@ -263,7 +263,7 @@ func TestRefusedPosts(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tl := &timeline.Timeline{}
-			run := rc.NewRun(tl)
+			run := rc.NewInbox(tl)
 			defer run.Close()
 			req, err := http.NewRequestWithContext(t.Context(), c.method, run.URL(), strings.NewReader(c.body))
 			if err != nil {
@@ -305,7 +305,7 @@ func TestRefusedPosts(t *testing.T) {
 func TestBodyOfExactlyMaxBodyIsAccepted(t *testing.T) {
 	body := notifications(`{"pad":"` + strings.Repeat("x", 100) + `"}`)
 	rc := start(t, Config{MaxBody: int64(len(body))})
-	run := rc.NewRun(nil)
+	run := rc.NewInbox(nil)
 	hc := client(t)
 	if got := send(t, hc, http.MethodPost, run.URL(), body, nil); got != http.StatusAccepted {
 		t.Errorf("body of MaxBody bytes: status = %d, want 202", got)
@@ -318,7 +318,7 @@ func TestBodyOfExactlyMaxBodyIsAccepted(t *testing.T) {
 func TestUnknownAndClosedPathsAre404(t *testing.T) {
 	rc := start(t, Config{})
 	tl := &timeline.Timeline{}
-	run := rc.NewRun(tl)
+	run := rc.NewInbox(tl)
 	hc := client(t)
 	for _, u := range []string{rc.URL() + "/callbacks/unknown", rc.URL() + "/callbacks/", rc.URL() + "/", run.URL() + "/extra"} {
 		if got := send(t, hc, http.MethodPost, u, notifications(`{}`), nil); got != http.StatusNotFound {
@@ -350,7 +350,7 @@ func TestConcurrentPosts(t *testing.T) {
 	const posts = 200
 	rc := start(t, Config{})
 	tl := &timeline.Timeline{}
-	run := rc.NewRun(tl)
+	run := rc.NewInbox(tl)
 	hc := client(t)
 	total := 0
 	var wg sync.WaitGroup
@@ -425,11 +425,11 @@ func TestConcurrentRunsAreKeptApart(t *testing.T) {
 	rc := start(t, Config{})
 	hc := client(t)
 	tlA, tlB := &timeline.Timeline{}, &timeline.Timeline{}
-	a, b := rc.NewRun(tlA), rc.NewRun(tlB)
+	a, b := rc.NewInbox(tlA), rc.NewInbox(tlB)
 	const each = 50
 	var wg sync.WaitGroup
 	for i := range each {
-		for name, run := range map[string]*Run{"A": a, "B": b} {
+		for name, run := range map[string]*Inbox{"A": a, "B": b} {
 			wg.Go(func() {
 				send(t, hc, http.MethodPost, run.URL(), notifications(fmt.Sprintf(`{"run":%q,"i":%d}`, name, i)), nil)
 			})
@@ -437,7 +437,7 @@ func TestConcurrentRunsAreKeptApart(t *testing.T) {
 	}
 	wg.Go(func() { send(t, hc, http.MethodGet, a.URL(), "", nil) }) // a refusal on A only
 	wg.Wait()
-	for name, run := range map[string]*Run{"A": a, "B": b} {
+	for name, run := range map[string]*Inbox{"A": a, "B": b} {
 		items := run.Since(0)
 		if len(items) != each {
 			t.Errorf("run %s has %d items, want %d", name, len(items), each)
@@ -462,7 +462,7 @@ func TestCloseReceiver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := rc.NewRun(nil)
+	run := rc.NewInbox(nil)
 	if err := rc.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -472,7 +472,7 @@ func TestCloseReceiver(t *testing.T) {
 	if err := run.Wait(bounded(t), 0); !errors.Is(err, ErrClosed) {
 		t.Errorf("Wait on a run of a closed receiver = %v, want ErrClosed", err)
 	}
-	late := rc.NewRun(nil)
+	late := rc.NewInbox(nil)
 	if err := late.Wait(bounded(t), 0); !errors.Is(err, ErrClosed) {
 		t.Errorf("Wait on a run made after Close = %v, want ErrClosed", err)
 	}

@@ -226,7 +226,7 @@ func TestReceiverChecksTokens(t *testing.T) {
 	for _, c := range verifierCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			tl := &timeline.Timeline{}
-			run := rc.NewRun(tl)
+			run := rc.NewInbox(tl)
 			defer run.Close()
 			var header http.Header
 			if c.header != "" {

@@ -1,4 +1,4 @@
-// Package targets opens what a run needs from a few settings: the target
+// Package testbed opens what a run needs from a few settings: the target
 // (the embedded simulator by default, or a URL with OAuth2 or a static token),
 // its vars and capabilities, and the callback receiver. The CLI and the
 // Ginkgo suite share it.
@@ -58,8 +58,8 @@ type Config struct {
 	Within time.Duration
 }
 
-// Env is an opened target: a Runner ready to run fixtures. Close it.
-type Env struct {
+// Testbed is an opened target: a Runner ready to run fixtures. Close it.
+type Testbed struct {
 	Runner   *harness.Runner
 	Receiver *receiver.Receiver
 	Sim      *simulator.Server // the embedded simulator; nil for a URL target
@@ -69,10 +69,10 @@ type Env struct {
 
 // VerifiesCallbacks reports whether the receiver checks the bearer token of
 // every notification.
-func (e *Env) VerifiesCallbacks() bool { return e.verify }
+func (e *Testbed) VerifiesCallbacks() bool { return e.verify }
 
 // Close stops the receiver and the embedded simulator.
-func (e *Env) Close() error {
+func (e *Testbed) Close() error {
 	var errs []error
 	if e.Receiver != nil {
 		errs = append(errs, e.Receiver.Close())
@@ -83,9 +83,9 @@ func (e *Env) Close() error {
 	return errors.Join(errs...)
 }
 
-// Open starts what cfg names. The caller must Close the Env.
-func Open(ctx context.Context, cfg Config) (*Env, error) {
-	env := &Env{}
+// Open starts what cfg names. The caller must Close the Testbed.
+func Open(ctx context.Context, cfg Config) (*Testbed, error) {
+	env := &Testbed{}
 	ok := false
 	defer func() {
 		if !ok {

@@ -360,7 +360,7 @@ func (s *scenario) checkBlock(a *fixture.Await, items [][]byte) string {
 // signed bearer token, and returns how the bot answered. A refused
 // connection (the bot not listening yet) is tried again a few times; an
 // answer, whatever its status, is not.
-func (m *Mock) deliver(p *post) Delivery {
+func (m *Player) deliver(p *post) Delivery {
 	d := Delivery{Expectation: p.name, ChangeType: p.changeType, Resource: p.resource, URL: redactURL(p.url)}
 	select {
 	case <-p.ready:
@@ -396,7 +396,7 @@ func (m *Mock) deliver(p *post) Delivery {
 }
 
 // postOnce sends p once within the notify timeout.
-func (m *Mock) postOnce(p *post, tok string) (int, error) {
+func (m *Player) postOnce(p *post, tok string) (int, error) {
 	ctx, cancel := context.WithTimeout(m.ctx, m.cfg.NotifyTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(p.body))
@@ -436,7 +436,7 @@ func pauseBefore(p *post, speed float64) time.Duration {
 	return time.Duration(float64(gap) * speed)
 }
 
-func (m *Mock) sleep(d time.Duration) bool {
+func (m *Player) sleep(d time.Duration) bool {
 	if d <= 0 {
 		return m.ctx.Err() == nil
 	}

@@ -1,4 +1,4 @@
-// Package mock is a replay of fixtures for a bot: a stand-in for the calls
+// Package playback plays fixtures back to a bot: a stand-in for the calls
 // API that answers the bot's requests as each scenario's service would and
 // POSTs the scenario's notifications, signed, to the bot's callback.
 package playback
@@ -26,11 +26,11 @@ const DefaultGap = 50 * time.Millisecond
 // maxBody bounds a bot's request body.
 const maxBody = 1 << 20
 
-// Config configures a Mock. The zero value works: fresh app and tenant ids,
+// Config configures a Player. The zero value works: fresh app and tenant ids,
 // no pause between notifications, no webhook.
 type Config struct {
 	// AppID is the bot's app id: the audience of notification tokens and the
-	// {{appId}} built-in. "" = a fresh id, see Mock.AppID.
+	// {{appId}} built-in. "" = a fresh id, see Player.AppID.
 	AppID string
 	// TenantID is the {{tenantId}} built-in and the tid claim of tokens;
 	// "" = a fresh id.
@@ -61,10 +61,10 @@ type Config struct {
 	Log io.Writer
 }
 
-// Mock plays scenarios for a bot. It is an http.Handler; New starts playing
+// Player plays scenarios for a bot. It is an http.Handler; New starts playing
 // at once (a scenario that begins with a trigger calls the webhook), and the
 // caller must call Close.
-type Mock struct {
+type Player struct {
 	cfg      Config
 	client   *http.Client
 	sign     *signer
@@ -86,14 +86,14 @@ type Mock struct {
 // ErrNoScenarios is returned by New when given no fixture.
 var ErrNoScenarios = errors.New("mock: no scenario to play")
 
-// New returns a Mock that plays fxs. A fixture that another of fxs
+// New returns a Player that plays fxs. A fixture that another of fxs
 // includes with `use` is played only as part of it, not on its own.
-func New(cfg Config, fxs ...*fixture.Fixture) (*Mock, error) {
+func New(cfg Config, fxs ...*fixture.Fixture) (*Player, error) {
 	fxs = topLevel(fxs)
 	if len(fxs) == 0 {
 		return nil, ErrNoScenarios
 	}
-	m := &Mock{cfg: cfg, client: cfg.HTTPClient, appID: cfg.AppID, tenantID: cfg.TenantID, done: make(chan struct{})}
+	m := &Player{cfg: cfg, client: cfg.HTTPClient, appID: cfg.AppID, tenantID: cfg.TenantID, done: make(chan struct{})}
 	if m.appID == "" {
 		m.appID = newID()
 	}
@@ -154,10 +154,10 @@ func topLevel(fxs []*fixture.Fixture) []*fixture.Fixture {
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // AppID returns the app id notifications are signed for.
-func (m *Mock) AppID() string { return m.appID }
+func (m *Player) AppID() string { return m.appID }
 
 // Scenarios returns the ids of the scenarios played, in play order.
-func (m *Mock) Scenarios() []string {
+func (m *Player) Scenarios() []string {
 	ids := make([]string, len(m.scenarios))
 	for i, s := range m.scenarios {
 		ids[i] = s.f.ID
@@ -168,10 +168,10 @@ func (m *Mock) Scenarios() []string {
 // Done is closed when every scenario has ended: each step made and each
 // notification posted and answered (or refused, or timed out), or stopped
 // at a step the mock cannot play.
-func (m *Mock) Done() <-chan struct{} { return m.done }
+func (m *Player) Done() <-chan struct{} { return m.done }
 
 // checkFinished closes done once every scenario has ended. m.mu is held.
-func (m *Mock) checkFinished() {
+func (m *Player) checkFinished() {
 	if m.finished {
 		return
 	}
@@ -187,7 +187,7 @@ func (m *Mock) checkFinished() {
 // Close stops posting notifications (one in flight is cancelled, queued ones
 // are reported as never posted) and waits for the workers, at most 5 s.
 // Report still works after Close.
-func (m *Mock) Close() error {
+func (m *Player) Close() error {
 	m.cancel()
 	waited := make(chan struct{})
 	go func() { m.wg.Wait(); close(waited) }()
@@ -208,7 +208,7 @@ func (m *Mock) Close() error {
 // the notification tokens, or the answer of the scenario step the request
 // matches; a request that matches no step is answered 404 (no step has its
 // method and path) or 400, and reported.
-func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (m *Player) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	base := m.base(r)
 	switch r.URL.Path {
 	case OpenIDConfigPath:
@@ -246,7 +246,7 @@ func writeAnswer(w http.ResponseWriter, ans answer) {
 	}
 }
 
-func (m *Mock) base(r *http.Request) string {
+func (m *Player) base(r *http.Request) string {
 	if m.cfg.BaseURL != "" {
 		return trimSlash(m.cfg.BaseURL)
 	}
@@ -266,7 +266,7 @@ func trimSlash(s string) string {
 
 // handle matches req against the next send step of every scenario, takes
 // the first that matches, and returns its answer. m.mu is held.
-func (m *Mock) handle(req request, base string, ready chan struct{}) answer {
+func (m *Player) handle(req request, base string, ready chan struct{}) answer {
 	m.lastBase = base
 	var cands []candidate
 	for _, s := range m.scenarios {
@@ -308,14 +308,14 @@ func closestNote(u Unmatched) string {
 }
 
 // logf writes one line to the log. m.mu is held.
-func (m *Mock) logf(format string, a ...any) {
+func (m *Player) logf(format string, a ...any) {
 	if m.cfg.Log != nil {
 		fmt.Fprintf(m.cfg.Log, format+"\n", a...)
 	}
 }
 
 // Report returns what the bot did so far.
-func (m *Mock) Report() Report {
+func (m *Player) Report() Report {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := Report{AppID: m.appID, Unmatched: slices.Clone(m.unmatched)}
@@ -328,16 +328,16 @@ func (m *Mock) Report() Report {
 // newID returns a fresh id in the dashed GUID form the calls API uses.
 func newID() string { return apiclient.NewGUID() }
 
-// Server is a Mock served on a TCP address. Close it.
+// Server is a Player served on a TCP address. Close it.
 type Server struct {
-	*Mock
+	*Player
 	URL string // base URL, e.g. http://127.0.0.1:8490
 
 	srv  *http.Server
 	done chan error
 }
 
-// Start serves a Mock of fxs on addr ("127.0.0.1:0" for a free port). The
+// Start serves a Player of fxs on addr ("127.0.0.1:0" for a free port). The
 // caller must call Close.
 func Start(addr string, cfg Config, fxs ...*fixture.Fixture) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
@@ -350,13 +350,13 @@ func Start(addr string, cfg Config, fxs ...*fixture.Fixture) (*Server, error) {
 		_ = ln.Close()
 		return nil, err
 	}
-	s := &Server{Mock: m, URL: url, done: make(chan error, 1),
+	s := &Server{Player: m, URL: url, done: make(chan error, 1),
 		srv: &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}}
 	go func() { s.done <- s.srv.Serve(ln) }()
 	return s, nil
 }
 
-// Close stops serving and closes the Mock.
+// Close stops serving and closes the Player.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -367,5 +367,5 @@ func (s *Server) Close() error {
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
-	return errors.Join(err, s.Mock.Close())
+	return errors.Join(err, s.Player.Close())
 }

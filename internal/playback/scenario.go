@@ -10,9 +10,9 @@ import (
 )
 
 // scenario is the state of one fixture being played. Every field is
-// guarded by the Mock's mu.
+// guarded by the Player's mu.
 type scenario struct {
-	m     *Mock
+	m     *Player
 	f     *fixture.Fixture
 	vars  map[string]string // values fixed so far: by the bot, by Config.Vars, or minted
 	next  int               // index of the first step not yet played
@@ -38,7 +38,7 @@ type stepState struct {
 	deliveries []Delivery
 }
 
-func newScenario(m *Mock, f *fixture.Fixture) *scenario {
+func newScenario(m *Player, f *fixture.Fixture) *scenario {
 	s := &scenario{m: m, f: f, vars: map[string]string{}, steps: make([]stepState, len(f.Steps)), callbacks: map[string]string{}}
 	for k, v := range m.cfg.Vars {
 		s.vars[k] = v

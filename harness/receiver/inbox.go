@@ -32,10 +32,10 @@ type Refusal struct {
 	Method string    // the request's method
 }
 
-// Run is one callback path and what arrived on it. It is safe for concurrent
+// Inbox is one callback path and what arrived on it. It is safe for concurrent
 // use. Notifications are numbered from 0 in arrival order; the items of one
 // POST are consecutive and become visible together.
-type Run struct {
+type Inbox struct {
 	rc   *Receiver
 	id   string
 	path string
@@ -53,14 +53,14 @@ type Run struct {
 }
 
 // URL returns the callback URL to give the target for this run.
-func (r *Run) URL() string { return r.url }
+func (r *Inbox) URL() string { return r.url }
 
 // Timeline returns the timeline the run records into: the one given to
 // NewRun, or the run's private one.
-func (r *Run) Timeline() *timeline.Timeline { return r.tl }
+func (r *Inbox) Timeline() *timeline.Timeline { return r.tl }
 
 // Len returns the number of notification items kept so far.
-func (r *Run) Len() int {
+func (r *Inbox) Len() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.items)
@@ -68,7 +68,7 @@ func (r *Run) Len() int {
 
 // Since returns a copy of the items whose Index is i or more, in arrival
 // order. The Item and Header of each are shared: do not modify them.
-func (r *Run) Since(i int) []timeline.Notification {
+func (r *Inbox) Since(i int) []timeline.Notification {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	i = max(i, 0)
@@ -82,14 +82,14 @@ func (r *Run) Since(i int) []timeline.Notification {
 // returns nil. It returns ErrTooManyNotifications when the run overflowed
 // first, ErrClosed when the run was closed first, and ctx.Err() when ctx is
 // done first. It wakes on each arrival; it never polls.
-func (r *Run) Wait(ctx context.Context, n int) error {
+func (r *Inbox) Wait(ctx context.Context, n int) error {
 	return r.WaitFor(ctx, n, math.MaxInt)
 }
 
 // WaitFor is Wait that also returns ErrRefused as soon as the run holds more
 // than k refusals: a refused POST is a lost notification, and a caller that
 // judges notifications should say so now rather than at its bound.
-func (r *Run) WaitFor(ctx context.Context, n, k int) error {
+func (r *Inbox) WaitFor(ctx context.Context, n, k int) error {
 	for {
 		r.mu.Lock()
 		got, refused, overflow, closed, changed := len(r.items), len(r.refusals), r.overflow, r.closed, r.changed
@@ -113,14 +113,14 @@ func (r *Run) WaitFor(ctx context.Context, n, k int) error {
 }
 
 // Refusals returns a copy of the POSTs refused on this run, in order.
-func (r *Run) Refusals() []Refusal {
+func (r *Inbox) Refusals() []Refusal {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Refusal(nil), r.refusals...)
 }
 
 // Err returns ErrTooManyNotifications once the run overflowed, else nil.
-func (r *Run) Err() error {
+func (r *Inbox) Err() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.overflow {
@@ -132,13 +132,13 @@ func (r *Run) Err() error {
 // Close unregisters the run's path: later POSTs to it are answered 404, and
 // Wait returns ErrClosed once it has nothing more to return. What was
 // received stays readable. It is safe to call more than once.
-func (r *Run) Close() {
+func (r *Inbox) Close() {
 	r.rc.unregister(r.id)
 	r.markClosed()
 }
 
 // markClosed marks the run closed and wakes its waiters.
-func (r *Run) markClosed() {
+func (r *Inbox) markClosed() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.closed {
@@ -148,7 +148,7 @@ func (r *Run) markClosed() {
 }
 
 // wake wakes every Wait; r.mu must be held.
-func (r *Run) wake() {
+func (r *Inbox) wake() {
 	close(r.changed)
 	r.changed = make(chan struct{})
 }
@@ -156,7 +156,7 @@ func (r *Run) wake() {
 // accept appends the items of one POST, all at once and in order, and records
 // each in the timeline. Items past the run's bound are dropped and the run is
 // marked overflowed. It reports false when the run is closed.
-func (r *Run) accept(path string, header http.Header, items []json.RawMessage) bool {
+func (r *Inbox) accept(path string, header http.Header, items []json.RawMessage) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -198,7 +198,7 @@ func (r *Run) accept(path string, header http.Header, items []json.RawMessage) b
 
 // refuse records a refused POST, unless the run is closed or already holds
 // its bound of refusals.
-func (r *Run) refuse(method, path string, header http.Header, status int, reason string) {
+func (r *Inbox) refuse(method, path string, header http.Header, status int, reason string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed || len(r.refusals) >= r.max {

@@ -15,7 +15,7 @@ import (
 
 func TestWaitReturnsAtOnceWhenEnoughArrived(t *testing.T) {
 	rc := start(t, Config{})
-	run := rc.NewRun(nil)
+	run := rc.NewInbox(nil)
 	send(t, client(t), http.MethodPost, run.URL(), notifications(`{}`, `{}`), nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -31,7 +31,7 @@ func TestWaitReturnsAtOnceWhenEnoughArrived(t *testing.T) {
 
 func TestWaitEndsAtItsBound(t *testing.T) {
 	rc := start(t, Config{})
-	run := rc.NewRun(nil)
+	run := rc.NewInbox(nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
 	if err := run.Wait(ctx, 0); !errors.Is(err, context.DeadlineExceeded) {
@@ -41,7 +41,7 @@ func TestWaitEndsAtItsBound(t *testing.T) {
 
 func TestWaitWakesOnArrival(t *testing.T) {
 	rc := start(t, Config{})
-	run := rc.NewRun(nil)
+	run := rc.NewInbox(nil)
 	hc := client(t)
 	ctx := bounded(t)
 	for n := range 3 {
@@ -59,7 +59,7 @@ func TestWaitWakesOnArrival(t *testing.T) {
 
 func TestWaitWakesOnClose(t *testing.T) {
 	rc := start(t, Config{})
-	run := rc.NewRun(nil)
+	run := rc.NewInbox(nil)
 	done := make(chan error, 1)
 	go func() { done <- run.Wait(bounded(t), 0) }()
 	run.Close()
@@ -72,7 +72,7 @@ func TestOverflow(t *testing.T) {
 	const maxItems = 5
 	rc := start(t, Config{MaxPerRun: maxItems})
 	tl := &timeline.Timeline{}
-	run := rc.NewRun(tl)
+	run := rc.NewInbox(tl)
 	hc := client(t)
 	ctx := bounded(t)
 
@@ -117,7 +117,7 @@ func TestRefusalsAreBounded(t *testing.T) {
 	const maxItems = 3
 	rc := start(t, Config{MaxPerRun: maxItems})
 	tl := &timeline.Timeline{}
-	run := rc.NewRun(tl)
+	run := rc.NewInbox(tl)
 	hc := client(t)
 	for range maxItems + 4 {
 		if got := send(t, hc, http.MethodPost, run.URL(), `not json`, nil); got != http.StatusBadRequest {
@@ -137,7 +137,7 @@ func TestRefusalsAreBounded(t *testing.T) {
 func TestAcceptAfterClose(t *testing.T) {
 	rc := start(t, Config{})
 	tl := &timeline.Timeline{}
-	run := rc.NewRun(tl)
+	run := rc.NewInbox(tl)
 	run.Close()
 	if run.accept("/callbacks/x", http.Header{}, []json.RawMessage{json.RawMessage(`{}`)}) {
 		t.Error("accept on a closed run reported success")
@@ -154,7 +154,7 @@ func TestWaitForWakesOnRefusal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	run := rc.NewRun(nil)
+	run := rc.NewInbox(nil)
 	done := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
