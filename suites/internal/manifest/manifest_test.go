@@ -72,6 +72,14 @@ func TestSpecWithoutMustIsRefused(t *testing.T) {
 	}
 }
 
+func TestFixtureWithoutMustIsRefused(t *testing.T) {
+	f := &fixture.Fixture{ID: "no-must", File: "fixtures/x/no-must.yaml"}
+	_, err := Build([]*fixture.Fixture{f}, t.TempDir())
+	if err == nil || err.Error() != "fixtures/x/no-must.yaml: fixture no-must has no must (the requirement it checks)" {
+		t.Fatalf("want a refusal naming the file and the fixture, got %v", err)
+	}
+}
+
 func TestSpecsInReadsMustSourceLabelsAndEntries(t *testing.T) {
 	dir := t.TempDir()
 	src := `package x
