@@ -8,8 +8,20 @@ BIN       ?= bin
 PKGS      := ./...
 
 GINKGO    := $(GO) tool ginkgo
+# Tools run at a pinned version, outside the module's dependencies.
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOVULNCHECK := $(GO) run golang.org/x/vuln/cmd/govulncheck@v1.9.0
+VULNDB    ?= https://vuln.go.dev
+FUZZTIME  ?= 60s
+STRESS_COUNT ?= 3
 
-.PHONY: all conformance scenarios test lint build bench suite-binary manifest clean help
+# Build with the Go release go.mod names (its toolchain line: a release with
+# the standard library's security fixes), even where GOTOOLCHAIN=local is set;
+# the go command fetches it from the module proxy once. A newer local Go is
+# used as it is.
+export GOTOOLCHAIN := auto
+
+.PHONY: all conformance scenarios test lint build bench suite-binary manifest clean help stress fuzz vuln
 
 all: lint test
 
@@ -18,6 +30,7 @@ help: ## show the targets
 
 conformance: ## run the conformance suite against the embedded simulator (or TARGET=URL); reports in reports/
 	@mkdir -p $(REPORTS)
+	@echo "conformance: compiling the suite (a minute the first time), then running it against $(if $(TARGET),$(TARGET),the embedded simulator)"
 	$(GINKGO) -p --no-color ./suites -- \
 	  --report-dir=$(abspath $(REPORTS)) $(if $(TARGET),--target=$(TARGET)) $(SUITE_FLAGS)
 
@@ -27,10 +40,33 @@ scenarios: ## run the fixtures with the CLI alone (replay run), against the embe
 test: lint ## run every test, with the race detector
 	$(GO) test -race -count=1 -timeout 8m $(PKGS)
 
-lint: ## gofmt check and go vet
+lint: ## gofmt, go vet, staticcheck, and go.mod/go.sum tidy
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(STATICCHECK) $(PKGS)
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; }
+
+stress: ## go test -race -count=3 (STRESS_COUNT) of every package while a CPU hog keeps every core busy, as on CI's shared machine
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/cpuhog ./internal/cpuhog
+	@$(BIN)/cpuhog -for 60m & hog=$$!; trap 'kill $$hog 2>/dev/null' EXIT INT TERM; \
+	  echo "stress: every core busy (cpuhog pid $$hog); go test -race -count=$(STRESS_COUNT)"; \
+	  $(GO) test -race -count=$(STRESS_COUNT) -timeout 30m $(PKGS)
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 60s); make test runs their seed corpora
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz: $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+vuln: ## report known vulnerabilities reachable from the code (govulncheck), where its database can be reached
+	@out=$$($(GOVULNCHECK) -db $(VULNDB) ./... 2>&1); rc=$$?; \
+	  if [ $$rc -ne 0 ] && echo "$$out" | grep -q 'fetching vulnerabilities'; then \
+	    echo "vuln: the vulnerability database $(VULNDB) cannot be reached from here; nothing was checked."; \
+	    echo "vuln: run 'make vuln' where it can, or point VULNDB at a copy (VULNDB=file:///path/to/vulndb)."; exit 0; fi; \
+	  echo "$$out"; exit $$rc
 
 build: ## build bin/replay
 	$(GO) build -o $(BIN)/replay ./cmd/replay
@@ -41,7 +77,7 @@ suite-binary: ## build bin/callconform.test: the suite, fixtures included, runna
 manifest: ## regenerate suites/conformance.yaml from the fixtures and the specs' MUST comments
 	$(GO) test ./suites/internal/manifest -update
 
-bench: ## run the benchmarks named in the issues
+bench: ## run every benchmark (figures per flow, per request, per notification)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 clean: ## remove build output and reports

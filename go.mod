@@ -2,6 +2,8 @@ module github.com/callconform/callconform
 
 go 1.26.0
 
+toolchain go1.27.3
+
 require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/onsi/ginkgo/v2 v2.34.0
