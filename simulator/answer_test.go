@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // The page's "Answer incoming VOIP call with service hosted media".
@@ -15,7 +17,7 @@ func TestAnswerFlow(t *testing.T) {
 	c := e.incomingCall(bot.URL(), map[string]any{"requestedModalities": []string{"audio", "video"}})
 	bot.waitFor(t, callRes(c), 1)
 
-	r := e.do("POST", "/app/calls/"+c.compact()+"/answer", tok, map[string]any{
+	r := e.do("POST", "/app/calls/"+c.Compact()+"/answer", tok, map[string]any{
 		"callback":         answerCB.URL(),
 		"acceptModalities": []string{"audio", "video"},
 		"clientContext":    "ctx-1",
@@ -44,11 +46,11 @@ func TestAnswerFlow(t *testing.T) {
 	if act := ns[1].data(t)["activeModalities"]; !reflect.DeepEqual(act, []any{"audio", "video"}) {
 		t.Errorf("activeModalities %v", act)
 	}
-	got := e.do("GET", "/app/calls/"+c.dashed()+"/operations/"+op["id"].(string), tok, nil).json(t)
+	got := e.do("GET", "/app/calls/"+c.String()+"/operations/"+op["id"].(string), tok, nil).json(t)
 	if got["status"] != "completed" {
 		t.Errorf("answer operation after established: %v", got)
 	}
-	call := e.do("GET", "/app/calls/"+c.dashed(), tok, nil).json(t)
+	call := e.do("GET", "/app/calls/"+c.String(), tok, nil).json(t)
 	if call["state"] != "established" || call["direction"] != "incoming" || call["callback"] != answerCB.URL() {
 		t.Errorf("call %v", call)
 	}
@@ -61,7 +63,7 @@ func TestAnswerDefaultsToRequestedModalities(t *testing.T) {
 	e := newEnv(t, Config{})
 	rc := newReceiver(t)
 	c := e.incomingCall(rc.URL(), map[string]any{"requestedModalities": []string{"audio", "video"}})
-	r := e.do("POST", "/app/calls/"+c.dashed()+"/answer", e.token(ClientCalling), map[string]any{"callback": rc.URL()})
+	r := e.do("POST", "/app/calls/"+c.String()+"/answer", e.token(ClientCalling), map[string]any{"callback": rc.URL()})
 	if r.status != http.StatusOK {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
@@ -87,27 +89,27 @@ func TestAnswerRules(t *testing.T) {
 		{"bad modality", map[string]any{"callback": rc.URL(), "acceptModalities": []string{"hologram"}}},
 		{"mediaConfig not an object", map[string]any{"callback": rc.URL(), "mediaConfig": 1}},
 	} {
-		r := e.do("POST", "/app/calls/"+incoming.dashed()+"/answer", tok, tc.body)
+		r := e.do("POST", "/app/calls/"+incoming.String()+"/answer", tok, tc.body)
 		if r.status != http.StatusBadRequest || r.errorCode(t) != "BadRequest" {
 			t.Errorf("%s: %d %s", tc.name, r.status, r.body)
 		}
 	}
-	if r := e.do("POST", "/app/calls/"+newID().dashed()+"/answer", tok, good); r.status != http.StatusNotFound {
+	if r := e.do("POST", "/app/calls/"+guid.New().String()+"/answer", tok, good); r.status != http.StatusNotFound {
 		t.Errorf("unknown call: %d", r.status)
 	}
-	if r := e.do("POST", "/app/calls/"+incoming.dashed()+"/answer", tok, good); r.status != http.StatusOK {
+	if r := e.do("POST", "/app/calls/"+incoming.String()+"/answer", tok, good); r.status != http.StatusOK {
 		t.Fatalf("first answer: %d %s", r.status, r.body)
 	}
-	r := e.do("POST", "/app/calls/"+incoming.dashed()+"/answer", tok, good)
+	r := e.do("POST", "/app/calls/"+incoming.String()+"/answer", tok, good)
 	if r.status != http.StatusConflict || r.errorCode(t) != "InvalidCallState" {
 		t.Errorf("second answer: %d %s", r.status, r.body)
 	}
 	outgoing := e.createCall(rc.URL())
-	r = e.do("POST", "/app/calls/"+outgoing.dashed()+"/answer", tok, good)
+	r = e.do("POST", "/app/calls/"+outgoing.String()+"/answer", tok, good)
 	if r.status != http.StatusConflict || r.errorCode(t) != "InvalidCallState" {
 		t.Errorf("answering an outgoing call: %d %s", r.status, r.body)
 	}
-	if r := e.do("POST", "/app/calls/"+incoming.dashed()+"/answer", e.token(ClientNone), good); r.status != http.StatusForbidden {
+	if r := e.do("POST", "/app/calls/"+incoming.String()+"/answer", e.token(ClientNone), good); r.status != http.StatusForbidden {
 		t.Errorf("answer without a calls role: %d", r.status)
 	}
 }

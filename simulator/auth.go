@@ -16,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/callconform/callconform/internal/callbacksign"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // Identity of tokens. Access tokens are those of Azure AD for Graph;
@@ -62,9 +63,9 @@ type Client struct {
 	Scopes []string // delegated scopes: the token's scp claim
 }
 
-func builtinClients(appID id) []Client {
+func builtinClients(appID guid.GUID) []Client {
 	return []Client{
-		{ID: appID.dashed(), Secret: newSecret(), Kind: ClientCalling,
+		{ID: appID.String(), Secret: newSecret(), Kind: ClientCalling,
 			Roles: []string{RoleInitiateGroupCalls, RoleInitiate, RoleJoinGroupCalls, RoleAccessMedia}},
 		{ID: NoneClientID, Secret: newSecret(), Kind: ClientNone},
 		{ID: DelegatedClientID, Secret: newSecret(), Kind: ClientDelegated,
@@ -107,7 +108,7 @@ func (p permission) accepted() []string {
 
 // principal is who a verified access token speaks for.
 type principal struct {
-	appID     id
+	appID     guid.GUID
 	roles     []string
 	delegated bool
 	expires   time.Time
@@ -139,7 +140,7 @@ type accessClaims struct {
 	Version  string   `json:"ver,omitempty"`
 }
 
-func (s *Simulator) stsIssuer() string { return "https://sts.windows.net/" + s.tenantID.dashed() + "/" }
+func (s *Simulator) stsIssuer() string { return "https://sts.windows.net/" + s.tenantID.String() + "/" }
 
 // tokenCache maps a verified access token to its principal until it expires.
 type tokenCache struct {
@@ -212,7 +213,7 @@ func (c *signedTokens) get(key string) (signedToken, error) {
 }
 
 func (s *Simulator) signNotificationToken(aud string, now time.Time) (signedToken, error) {
-	claims := callbacksign.NotificationClaims(aud, s.tenantID.dashed(), now, tokenLifetime)
+	claims := callbacksign.NotificationClaims(aud, s.tenantID.String(), now, tokenLifetime)
 	raw, err := s.signJWT(claims)
 	return signedToken{raw: raw, expires: claims.ExpiresAt.Time}, err
 }
@@ -253,9 +254,9 @@ func (s *Simulator) accessToken(c Client, aud string, issued, exp time.Time) (st
 			IssuedAt:  jwt.NewNumericDate(issued),
 			NotBefore: jwt.NewNumericDate(issued.Add(-time.Minute)),
 			ExpiresAt: jwt.NewNumericDate(exp),
-			ID:        newID().dashed(),
+			ID:        guid.New().String(),
 		},
-		TenantID: s.tenantID.dashed(),
+		TenantID: s.tenantID.String(),
 		AppID:    c.ID,
 		Version:  "1.0",
 	}
@@ -320,7 +321,7 @@ func (s *Simulator) verifyAccessToken(header string) (*principal, error) {
 	default:
 		return nil, &tokenError{"Access token validation failure: the signature does not verify."}
 	}
-	app, ok := parseID(claims.AppID)
+	app, ok := guid.Parse(claims.AppID)
 	if !ok {
 		return nil, &tokenError{"Access token has no valid appid claim."}
 	}
@@ -352,7 +353,7 @@ func writeOAuthError(w http.ResponseWriter, status int, code, desc string) {
 }
 
 // TokenPath returns the path of the token endpoint, "/{tenant}/oauth2/v2.0/token".
-func (s *Simulator) TokenPath() string { return "/" + s.tenantID.dashed() + "/oauth2/v2.0/token" }
+func (s *Simulator) TokenPath() string { return "/" + s.tenantID.String() + "/oauth2/v2.0/token" }
 
 // OpenIDConfigPath returns the path of the OpenID configuration whose keys
 // verify notification tokens.
@@ -362,7 +363,7 @@ func (s *Simulator) OpenIDConfigPath() string { return openIDConfigPath }
 // POST /{tenant}/oauth2/v2.0/token with grant_type, client_id, client_secret
 // (or HTTP Basic client authentication) and scope.
 func (s *Simulator) handleToken(w http.ResponseWriter, r *http.Request) {
-	if t, ok := parseID(r.PathValue("tenant")); !ok || t != s.tenantID {
+	if t, ok := guid.Parse(r.PathValue("tenant")); !ok || t != s.tenantID {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
 			"AADSTS90002: Tenant '"+r.PathValue("tenant")+"' not found.")
 		return

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callconform/callconform/internal/guid"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -88,12 +89,12 @@ func TestTokenEndpoint(t *testing.T) {
 	}{
 		{"wrong secret", e.sim.TokenPath(), with("client_secret", "nope"), 401, "invalid_client"},
 		{"other client's secret", e.sim.TokenPath(), with("client_secret", e.client(ClientNone).Secret), 401, "invalid_client"},
-		{"unknown client", e.sim.TokenPath(), with("client_id", newID().dashed()), 401, "invalid_client"},
+		{"unknown client", e.sim.TokenPath(), with("client_id", guid.New().String()), 401, "invalid_client"},
 		{"no client", e.sim.TokenPath(), with("client_id", ""), 400, "invalid_request"},
 		{"password grant", e.sim.TokenPath(), with("grant_type", "password"), 400, "unsupported_grant_type"},
 		{"user scope", e.sim.TokenPath(), with("scope", "User.Read"), 400, "invalid_scope"},
 		{"no scope", e.sim.TokenPath(), with("scope", ""), 400, "invalid_scope"},
-		{"other tenant", "/" + newID().dashed() + "/oauth2/v2.0/token", good, 400, "invalid_request"},
+		{"other tenant", "/" + guid.New().String() + "/oauth2/v2.0/token", good, 400, "invalid_request"},
 	} {
 		r := postForm(t, e, tc.path, tc.form, "", "")
 		var oe oauthError
@@ -135,7 +136,7 @@ func TestAPITokenRules(t *testing.T) {
 	wrongAud := e.appClaims(e.sim.AppID(), RoleInitiate)
 	wrongAud["aud"] = "https://management.azure.com"
 	wrongIss := e.appClaims(e.sim.AppID(), RoleInitiate)
-	wrongIss["iss"] = "https://sts.windows.net/" + newID().dashed() + "/"
+	wrongIss["iss"] = "https://sts.windows.net/" + guid.New().String() + "/"
 	noExp := e.appClaims(e.sim.AppID(), RoleInitiate)
 	delete(noExp, "exp")
 	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, e.appClaims(e.sim.AppID(), RoleInitiate))
@@ -185,7 +186,7 @@ func TestInviteNeedsGroupCallRole(t *testing.T) {
 	rc := newReceiver(t)
 	c := e.establishedCall(rc)
 	body := map[string]any{"participants": []any{heidi()}}
-	path := "/app/calls/" + c.dashed() + "/participants/invite"
+	path := "/app/calls/" + c.String() + "/participants/invite"
 	for _, tc := range []struct {
 		name   string
 		tok    string
@@ -208,11 +209,11 @@ func TestApplicationsRootChecksAppID(t *testing.T) {
 	e := newEnv(t, Config{})
 	rc := newReceiver(t)
 	tok := e.token(ClientCalling)
-	r := e.do("POST", "/applications/"+newID().dashed()+"/calls", tok, meetingBody(rc.URL()))
+	r := e.do("POST", "/applications/"+guid.New().String()+"/calls", tok, meetingBody(rc.URL()))
 	if r.status != http.StatusForbidden || r.errorCode(t) != "Forbidden" {
 		t.Errorf("foreign app id: %d %s", r.status, r.body)
 	}
-	compactApp := mustID(t, e.sim.AppID()).compact()
+	compactApp := mustID(t, e.sim.AppID()).Compact()
 	r = e.do("POST", "/applications/"+compactApp+"/calls", tok, meetingBody(rc.URL()))
 	if r.status != http.StatusCreated {
 		t.Fatalf("own app id: %d %s", r.status, r.body)
@@ -222,15 +223,15 @@ func TestApplicationsRootChecksAppID(t *testing.T) {
 		t.Errorf("Location %q is not under the request's root", loc)
 	}
 	c := mustID(t, lastSegment(loc))
-	res := "/applications/" + e.sim.AppID() + "/calls/" + c.compact()
+	res := "/applications/" + e.sim.AppID() + "/calls/" + c.Compact()
 	ns := rc.waitFor(t, res, 2)
 	if got := summary(t, ns); got[1] != "updated call:established" {
 		t.Errorf("notifications %v", got)
 	}
-	if r := e.do("GET", "/applications/"+e.sim.AppID()+"/calls/"+c.dashed(), tok, nil); r.status != http.StatusOK {
+	if r := e.do("GET", "/applications/"+e.sim.AppID()+"/calls/"+c.String(), tok, nil); r.status != http.StatusOK {
 		t.Errorf("GET under the applications root: %d", r.status)
 	}
-	if r := e.do("GET", "/app/calls/"+c.dashed(), tok, nil); r.status != http.StatusOK {
+	if r := e.do("GET", "/app/calls/"+c.String(), tok, nil); r.status != http.StatusOK {
 		t.Errorf("GET under the app root: %d", r.status)
 	}
 }
@@ -239,11 +240,11 @@ func TestCallsBelongToTheirApplication(t *testing.T) {
 	e := newEnv(t, Config{})
 	rc := newReceiver(t)
 	c := e.createCall(rc.URL())
-	stranger := e.forge(e.appClaims(newID().dashed(), RoleInitiate, RoleInitiateGroupCalls))
-	if r := e.do("GET", "/app/calls/"+c.dashed(), stranger, nil); r.status != http.StatusNotFound {
+	stranger := e.forge(e.appClaims(guid.New().String(), RoleInitiate, RoleInitiateGroupCalls))
+	if r := e.do("GET", "/app/calls/"+c.String(), stranger, nil); r.status != http.StatusNotFound {
 		t.Errorf("another application sees the call: %d", r.status)
 	}
-	if r := e.do("DELETE", "/app/calls/"+c.dashed(), stranger, nil); r.status != http.StatusNotFound {
+	if r := e.do("DELETE", "/app/calls/"+c.String(), stranger, nil); r.status != http.StatusNotFound {
 		t.Errorf("another application deletes the call: %d", r.status)
 	}
 }
@@ -254,7 +255,7 @@ func TestVerifiedTokensAreCached(t *testing.T) {
 	if e.sim.tokens.get(tok, time.Now()) != nil {
 		t.Fatal("cached before use")
 	}
-	e.do("GET", "/app/calls/"+newID().dashed(), tok, nil)
+	e.do("GET", "/app/calls/"+guid.New().String(), tok, nil)
 	p := e.sim.tokens.get(tok, time.Now())
 	if p == nil || p.appID != mustID(t, e.sim.AppID()) {
 		t.Fatalf("not cached after use: %+v", p)

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // BenchmarkInviteFlow measures full invite flows over loopback: create a
@@ -205,7 +207,7 @@ func (f *benchFlow) run() (time.Duration, error) {
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		return 0, fmt.Errorf("create: %v %v", err, resp)
 	}
-	c, ok := parseID(lastSegment(resp.Header.Get("Location")))
+	c, ok := guid.Parse(lastSegment(resp.Header.Get("Location")))
 	if !ok {
 		return 0, fmt.Errorf("create: Location %q", resp.Header.Get("Location"))
 	}
@@ -217,11 +219,11 @@ func (f *benchFlow) run() (time.Duration, error) {
 	if err != nil || resp.StatusCode != http.StatusAccepted {
 		return 0, fmt.Errorf("invite: %v %v", err, resp)
 	}
-	op, ok := parseID(lastSegment(resp.Header.Get("Location")))
+	op, ok := guid.Parse(lastSegment(resp.Header.Get("Location")))
 	if !ok {
 		return 0, fmt.Errorf("invite: Location %q", resp.Header.Get("Location"))
 	}
-	opRes, rosterRes := res+"/operations/"+op.compact(), res+"/participants"
+	opRes, rosterRes := res+"/operations/"+op.Compact(), res+"/participants"
 	var opDone, roster bool
 	if err := f.await("operation completion and roster", func(ev flowEvent) bool {
 		opDone = opDone || (ev.resource == opRes && ev.changeType == "deleted")
@@ -231,7 +233,7 @@ func (f *benchFlow) run() (time.Duration, error) {
 		return 0, err
 	}
 	d := time.Since(start)
-	resp, err = f.do("DELETE", "/app/calls/"+c.dashed(), nil)
+	resp, err = f.do("DELETE", "/app/calls/"+c.String(), nil)
 	if err != nil || resp.StatusCode != http.StatusNoContent {
 		return 0, fmt.Errorf("delete: %v %v", err, resp)
 	}

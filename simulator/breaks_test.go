@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // Each Break changes exactly what it names; the faithful behaviour it
@@ -12,7 +14,7 @@ import (
 
 // inviteWith sets up an established call under cfg, invites heidi and
 // returns the answer.
-func inviteWith(t *testing.T, cfg Config, body any, hdr ...string) (*env, *receiver, id, response) {
+func inviteWith(t *testing.T, cfg Config, body any, hdr ...string) (*env, *receiver, guid.GUID, response) {
 	t.Helper()
 	e := newEnv(t, cfg)
 	rc := newReceiver(t)
@@ -26,9 +28,9 @@ func inviteWith(t *testing.T, cfg Config, body any, hdr ...string) (*env, *recei
 // afterInvite returns the call's notifications that follow its
 // establishment, waiting until the call's deleted notification: every
 // notification of the invite precedes it.
-func afterInvite(t *testing.T, e *env, rc *receiver, c id) []note {
+func afterInvite(t *testing.T, e *env, rc *receiver, c guid.GUID) []note {
 	t.Helper()
-	if r := e.do("DELETE", "/app/calls/"+c.dashed(), e.token(ClientCalling), nil); r.status != http.StatusNoContent {
+	if r := e.do("DELETE", "/app/calls/"+c.String(), e.token(ClientCalling), nil); r.status != http.StatusNoContent {
 		t.Fatalf("DELETE: %d", r.status)
 	}
 	ns := rc.wait(t, "the call's deleted notification", func(ns []note) bool {
@@ -71,7 +73,7 @@ func TestBreakSkipOperationNotification(t *testing.T) {
 	// The operation still completes.
 	e2, rc2, c2, r2 := inviteWith(t, Config{Break: []string{BreakSkipOperationNotification}}, nil)
 	rc2.waitFor(t, callRes(c2)+"/participants", 1)
-	got := e2.do("GET", "/app/calls/"+c2.dashed()+"/operations/"+lastSegment(r2.header.Get("Location")), e2.token(ClientCalling), nil)
+	got := e2.do("GET", "/app/calls/"+c2.String()+"/operations/"+lastSegment(r2.header.Get("Location")), e2.token(ClientCalling), nil)
 	if got.json(t)["status"] != "completed" {
 		t.Errorf("operation %s", got.body)
 	}
@@ -92,7 +94,7 @@ func TestBreakWrongResource(t *testing.T) {
 		t.Fatalf("notifications %v", got)
 	}
 	res := ns[0].Resource
-	if !strings.HasSuffix(res, "/operations/"+op.compact()) || strings.HasPrefix(res, callRes(c)+"/") {
+	if !strings.HasSuffix(res, "/operations/"+op.Compact()) || strings.HasPrefix(res, callRes(c)+"/") {
 		t.Errorf("operation completion on %s; the call is %s", res, callRes(c))
 	}
 }

@@ -102,7 +102,7 @@ func TestJoinMeetingWithoutMediaFlow(t *testing.T) {
 			t.Errorf("notification members %v, content type %q", n.Keys, n.CType)
 		}
 	}
-	got := e.do("GET", "/app/calls/"+c.dashed(), e.token(ClientCalling), nil).json(t)
+	got := e.do("GET", "/app/calls/"+c.String(), e.token(ClientCalling), nil).json(t)
 	if got["state"] != "established" || !reflect.DeepEqual(got["activeModalities"], []any{}) {
 		t.Errorf("GET after established: %v", got)
 	}
@@ -125,7 +125,7 @@ func TestPeerToPeerCallModalities(t *testing.T) {
 	if act := ns[1].data(t)["activeModalities"]; !reflect.DeepEqual(act, []any{"audio", "video"}) {
 		t.Errorf("activeModalities %v", act)
 	}
-	list := e.do("GET", "/app/calls/"+c.dashed()+"/participants", e.token(ClientCalling), nil).json(t)
+	list := e.do("GET", "/app/calls/"+c.String()+"/participants", e.token(ClientCalling), nil).json(t)
 	if v := list["value"].([]any); len(v) != 2 {
 		t.Errorf("participants of a P2P call: %v", list)
 	}
@@ -135,9 +135,9 @@ func TestGetCallAcceptsBothIDForms(t *testing.T) {
 	e := newEnv(t, Config{})
 	rc := newReceiver(t)
 	c := e.createCall(rc.URL())
-	for _, form := range []string{c.dashed(), c.compact(), strings.ToLower(c.compact()), strings.ToUpper(c.dashed())} {
+	for _, form := range []string{c.String(), c.Compact(), strings.ToLower(c.Compact()), strings.ToUpper(c.String())} {
 		r := e.do("GET", "/app/calls/"+form, e.token(ClientCalling), nil)
-		if r.status != http.StatusOK || r.json(t)["id"] != c.dashed() {
+		if r.status != http.StatusOK || r.json(t)["id"] != c.String() {
 			t.Errorf("GET %s: %d %s", form, r.status, r.body)
 		}
 	}
@@ -151,7 +151,7 @@ func TestDeleteCallFlow(t *testing.T) {
 	if st := e.sim.Stats(); st.LiveCalls != 1 {
 		t.Fatalf("live calls %d", st.LiveCalls)
 	}
-	r := e.do("DELETE", "/app/calls/"+c.compact(), tok, nil)
+	r := e.do("DELETE", "/app/calls/"+c.Compact(), tok, nil)
 	if r.status != http.StatusNoContent || len(r.body) != 0 {
 		t.Fatalf("DELETE: %d %s", r.status, r.body)
 	}
@@ -159,7 +159,7 @@ func TestDeleteCallFlow(t *testing.T) {
 		t.Errorf("live calls after DELETE: %d", st.LiveCalls)
 	}
 	for _, req := range []string{"GET", "DELETE"} {
-		if r := e.do(req, "/app/calls/"+c.dashed(), tok, nil); r.status != http.StatusNotFound || r.errorCode(t) != "NotFound" {
+		if r := e.do(req, "/app/calls/"+c.String(), tok, nil); r.status != http.StatusNotFound || r.errorCode(t) != "NotFound" {
 			t.Errorf("%s after DELETE: %d", req, r.status)
 		}
 	}
@@ -181,8 +181,8 @@ func TestUniformIDs(t *testing.T) {
 	e := newEnv(t, Config{UniformIDs: true})
 	rc := newReceiver(t)
 	c := e.createCall(rc.URL())
-	ns := rc.waitFor(t, "/app/calls/"+c.dashed(), 2)
-	if ns[0].data(t)["@odata.id"] != "/app/calls/"+c.dashed() {
+	ns := rc.waitFor(t, "/app/calls/"+c.String(), 2)
+	if ns[0].data(t)["@odata.id"] != "/app/calls/"+c.String() {
 		t.Errorf("@odata.id %v", ns[0].data(t)["@odata.id"])
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // CapabilityIncomingCall is the test-control capability to place a call to
@@ -79,23 +81,23 @@ func (s *Simulator) handleIncomingCall(w http.ResponseWriter, r *http.Request) {
 		requested = []string{"audio"}
 	}
 	c := &call{
-		id: newID(), owner: s.appID, root: "/app/calls", direction: directionIncoming,
-		chainID: newID(), bot: newID(), created: time.Now(),
+		id: guid.New(), owner: s.appID, root: "/app/calls", direction: directionIncoming,
+		chainID: guid.New(), bot: guid.New(), created: time.Now(),
 		state: stateIncoming, callback: callback, source: source,
-		requested: requested, ops: make(map[id]*operation),
+		requested: requested, ops: make(map[guid.GUID]*operation),
 	}
 	c.targets, _ = json.Marshal(targets)
-	c.addParticipant(newID(), sourceIdentity, sourceInfo)
+	c.addParticipant(guid.New(), sourceIdentity, sourceInfo)
 	c.addParticipant(c.bot, s.botIdentity(), nil)
 	n := s.callNote(c)
 	n.State, n.Direction = stateIncoming, directionIncoming
 	n.Source, n.Targets, n.RequestedModalities = c.source, c.targets, c.requested
 	res := s.resource(c)
-	s.notifier.enqueue(&c.q, &delivery{url: callback, aud: c.owner.dashed(), body: encodeNotification("created", res, n)})
+	s.notifier.enqueue(&c.q, &delivery{url: callback, aud: c.owner.String(), body: encodeNotification("created", res, n)})
 	s.calls.add(c)
-	w.Header().Set("Location", s.base(r)+"/app/calls/"+c.id.dashed())
+	w.Header().Set("Location", s.base(r)+"/app/calls/"+c.id.String())
 	writeJSON(w, http.StatusCreated, struct {
 		ID       string `json:"id"`
 		Resource string `json:"resource"`
-	}{c.id.dashed(), res})
+	}{c.id.String(), res})
 }

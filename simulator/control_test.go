@@ -23,7 +23,7 @@ func TestIncomingCallDefaults(t *testing.T) {
 	}
 	b := r.json(t)
 	c := mustID(t, b["id"].(string))
-	if b["id"] != c.dashed() || b["resource"] != callRes(c) || r.header.Get("Location") != e.srv.URL+"/app/calls/"+c.dashed() {
+	if b["id"] != c.String() || b["resource"] != callRes(c) || r.header.Get("Location") != e.srv.URL+"/app/calls/"+c.String() {
 		t.Errorf("answer %s, Location %s", r.body, r.header.Get("Location"))
 	}
 	ns := rc.waitFor(t, callRes(c), 1)
@@ -91,7 +91,7 @@ func TestIncomingCallCanBeDeleted(t *testing.T) {
 	e := newEnv(t, Config{})
 	rc := newReceiver(t)
 	c := e.incomingCall(rc.URL(), nil)
-	if r := e.do("DELETE", "/app/calls/"+c.dashed(), e.token(ClientCalling), nil); r.status != http.StatusNoContent {
+	if r := e.do("DELETE", "/app/calls/"+c.String(), e.token(ClientCalling), nil); r.status != http.StatusNoContent {
 		t.Fatalf("DELETE: %d %s", r.status, r.body)
 	}
 	got := summary(t, rc.waitFor(t, callRes(c), 4))

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callconform/callconform/internal/guid"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -392,9 +393,9 @@ func summary(t *testing.T, ns []note) []string {
 }
 
 // mustID parses a GUID from a test value.
-func mustID(t *testing.T, s string) id {
+func mustID(t *testing.T, s string) guid.GUID {
 	t.Helper()
-	i, ok := parseID(s)
+	i, ok := guid.Parse(s)
 	if !ok {
 		t.Fatalf("%q is not a GUID", s)
 	}
@@ -405,7 +406,7 @@ func mustID(t *testing.T, s string) id {
 func lastSegment(u string) string { return u[strings.LastIndex(u, "/")+1:] }
 
 // callRes is the notification resource of call i under /app/calls.
-func callRes(i id) string { return "/app/calls/" + i.compact() }
+func callRes(i guid.GUID) string { return "/app/calls/" + i.Compact() }
 
 // meetingBody is the page's "join channel meeting without media" request.
 func meetingBody(callback string) map[string]any {
@@ -443,7 +444,7 @@ func heidi() map[string]any {
 }
 
 // createCall joins a meeting with callback cb and returns the call's id.
-func (e *env) createCall(cb string) id {
+func (e *env) createCall(cb string) guid.GUID {
 	e.t.Helper()
 	r := e.do("POST", "/app/calls", e.token(ClientCalling), meetingBody(cb))
 	if r.status != http.StatusCreated {
@@ -453,7 +454,7 @@ func (e *env) createCall(cb string) id {
 }
 
 // establishedCall creates a call and waits for its established notification.
-func (e *env) establishedCall(rc *receiver) id {
+func (e *env) establishedCall(rc *receiver) guid.GUID {
 	e.t.Helper()
 	c := e.createCall(rc.URL())
 	rc.waitFor(e.t, callRes(c), 2)
@@ -461,7 +462,7 @@ func (e *env) establishedCall(rc *receiver) id {
 }
 
 // incomingCall places a call to the bot through the control API.
-func (e *env) incomingCall(cb string, body map[string]any) id {
+func (e *env) incomingCall(cb string, body map[string]any) guid.GUID {
 	e.t.Helper()
 	if body == nil {
 		body = map[string]any{}
@@ -476,10 +477,10 @@ func (e *env) incomingCall(cb string, body map[string]any) id {
 
 // answeredCall places an incoming call, answers it with callback cb and
 // waits until it is established.
-func (e *env) answeredCall(rc *receiver) id {
+func (e *env) answeredCall(rc *receiver) guid.GUID {
 	e.t.Helper()
 	c := e.incomingCall(rc.URL(), nil)
-	r := e.do("POST", "/app/calls/"+c.dashed()+"/answer", e.token(ClientCalling), map[string]any{
+	r := e.do("POST", "/app/calls/"+c.String()+"/answer", e.token(ClientCalling), map[string]any{
 		"callback": rc.URL(), "acceptModalities": []string{"audio"},
 		"mediaConfig": map[string]any{"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
 	})

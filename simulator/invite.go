@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // inviteRequest is the body of POST .../participants/invite.
 type inviteRequest struct {
 	invitees      []invitee
 	clientContext *string
-	replaces      *id // replacesCallId of the first participant
+	replaces      *guid.GUID // replacesCallId of the first participant
 	replacesRaw   string
 }
 
@@ -170,16 +172,16 @@ func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *prin
 	op := newOperation(opType, req.clientContext, now)
 	c.ops[op.id] = op
 	for _, inv := range req.invitees {
-		c.addParticipant(newID(), inv.identity, inv.info)
+		c.addParticipant(guid.New(), inv.identity, inv.info)
 	}
 	opRes := s.resource(c) + "/operations/" + s.noteID(op.id)
 	if s.broken(BreakWrongResource) {
-		opRes = c.root + "/" + s.noteID(newID()) + "/operations/" + s.noteID(op.id)
+		opRes = c.root + "/" + s.noteID(guid.New()) + "/operations/" + s.noteID(op.id)
 	}
 	done := operationJSON{OdataType: opType, OdataID: opRes, OdataEtag: c.nextEtag(),
 		Status: statusCompleted, ClientContext: req.clientContext}
 	roster := s.roster(c)
-	url, aud, res := c.callback, c.owner.dashed(), s.resource(c)
+	url, aud, res := c.callback, c.owner.String(), s.resource(c)
 	body := op.body()
 	c.mu.Unlock()
 
@@ -212,7 +214,7 @@ func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *prin
 	}
 
 	if !s.broken(BreakInviteNoLocation) {
-		w.Header().Set("Location", s.base(r)+root(r)+"/"+c.id.dashed()+"/operations/"+op.id.dashed())
+		w.Header().Set("Location", s.base(r)+root(r)+"/"+c.id.String()+"/operations/"+op.id.String())
 	}
 	status := http.StatusAccepted
 	if s.cfg.InviteAnswer == "200" {

@@ -9,9 +9,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
-func invitePath(c id) string { return "/app/calls/" + c.dashed() + "/participants/invite" }
+func invitePath(c guid.GUID) string { return "/app/calls/" + c.String() + "/participants/invite" }
 
 func TestInviteValidation(t *testing.T) {
 	e := newEnv(t, Config{})
@@ -46,8 +48,8 @@ func TestInviteValidation(t *testing.T) {
 		{"clientContext not a string", map[string]any{"participants": []any{heidi()}, "clientContext": 7}, "clientContext"},
 		{"replacesCallId placeholder", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": "replacesCallId-value"})}}, "replacesCallId"},
 		{"replacesCallId not a string", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": 5})}}, "replacesCallId"},
-		{"replacesCallId unknown", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": newID().dashed()})}}, "not found"},
-		{"replacesCallId is the call", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": c.compact()})}}, "replacesCallId"},
+		{"replacesCallId unknown", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": guid.New().String()})}}, "not found"},
+		{"replacesCallId is the call", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": c.Compact()})}}, "replacesCallId"},
 		{"malformed JSON", `{"participants": [`, "malformed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,7 +65,7 @@ func TestInviteValidation(t *testing.T) {
 	if r := e.do("POST", invitePath(c), tok, `{"participants":[]}`, "Content-Type", "text/plain"); r.status != http.StatusUnsupportedMediaType {
 		t.Errorf("text/plain: %d", r.status)
 	}
-	if r := e.do("POST", invitePath(newID()), tok, map[string]any{"participants": []any{heidi()}}); r.status != http.StatusNotFound {
+	if r := e.do("POST", invitePath(guid.New()), tok, map[string]any{"participants": []any{heidi()}}); r.status != http.StatusNotFound {
 		t.Errorf("unknown call: %d", r.status)
 	}
 	incoming := e.incomingCall(rc.URL(), nil)
@@ -93,7 +95,7 @@ func inviteFlow(t *testing.T, cfg Config, wantStatus int) {
 		t.Fatalf("invite: %d %s; want %d", r.status, r.body, wantStatus)
 	}
 	loc := r.header.Get("Location")
-	m := regexp.MustCompile(`^` + regexp.QuoteMeta(e.srv.URL+"/app/calls/"+c.dashed()) + `/operations/([0-9a-f-]{36})$`).FindStringSubmatch(loc)
+	m := regexp.MustCompile(`^` + regexp.QuoteMeta(e.srv.URL+"/app/calls/"+c.String()) + `/operations/([0-9a-f-]{36})$`).FindStringSubmatch(loc)
 	if m == nil {
 		t.Fatalf("Location %q", loc)
 	}
@@ -103,7 +105,7 @@ func inviteFlow(t *testing.T, cfg Config, wantStatus int) {
 	}
 	if wantStatus == http.StatusOK {
 		b := r.json(t)
-		if b["@odata.type"] != "#microsoft.graph.commsOperation" || b["id"] != op.dashed() || b["status"] != "Running" ||
+		if b["@odata.type"] != "#microsoft.graph.commsOperation" || b["id"] != op.String() || b["status"] != "Running" ||
 			b["clientContext"] != "d45324c1-fcb5-430a-902c-f20af696537c" || b["createdDateTime"] == nil || b["lastActionDateTime"] == nil {
 			t.Errorf("200 body %s", r.body)
 		}
@@ -112,7 +114,7 @@ func inviteFlow(t *testing.T, cfg Config, wantStatus int) {
 	if got := summary(t, ns); !reflect.DeepEqual(got, []string{"deleted operation:completed", "updated roster"}) {
 		t.Fatalf("notifications after invite %v", got)
 	}
-	opRes := callRes(c) + "/operations/" + op.compact()
+	opRes := callRes(c) + "/operations/" + op.Compact()
 	if ns[0].Resource != opRes {
 		t.Errorf("operation resource %s; want %s", ns[0].Resource, opRes)
 	}
@@ -161,11 +163,11 @@ func inviteFlow(t *testing.T, cfg Config, wantStatus int) {
 	if !sawBot || !sawHeidi {
 		t.Errorf("roster lacks the bot or the invitee as sent: %s", ns[1].Data)
 	}
-	got := e.do("GET", "/app/calls/"+c.compact()+"/operations/"+op.compact(), tok, nil)
+	got := e.do("GET", "/app/calls/"+c.Compact()+"/operations/"+op.Compact(), tok, nil)
 	if got.status != http.StatusOK || got.json(t)["status"] != "completed" {
 		t.Errorf("GET operation: %d %s", got.status, got.body)
 	}
-	list := e.do("GET", "/app/calls/"+c.dashed()+"/participants", tok, nil).json(t)["value"].([]any)
+	list := e.do("GET", "/app/calls/"+c.String()+"/participants", tok, nil).json(t)["value"].([]any)
 	if len(list) != 2 {
 		t.Errorf("GET participants: %v", list)
 	}
@@ -222,7 +224,7 @@ func TestInviteReplacesCall(t *testing.T) {
 		"participants": []any{map[string]any{
 			"@odata.type":    "#microsoft.graph.invitationParticipantInfo",
 			"identity":       map[string]any{"user": map[string]any{"id": "8A34A46B-3D17-4ADC-8DCE-DC4E7D572698"}},
-			"replacesCallId": "/app/calls/" + p2p.compact(),
+			"replacesCallId": "/app/calls/" + p2p.Compact(),
 		}},
 		"clientContext": "A904FBD5A31041E881E861877A3DE3CD",
 	})
@@ -256,7 +258,7 @@ func TestInviteReplacesCall(t *testing.T) {
 		t.Errorf("order as the bot saw it %v; want %v", got, want)
 	}
 	mu.Unlock()
-	if r := e.do("GET", "/app/calls/"+p2p.dashed(), tok, nil); r.status != http.StatusNotFound {
+	if r := e.do("GET", "/app/calls/"+p2p.String(), tok, nil); r.status != http.StatusNotFound {
 		t.Errorf("replaced call still there: %d", r.status)
 	}
 	if st := e.sim.Stats(); st.LiveCalls != 1 {
@@ -269,11 +271,11 @@ func TestInviteReplacesCallIDForms(t *testing.T) {
 	rc := newReceiver(t)
 	tok := e.token(ClientCalling)
 	meeting := e.establishedCall(rc)
-	for _, form := range []func(id) string{
-		func(i id) string { return i.dashed() },
-		func(i id) string { return i.compact() },
-		func(i id) string { return "/app/calls/" + i.compact() },
-		func(i id) string { return "/applications/" + e.sim.AppID() + "/calls/" + i.dashed() },
+	for _, form := range []func(guid.GUID) string{
+		func(i guid.GUID) string { return i.String() },
+		func(i guid.GUID) string { return i.Compact() },
+		func(i guid.GUID) string { return "/app/calls/" + i.Compact() },
+		func(i guid.GUID) string { return "/applications/" + e.sim.AppID() + "/calls/" + i.String() },
 	} {
 		p2p := e.answeredCall(rc)
 		ref := form(p2p)
@@ -295,20 +297,20 @@ func TestInviteReplacesOnlyFromFirstParticipant(t *testing.T) {
 	meeting := e.establishedCall(rc)
 	p2p := e.answeredCall(rc)
 	second := heidi()
-	second["replacesCallId"] = p2p.dashed()
+	second["replacesCallId"] = p2p.String()
 	if r := e.do("POST", invitePath(meeting), tok, map[string]any{"participants": []any{heidi(), second}}); r.status != http.StatusAccepted {
 		t.Fatalf("invite: %d %s", r.status, r.body)
 	}
 	// The meeting's notifications are sent in order: once its deleted
 	// notification arrived, anything the roster would have triggered ran.
-	if r := e.do("DELETE", "/app/calls/"+meeting.dashed(), tok, nil); r.status != http.StatusNoContent {
+	if r := e.do("DELETE", "/app/calls/"+meeting.String(), tok, nil); r.status != http.StatusNoContent {
 		t.Fatalf("DELETE: %d", r.status)
 	}
 	got := summary(t, rc.waitFor(t, callRes(meeting), 5))
 	if got[len(got)-1] != "deleted call" {
 		t.Fatalf("meeting notifications %v", got)
 	}
-	if r := e.do("GET", "/app/calls/"+p2p.dashed(), tok, nil); r.status != http.StatusOK {
+	if r := e.do("GET", "/app/calls/"+p2p.String(), tok, nil); r.status != http.StatusOK {
 		t.Errorf("the second participant's replacesCallId ended the call: %d", r.status)
 	}
 }
@@ -320,7 +322,7 @@ func TestInviteCannotReplaceTwice(t *testing.T) {
 	m1, m2 := e.establishedCall(rc), e.establishedCall(rc)
 	p2p := e.answeredCall(rc)
 	p := heidi()
-	p["replacesCallId"] = p2p.dashed()
+	p["replacesCallId"] = p2p.String()
 	if r := e.do("POST", invitePath(m1), tok, map[string]any{"participants": []any{p}}); r.status != http.StatusAccepted {
 		t.Fatalf("first: %d %s", r.status, r.body)
 	}

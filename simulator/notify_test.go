@@ -15,6 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/callconform/callconform/internal/callbacksign"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 func TestNotificationTokensVerifyWithServedJWKS(t *testing.T) {
@@ -234,7 +235,7 @@ func TestNotificationOrderUnderLoad(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*waitBound)
 	defer cancel()
 	errs := make(chan error, calls)
-	ids := make(chan id, calls)
+	ids := make(chan guid.GUID, calls)
 	for range calls {
 		go func() { errs <- flow(ctx, e.srv.URL, tok, rc, ids) }()
 	}
@@ -257,7 +258,7 @@ func TestNotificationOrderUnderLoad(t *testing.T) {
 		"updated roster", "updated call:terminating", "updated call:terminated", "deleted call"}
 	for c := range ids {
 		if got := summary(t, under(all, callRes(c))); !reflect.DeepEqual(got, want) {
-			t.Errorf("call %s: %v", c.compact(), got)
+			t.Errorf("call %s: %v", c.Compact(), got)
 		}
 	}
 	if st := e.sim.Stats(); st.LiveCalls != 0 {
@@ -274,12 +275,12 @@ func TestNotificationOrderUnderLoad(t *testing.T) {
 
 // flow creates a call, waits until it is established, invites, waits for the
 // roster and deletes the call.
-func flow(ctx context.Context, base, tok string, rc *receiver, ids chan<- id) error {
+func flow(ctx context.Context, base, tok string, rc *receiver, ids chan<- guid.GUID) error {
 	r, err := doRequest(base, "POST", "/app/calls", tok, meetingBody(rc.URL()))
 	if err != nil || r.status != http.StatusCreated {
 		return fmt.Errorf("create: %v %d %s", err, r.status, r.body)
 	}
-	c, ok := parseID(lastSegment(r.header.Get("Location")))
+	c, ok := guid.Parse(lastSegment(r.header.Get("Location")))
 	if !ok {
 		return fmt.Errorf("Location %q", r.header.Get("Location"))
 	}
@@ -294,7 +295,7 @@ func flow(ctx context.Context, base, tok string, rc *receiver, ids chan<- id) er
 	if _, err := rc.await(waitBound, "roster", func(ns []note) bool { return len(on(ns, callRes(c)+"/participants")) >= 1 }); err != nil {
 		return err
 	}
-	r, err = doRequest(base, "DELETE", "/app/calls/"+c.dashed(), tok, nil)
+	r, err = doRequest(base, "DELETE", "/app/calls/"+c.String(), tok, nil)
 	if err != nil || r.status != http.StatusNoContent {
 		return fmt.Errorf("delete: %v %d", err, r.status)
 	}

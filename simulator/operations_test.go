@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 func TestGetOperationRunningThenCompleted(t *testing.T) {
@@ -32,18 +34,18 @@ func TestGetOperationRunningThenCompleted(t *testing.T) {
 		t.Fatalf("invite while established is in flight: %d %s", r.status, r.body)
 	}
 	op := lastSegment(r.header.Get("Location"))
-	running := e.do("GET", "/app/calls/"+c.dashed()+"/operations/"+op, tok, nil)
+	running := e.do("GET", "/app/calls/"+c.String()+"/operations/"+op, tok, nil)
 	close(release)
 	if b := running.json(t); running.status != http.StatusOK || b["status"] != "Running" || b["id"] != op ||
 		b["@odata.type"] != "#microsoft.graph.commsOperation" {
 		t.Errorf("before completion: %d %s", running.status, running.body)
 	}
 	rc.waitFor(t, callRes(c)+"/participants", 1)
-	b := e.do("GET", "/app/calls/"+c.compact()+"/operations/"+mustID(t, op).compact(), tok, nil).json(t)
+	b := e.do("GET", "/app/calls/"+c.Compact()+"/operations/"+mustID(t, op).Compact(), tok, nil).json(t)
 	if b["status"] != "completed" || b["id"] != op {
 		t.Errorf("after completion: %v", b)
 	}
-	if r := e.do("GET", "/app/calls/"+c.dashed()+"/operations/"+newID().dashed(), tok, nil); r.status != http.StatusNotFound || r.errorCode(t) != "NotFound" {
+	if r := e.do("GET", "/app/calls/"+c.String()+"/operations/"+guid.New().String(), tok, nil); r.status != http.StatusNotFound || r.errorCode(t) != "NotFound" {
 		t.Errorf("unknown operation: %d", r.status)
 	}
 }

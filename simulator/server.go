@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // maxBody is the largest request body accepted (1 MiB).
@@ -72,7 +74,7 @@ func (s *Simulator) routes() *http.ServeMux {
 // token endpoint answers OAuth errors instead: {"error":"invalid_client",
 // "error_description",...}.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rid := newID().dashed()
+	rid := guid.New().String()
 	h := w.Header()
 	h.Set(headerRequestID, rid)
 	crid := r.Header.Get(headerClientRequestID)
@@ -154,7 +156,7 @@ func (s *Simulator) api(need permission, h func(http.ResponseWriter, *http.Reque
 			}
 		}
 		if raw := r.PathValue("appId"); raw != "" {
-			if a, ok := parseID(raw); !ok || a != p.appID {
+			if a, ok := guid.Parse(raw); !ok || a != p.appID {
 				writeError(w, http.StatusForbidden, codeForbidden,
 					fmt.Sprintf("application %q in the path is not the token's application", raw))
 				return

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -25,7 +27,7 @@ func TestRequestIDHeaders(t *testing.T) {
 		t.Error("two requests share a request-id")
 	}
 	// Errors carry both ids in innerError.
-	r = e.do("GET", "/app/calls/"+newID().dashed(), "", nil, "client-request-id", "abc")
+	r = e.do("GET", "/app/calls/"+guid.New().String(), "", nil, "client-request-id", "abc")
 	if r.errorCode(t) == "" || !bytes.Contains(r.body, []byte(`"client-request-id":"abc"`)) {
 		t.Errorf("error body %s", r.body)
 	}
@@ -34,7 +36,7 @@ func TestRequestIDHeaders(t *testing.T) {
 func TestRouterErrors(t *testing.T) {
 	e := newEnv(t, Config{})
 	tok := e.token(ClientCalling)
-	call := newID().dashed()
+	call := guid.New().String()
 	for _, tc := range []struct {
 		method, path string
 		status       int

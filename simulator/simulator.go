@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // ProfileBeta2018 names the contract of the 2018 beta reference page: the
@@ -158,8 +160,8 @@ type Stats struct {
 // caller must call Close when finished.
 type Simulator struct {
 	cfg      Config
-	appID    id
-	tenantID id
+	appID    guid.GUID
+	tenantID guid.GUID
 	log      *slog.Logger
 	breaks   map[string]bool
 
@@ -195,11 +197,11 @@ func New(cfg Config) (*Simulator, error) {
 	if cfg.TenantID == "" {
 		cfg.TenantID = DefaultTenantID
 	}
-	appID, ok := parseID(cfg.AppID)
+	appID, ok := guid.Parse(cfg.AppID)
 	if !ok {
 		return nil, fmt.Errorf("%w: AppID %q is not a GUID", ErrConfig, cfg.AppID)
 	}
-	tenantID, ok := parseID(cfg.TenantID)
+	tenantID, ok := guid.Parse(cfg.TenantID)
 	if !ok {
 		return nil, fmt.Errorf("%w: TenantID %q is not a GUID", ErrConfig, cfg.TenantID)
 	}
@@ -274,10 +276,10 @@ func (s *Simulator) Close() error {
 }
 
 // AppID returns the bot's application id (dashed lower-case GUID).
-func (s *Simulator) AppID() string { return s.appID.dashed() }
+func (s *Simulator) AppID() string { return s.appID.String() }
 
 // TenantID returns the tenant id (dashed lower-case GUID).
-func (s *Simulator) TenantID() string { return s.tenantID.dashed() }
+func (s *Simulator) TenantID() string { return s.tenantID.String() }
 
 // Profile returns the profile the simulator speaks.
 func (s *Simulator) Profile() string { return s.cfg.Profile }
