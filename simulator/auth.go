@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -25,8 +24,8 @@ const (
 	GraphAudience      = "https://graph.microsoft.com"
 	graphAppID         = "00000003-0000-0000-c000-000000000000"
 	NotificationIssuer = callbacksign.Issuer
-	tokenLifetime      = time.Hour
-	tokenRefreshMargin = 5 * time.Minute
+	tokenLifetime      = callbacksign.TokenLifetime
+	tokenRefreshMargin = callbacksign.RefreshMargin
 	maxTokenCache      = 4096
 	jwksPath           = callbacksign.JWKSPath
 	openIDConfigPath   = callbacksign.OpenIDConfigPath
@@ -78,8 +77,6 @@ func newSecret() string {
 	_, _ = rand.Read(b[:])
 	return "sim~" + base64.RawURLEncoding.EncodeToString(b[:])
 }
-
-func keyID(pub *rsa.PublicKey) string { return callbacksign.KeyID(pub) }
 
 // permission is what a route needs from a token's roles.
 type permission int
@@ -182,40 +179,34 @@ type signedToken struct {
 	expires time.Time
 }
 
-// signedTokens caches one signed token per key (an audience or a client id)
-// and signs a new one shortly before it expires: an RSA signature per
-// request would dominate the simulator's CPU.
-type signedTokens struct {
-	sign  func(key string, now time.Time) (signedToken, error)
-	mu    sync.RWMutex
-	byAud map[string]signedToken
+// accessTokens caches one access token per built-in client and signs a new
+// one shortly before it expires: an RSA signature per token request would
+// dominate the simulator's CPU under load.
+type accessTokens struct {
+	sign     func(clientID string, now time.Time) (signedToken, error)
+	mu       sync.RWMutex
+	byClient map[string]signedToken
 }
 
-func (c *signedTokens) get(key string) (signedToken, error) {
+func (c *accessTokens) get(clientID string) (signedToken, error) {
 	now := time.Now()
 	c.mu.RLock()
-	t, ok := c.byAud[key]
+	t, ok := c.byClient[clientID]
 	c.mu.RUnlock()
 	if ok && now.Before(t.expires.Add(-tokenRefreshMargin)) {
 		return t, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t, ok := c.byAud[key]; ok && now.Before(t.expires.Add(-tokenRefreshMargin)) {
+	if t, ok := c.byClient[clientID]; ok && now.Before(t.expires.Add(-tokenRefreshMargin)) {
 		return t, nil
 	}
-	t, err := c.sign(key, now)
+	t, err := c.sign(clientID, now)
 	if err != nil {
 		return signedToken{}, err
 	}
-	c.byAud[key] = t
+	c.byClient[clientID] = t
 	return t, nil
-}
-
-func (s *Simulator) signNotificationToken(aud string, now time.Time) (signedToken, error) {
-	claims := callbacksign.NotificationClaims(aud, s.tenantID.String(), now, tokenLifetime)
-	raw, err := s.signJWT(claims)
-	return signedToken{raw: raw, expires: claims.ExpiresAt.Time}, err
 }
 
 // notificationAuth returns the Authorization header value of a notification
@@ -224,16 +215,14 @@ func (s *Simulator) notificationAuth(aud string) (string, error) {
 	if s.broken(BreakUnsignedNotifications) {
 		return "", nil
 	}
-	t, err := s.notes.get(aud)
+	tok, err := s.signer.Token(aud)
 	if err != nil {
 		return "", err
 	}
-	return "Bearer " + t.raw, nil
+	return "Bearer " + tok, nil
 }
 
-func (s *Simulator) signJWT(claims jwt.Claims) (string, error) {
-	return callbacksign.Sign(s.key, s.kid, claims)
-}
+func (s *Simulator) signJWT(claims jwt.Claims) (string, error) { return s.signer.Sign(claims) }
 
 // issueAccessToken signs an access token for client c, for Graph, valid
 // for tokenLifetime from now.
@@ -301,10 +290,10 @@ func (s *Simulator) verifyAccessToken(header string) (*principal, error) {
 		jwt.WithTimeFunc(func() time.Time { return now }),
 	)
 	_, err := parser.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
-		if kid, _ := t.Header["kid"].(string); kid != s.kid {
+		if kid, _ := t.Header["kid"].(string); kid != s.signer.KeyID() {
 			return nil, errors.New("unknown signing key")
 		}
-		return &s.key.PublicKey, nil
+		return s.signer.PublicKey(), nil
 	})
 	switch {
 	case err == nil:
@@ -437,13 +426,13 @@ func (s *Simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 // handleOpenIDConfig serves the OpenID configuration that verifies
 // notification tokens.
 func (s *Simulator) handleOpenIDConfig(w http.ResponseWriter, r *http.Request) {
-	callbacksign.ServeOpenIDConfig(w, s.base(r)+jwksPath)
+	s.signer.ServeOpenIDConfig(w, s.base(r)+jwksPath)
 }
 
 // handleJWKS serves the public key that verifies notification (and access)
 // tokens.
 func (s *Simulator) handleJWKS(w http.ResponseWriter, r *http.Request) {
-	callbacksign.ServeJWKS(w, &s.key.PublicKey, s.kid)
+	s.signer.ServeJWKS(w)
 }
 
 // issueForClient signs an access token for the built-in client clientID.

@@ -61,8 +61,8 @@ func TestTokenEndpoint(t *testing.T) {
 		t.Fatalf("token response %s", r.body)
 	}
 	var claims accessClaims
-	parsed, err := jwt.ParseWithClaims(tok.AccessToken, &claims, func(*jwt.Token) (any, error) { return &e.sim.key.PublicKey, nil })
-	if err != nil || parsed.Method.Alg() != "RS256" || parsed.Header["kid"] != e.sim.kid {
+	parsed, err := jwt.ParseWithClaims(tok.AccessToken, &claims, func(*jwt.Token) (any, error) { return e.sim.signer.PublicKey(), nil })
+	if err != nil || parsed.Method.Alg() != "RS256" || parsed.Header["kid"] != e.sim.signer.KeyID() {
 		t.Fatalf("access token: %v", err)
 	}
 	if aud, _ := claims.GetAudience(); len(aud) != 1 || aud[0] != "https://graph.microsoft.com" ||
@@ -115,7 +115,7 @@ func TestDelegatedClientTokenHasScopes(t *testing.T) {
 	e := newEnv(t, Config{})
 	var claims accessClaims
 	if _, err := jwt.ParseWithClaims(e.token(ClientDelegated), &claims, func(*jwt.Token) (any, error) {
-		return &e.sim.key.PublicKey, nil
+		return e.sim.signer.PublicKey(), nil
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestAPITokenRules(t *testing.T) {
 	rc := newReceiver(t)
 	other, _ := rsa.GenerateKey(rand.Reader, 2048)
 	foreign := jwt.NewWithClaims(jwt.SigningMethodRS256, e.appClaims(e.sim.AppID(), RoleInitiate))
-	foreign.Header["kid"] = e.sim.kid
+	foreign.Header["kid"] = e.sim.signer.KeyID()
 	foreignTok, _ := foreign.SignedString(other)
 	expired := e.appClaims(e.sim.AppID(), RoleInitiate)
 	expired["exp"] = time.Now().Add(-time.Minute).Unix()
@@ -276,8 +276,8 @@ func TestOpenIDConfigAndJWKS(t *testing.T) {
 		t.Errorf("algs %v", cfg["id_token_signing_alg_values_supported"])
 	}
 	pub := fetchJWKS(t, cfg["jwks_uri"].(string))
-	if k := pub[e.sim.kid]; k == nil || !k.Equal(&e.sim.key.PublicKey) {
-		t.Errorf("JWKS has no key %s equal to the signing key", e.sim.kid)
+	if k := pub[e.sim.signer.KeyID()]; k == nil || !k.Equal(e.sim.signer.PublicKey()) {
+		t.Errorf("JWKS has no key %s equal to the signing key", e.sim.signer.KeyID())
 	}
 }
 

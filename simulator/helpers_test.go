@@ -25,15 +25,18 @@ import (
 // waitBound bounds every wait for a notification.
 const waitBound = 15 * time.Second
 
+// testKey is the signing key of every Simulator of the tests.
+var testKey *rsa.PrivateKey
+
 func TestMain(m *testing.M) {
 	// One RSA key for every Simulator of the tests: generating one per test
 	// would dominate the run time.
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
+	var err error
+	if testKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	generateKey = func() (*rsa.PrivateKey, error) { return key, nil }
+	generateKey = func() (*rsa.PrivateKey, error) { return testKey, nil }
 	os.Exit(m.Run())
 }
 
@@ -104,8 +107,8 @@ func (e *env) token(kind string) string {
 func (e *env) forge(claims jwt.MapClaims) string {
 	e.t.Helper()
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	tok.Header["kid"] = e.sim.kid
-	s, err := tok.SignedString(e.sim.key)
+	tok.Header["kid"] = e.sim.signer.KeyID()
+	s, err := tok.SignedString(testKey)
 	if err != nil {
 		e.t.Fatal(err)
 	}

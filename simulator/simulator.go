@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/callconform/callconform/internal/callbacksign"
 	"github.com/callconform/callconform/internal/guid"
 )
 
@@ -165,12 +166,10 @@ type Simulator struct {
 	log      *slog.Logger
 	breaks   map[string]bool
 
-	key     *rsa.PrivateKey
-	kid     string
+	signer  *callbacksign.Signer // notification tokens, and the key of access tokens
 	clients []Client
 	tokens  *tokenCache   // verified access tokens
-	issued  *signedTokens // access tokens issued by the token endpoint, per client id
-	notes   *signedTokens // notification tokens, per audience
+	issued  *accessTokens // access tokens issued by the token endpoint, per client id
 
 	calls    store
 	notifier *notifier
@@ -241,13 +240,11 @@ func New(cfg Config) (*Simulator, error) {
 		tenantID: tenantID,
 		log:      log,
 		breaks:   breaks,
-		key:      key,
-		kid:      keyID(&key.PublicKey),
+		signer:   callbacksign.NewSignerWithKey(key, tenantID.String()),
 		tokens:   newTokenCache(),
 		clients:  builtinClients(appID),
 	}
-	s.notes = &signedTokens{sign: s.signNotificationToken, byAud: make(map[string]signedToken)}
-	s.issued = &signedTokens{sign: s.issueForClient, byAud: make(map[string]signedToken)}
+	s.issued = &accessTokens{sign: s.issueForClient, byClient: make(map[string]signedToken)}
 	s.calls.init()
 	s.notifier = newNotifier(d, cfg.StepDelay, log, s.notificationAuth)
 	s.mux = s.routes()
