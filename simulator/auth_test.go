@@ -15,6 +15,7 @@ import (
 
 	"github.com/callconform/callconform/internal/guid"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
 )
 
 func postForm(t *testing.T, e *env, path string, form url.Values, user, pass string) response {
@@ -224,9 +225,9 @@ func TestApplicationsRootChecksAppID(t *testing.T) {
 	}
 	c := mustID(t, lastSegment(loc))
 	res := "/applications/" + e.sim.AppID() + "/calls/" + c.Compact()
-	ns := rc.waitFor(t, res, 2)
-	if got := summary(t, ns); got[1] != "updated call:established" {
-		t.Errorf("notifications %v", got)
+	ns := rc.waitState(t, res, stateEstablished)
+	if diff := cmp.Diff([]string{"updated call:establishing", "updated call:established"}, summary(t, ns)); diff != "" {
+		t.Errorf("notifications (-want +got):\n%s", diff)
 	}
 	if r := e.do("GET", "/applications/"+e.sim.AppID()+"/calls/"+c.String(), tok, nil); r.status != http.StatusOK {
 		t.Errorf("GET under the applications root: %d", r.status)
