@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -305,5 +306,37 @@ func TestTimedOutNotificationIsRedelivered(t *testing.T) {
 	}
 	if st := e.sim.Stats(); st.Retried == 0 {
 		t.Errorf("stats %+v: the timed-out POST was not retried", st)
+	}
+}
+
+func TestDeliveryDefaults(t *testing.T) {
+	n := newNotifier(DeliveryConfig{}, 0, slog.New(slog.DiscardHandler), nil)
+	got := DeliveryConfig{Attempts: n.attempts, Backoff: n.backoff, MaxBackoff: n.maxBackoff, Timeout: n.timeout}
+	want := DeliveryConfig{Attempts: 5, Backoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second, Timeout: 15 * time.Second}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+	if err := n.close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Retry waits are spread over [d/2, d], so that the retries of many calls
+// do not hit a slow bot together.
+func TestJitterSpreadsWaits(t *testing.T) {
+	const d = 100 * time.Millisecond
+	seen := map[time.Duration]bool{}
+	for range 1000 {
+		w := jitter(d)
+		if w < d/2 || w > d {
+			t.Fatalf("jitter(%v) = %v, outside [%v, %v]", d, w, d/2, d)
+		}
+		seen[w] = true
+	}
+	if len(seen) < 100 {
+		t.Errorf("%d distinct waits out of 1000: not spread", len(seen))
+	}
+	if jitter(0) != 0 || jitter(1) != 1 {
+		t.Error("jitter of 0 or 1ns changed it")
 	}
 }

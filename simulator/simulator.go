@@ -1,6 +1,3 @@
-// Package simulator is a reference implementation of the Microsoft Graph calls
-// API (profile beta-2018): an http.Handler with a real call state machine, an
-// OAuth token endpoint, and signed notifications POSTed to each call's callback.
 package simulator
 
 import (
@@ -86,17 +83,25 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DeliveryConfig tunes how notifications are POSTed to callbacks.
+// DeliveryConfig tunes how notifications are POSTed to callbacks. Delivery
+// is at least once (see the package documentation): a POST that fails or
+// times out is tried again, up to Attempts times.
 type DeliveryConfig struct {
 	// Attempts is the number of POSTs tried per notification before it is
 	// counted as lost. Zero means 5.
 	Attempts int
 	// Backoff is the wait before the first retry, doubled for each further
-	// retry. Zero means 50ms.
+	// retry; each wait is drawn at random between half of it and all of it,
+	// so that the retries of many calls do not arrive together. Zero means
+	// 100ms.
 	Backoff time.Duration
-	// MaxBackoff caps the wait between retries. Zero means 1s.
+	// MaxBackoff caps the wait between retries. Zero means 2s.
 	MaxBackoff time.Duration
-	// Timeout bounds one POST, connection included. Zero means 5s.
+	// Timeout bounds one POST, connection included. Zero means 15s: long
+	// enough that a bot slowed down by a busy machine answers in time (each
+	// timeout is a redelivery, more load), short enough that a bot that
+	// never answers holds its call's notifications for about a minute at
+	// most (Attempts × Timeout plus the backoffs).
 	Timeout time.Duration
 	// HTTPClient sends the notifications. Nil means a client owned by the
 	// simulator with a keep-alive pool sized for many concurrent calls and
