@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -338,5 +339,50 @@ func TestJitterSpreadsWaits(t *testing.T) {
 	}
 	if jitter(0) != 0 || jitter(1) != 1 {
 		t.Error("jitter of 0 or 1ns changed it")
+	}
+}
+
+// Close releases the keep-alive connections the notifier holds to bots, so
+// that a bot's server does not wait for them when it shuts down.
+func TestCloseReleasesConnectionsToBots(t *testing.T) {
+	delivered := &logSignal{match: "notification delivered", ch: make(chan slogRecord, 2)}
+	e := newEnv(t, Config{Logger: newLogger(delivered)})
+	var mu sync.Mutex
+	open := map[net.Conn]bool{}
+	allClosed := make(chan struct{})
+	bot := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	bot.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch st {
+		case http.StateNew:
+			open[c] = true
+		case http.StateClosed, http.StateHijacked:
+			delete(open, c)
+			if len(open) == 0 && allClosed != nil {
+				close(allClosed)
+				allClosed = nil
+			}
+		}
+	}
+	bot.Start()
+	defer bot.Close()
+	e.createCall(bot.URL + "/cb")
+	waitLog(t, delivered, 2)
+	mu.Lock()
+	n, done := len(open), allClosed
+	mu.Unlock()
+	if n == 0 {
+		t.Fatal("no connection from the notifier is open: nothing to test")
+	}
+	if err := e.sim.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(waitBound):
+		t.Fatalf("%d connections of the notifier still open %v after Close", n, waitBound)
 	}
 }

@@ -69,6 +69,10 @@ type Config struct {
 	// each field.
 	Delivery DeliveryConfig
 
+	// Server tunes the http.Server that Start runs (New ignores it); its
+	// zero value is documented on each field.
+	Server ServerConfig
+
 	// StepDelay is a pause between consecutive notifications of one call.
 	// Zero means none.
 	StepDelay time.Duration
@@ -220,9 +224,12 @@ func New(cfg Config) (*Simulator, error) {
 		}
 		cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	}
-	d := cfg.Delivery
+	d, sv := cfg.Delivery, cfg.Server
 	if d.Attempts < 0 || d.Backoff < 0 || d.MaxBackoff < 0 || d.Timeout < 0 || cfg.StepDelay < 0 {
 		return nil, fmt.Errorf("%w: negative delivery setting or step delay", ErrConfig)
+	}
+	if sv.ReadHeaderTimeout < 0 || sv.ReadTimeout < 0 || sv.IdleTimeout < 0 || sv.ShutdownTimeout < 0 {
+		return nil, fmt.Errorf("%w: negative server timeout", ErrConfig)
 	}
 	breaks := make(map[string]bool, len(cfg.Break))
 	for _, b := range cfg.Break {
