@@ -3,7 +3,6 @@ package simulator
 import (
 	"fmt"
 	"net/http"
-	"time"
 )
 
 // handleAnswer is POST /app/calls/{id}/answer on an incoming call: body
@@ -56,7 +55,8 @@ func (s *Simulator) handleAnswer(w http.ResponseWriter, r *http.Request, p *prin
 	if mediaConfig != nil {
 		c.mediaConfig = mediaConfig
 	}
-	op := newOperation(typeCommsOperation, clientContext, time.Now())
+	s.armDeadline(c, stateEstablishing, s.establishTimeout, endNotEstablished)
+	op := newOperation(typeCommsOperation, clientContext, s.clock.Now())
 	c.ops[op.id] = op
 	body := op.body()
 	c.mu.Unlock()

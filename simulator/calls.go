@@ -59,7 +59,9 @@ type call struct {
 	participants      []*participant
 	ops               map[guid.GUID]*operation
 	nextSourceID      int
-	replacing         bool // an invite will replace this call
+	replacing         bool  // an invite will replace this call
+	deadline          Timer // ends the call if it stays in its state (incoming, establishing)
+	ended             bool  // the service ended it (a deadline passed)
 }
 
 // nextEtag returns the etag of the call's next change; mu must be held.
@@ -93,12 +95,38 @@ func (st *store) get(i guid.GUID) *call {
 	return c
 }
 
-func (st *store) add(c *call) {
+// tryAdd stores c unless max calls are live, and reports whether it did.
+func (st *store) tryAdd(c *call, max int) bool {
+	for {
+		n := st.live.Load()
+		if n >= int64(max) {
+			return false
+		}
+		if st.live.CompareAndSwap(n, n+1) {
+			break
+		}
+	}
 	sh := &st.shards[c.id[15]&31]
 	sh.mu.Lock()
 	sh.m[c.id] = c
 	sh.mu.Unlock()
-	st.live.Add(1)
+	return true
+}
+
+// each calls f on every live call, holding no lock of the store.
+func (st *store) each(f func(*call)) {
+	for i := range st.shards {
+		sh := &st.shards[i]
+		sh.mu.RLock()
+		calls := make([]*call, 0, len(sh.m))
+		for _, c := range sh.m {
+			calls = append(calls, c)
+		}
+		sh.mu.RUnlock()
+		for _, c := range calls {
+			f(c)
+		}
+	}
 }
 
 // remove deletes call i and reports whether this call removed it.
@@ -157,6 +185,7 @@ type callJSON struct {
 	MyParticipantID     string          `json:"myParticipantId,omitempty"`
 	CallChainID         string          `json:"callChainId,omitempty"`
 	TenantID            string          `json:"tenantId,omitempty"`
+	ResultInfo          *resultInfoJSON `json:"resultInfo,omitempty"`
 }
 
 // body returns c as a response body; mu must be held.
@@ -288,7 +317,7 @@ func (s *Simulator) handleCreateCall(w http.ResponseWriter, r *http.Request, p *
 	}
 	c := &call{
 		id: guid.New(), owner: p.appID, root: noteRoot(r, p), direction: directionOutgoing,
-		chainID: guid.New(), bot: guid.New(), created: time.Now(),
+		chainID: guid.New(), bot: guid.New(), created: s.clock.Now(),
 		state: stateEstablishing, callback: req.callback, subject: req.subject, tenantID: req.tenantID,
 		source: req.source, mediaConfig: req.mediaConfig, chatInfo: req.chatInfo, meetingInfo: req.meetingInfo,
 		requested: nonNil(req.requested), ops: make(map[guid.GUID]*operation),
@@ -306,7 +335,11 @@ func (s *Simulator) handleCreateCall(w http.ResponseWriter, r *http.Request, p *
 		c.addParticipant(guid.New(), identity, info)
 	}
 	body := c.body()
-	s.calls.add(c)
+	s.armDeadline(c, stateEstablishing, s.establishTimeout, endNotEstablished)
+	if !s.addCall(w, c) {
+		c.stopDeadline()
+		return
+	}
 	s.establish(c, nil, nil)
 	w.Header().Set("Location", s.base(r)+root(r)+"/"+c.id.String())
 	writeJSON(w, http.StatusCreated, body)
@@ -320,7 +353,9 @@ func (s *Simulator) botIdentity() json.RawMessage {
 
 // establish enqueues the establishing and established notifications of c.
 // The call becomes established (and answer, when given, completed) as the
-// second one is sent. active nil means the call's requested modalities.
+// second one is sent; if the service ended the call before (it stayed
+// establishing too long), the second one is not sent. active nil means the
+// call's requested modalities.
 func (s *Simulator) establish(c *call, active []string, answer *operation) {
 	c.mu.Lock()
 	if active == nil {
@@ -339,17 +374,22 @@ func (s *Simulator) establish(c *call, active []string, answer *operation) {
 	c.mu.Unlock()
 	s.notifier.enqueue(&c.q,
 		&delivery{url: url, aud: aud, body: encodeNotification("updated", res, n1)},
-		&delivery{url: url, aud: aud, body: encodeNotification("updated", res, n2), before: func() {
-			now := time.Now()
+		&delivery{url: url, aud: aud, body: encodeNotification("updated", res, n2), before: func() bool {
+			now := s.clock.Now()
 			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.ended {
+				return false
+			}
 			if c.state == stateEstablishing {
 				c.state = stateEstablished
 				c.active = active
+				c.stopDeadline()
 			}
 			if answer != nil {
 				answer.complete(now)
 			}
-			c.mu.Unlock()
+			return true
 		}})
 }
 
@@ -358,6 +398,7 @@ func (s *Simulator) establish(c *call, active []string, answer *operation) {
 // and deleted.
 func (s *Simulator) terminate(c *call, hangUp bool) {
 	c.mu.Lock()
+	c.stopDeadline()
 	c.state = stateTerminated
 	c.terminationReason = reasonAppInitiated
 	url, aud, res := c.callback, c.owner.String(), s.resource(c)

@@ -3,7 +3,6 @@ package simulator
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/callconform/callconform/internal/guid"
 )
@@ -13,7 +12,7 @@ import (
 //
 // The test-control API lets a harness cause what only the outside world
 // causes. It needs no Graph token (a harness drives it, not a bot) and
-// answers errors in the Graph error shape (400, 405, 413, 415).
+// answers errors in the Graph error shape (400, 405, 413, 415, 429).
 //
 //	GET  /_control                 → 200 {"capabilities":["incoming-call"]}
 //	POST /_control/incoming-calls  {callback, source?, targets?, requestedModalities?}
@@ -25,8 +24,10 @@ import (
 // requestedModalities defaults to ["audio"]. The call belongs to the bot
 // (AppID), its notifications use the /app/calls root, and its created
 // notification (state incoming, direction incoming, source, targets,
-// requestedModalities) is POSTed to callback. It lives until it is answered
-// and ended, or deleted.
+// requestedModalities) is POSTed to callback. If the bot does not answer it
+// within Config.AnswerTimeout of that notification, the call ends as the
+// real service ends it (terminated with resultInfo 408/1106, then deleted).
+// Past Config.MaxCalls live calls it answers 429 with Retry-After.
 const CapabilityIncomingCall = "incoming-call"
 
 // testUserID is the default caller of an incoming call: the page's Test User.
@@ -82,7 +83,7 @@ func (s *Simulator) handleIncomingCall(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &call{
 		id: guid.New(), owner: s.appID, root: "/app/calls", direction: directionIncoming,
-		chainID: guid.New(), bot: guid.New(), created: time.Now(),
+		chainID: guid.New(), bot: guid.New(), created: s.clock.Now(),
 		state: stateIncoming, callback: callback, source: source,
 		requested: requested, ops: make(map[guid.GUID]*operation),
 	}
@@ -93,8 +94,17 @@ func (s *Simulator) handleIncomingCall(w http.ResponseWriter, r *http.Request) {
 	n.State, n.Direction = stateIncoming, directionIncoming
 	n.Source, n.Targets, n.RequestedModalities = c.source, c.targets, c.requested
 	res := s.resource(c)
-	s.notifier.enqueue(&c.q, &delivery{url: callback, aud: c.owner.String(), body: encodeNotification("created", res, n)})
-	s.calls.add(c)
+	if !s.addCall(w, c) {
+		return
+	}
+	// The bot has AnswerTimeout to answer from the moment it was told.
+	answerBy := func() {
+		c.mu.Lock()
+		s.armDeadline(c, stateIncoming, s.answerTimeout, endNotAnswered)
+		c.mu.Unlock()
+	}
+	s.notifier.enqueue(&c.q, &delivery{url: callback, aud: c.owner.String(),
+		body: encodeNotification("created", res, n), after: answerBy})
 	w.Header().Set("Location", s.base(r)+"/app/calls/"+c.id.String())
 	writeJSON(w, http.StatusCreated, struct {
 		ID       string `json:"id"`

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/callconform/callconform/internal/guid"
 )
@@ -151,7 +150,7 @@ func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *prin
 		}
 	}
 
-	now := time.Now()
+	now := s.clock.Now()
 	opType := typeCommsOperation
 	if replaced != nil {
 		opType = typeInviteOperation
@@ -185,11 +184,12 @@ func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *prin
 	body := op.body()
 	c.mu.Unlock()
 
-	complete := func() {
-		t := time.Now()
+	complete := func() bool {
+		t := s.clock.Now()
 		c.mu.Lock()
 		op.complete(t)
 		c.mu.Unlock()
+		return true
 	}
 	var after func()
 	if replaced != nil {

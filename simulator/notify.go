@@ -33,8 +33,10 @@ type delivery struct {
 	aud  string // app id the notification token is for
 	body []byte // commsNotifications JSON
 	// before runs in the call's worker just before the first attempt: the
-	// state change the notification announces becomes visible then.
-	before func()
+	// state change the notification announces becomes visible then. When
+	// it returns false the notification is obsolete (its call ended before
+	// its turn) and is not sent.
+	before func() bool
 	// after runs once the notification was delivered or given up (not when
 	// the simulator closes): what must follow it causally, on another call.
 	after func()
@@ -71,6 +73,7 @@ type notifier struct {
 	delivered atomic.Uint64
 	retried   atomic.Uint64
 	lost      atomic.Uint64
+	skipped   atomic.Uint64
 }
 
 func newNotifier(d DeliveryConfig, step time.Duration, log *slog.Logger, auth func(string) (string, error)) *notifier {
@@ -160,10 +163,12 @@ func (n *notifier) run(q *queue) {
 			n.lost.Add(1)
 			continue
 		}
-		if d.before != nil {
-			d.before()
+		if d.before == nil || d.before() {
+			n.deliver(d)
+		} else {
+			n.queued.Add(-1)
+			n.skipped.Add(1)
 		}
-		n.deliver(d)
 		if d.after != nil && n.ctx.Err() == nil {
 			d.after()
 		}

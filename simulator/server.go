@@ -71,7 +71,9 @@ func (s *Simulator) routes() *http.ServeMux {
 // 409 InvalidCallState (answering a call that is not incoming, inviting into
 // a call that is not established, replacing a call already being replaced),
 // 413 RequestEntityTooLarge (over 1 MiB), 415 UnsupportedMediaType (a body
-// that is not application/json), 503 ServiceUnavailable (after Close). The
+// that is not application/json), 429 TooManyRequests with Retry-After
+// (creating a call past Config.MaxCalls live calls), 503 ServiceUnavailable
+// (after Close). The
 // token endpoint answers OAuth errors instead: {"error":"invalid_client",
 // "error_description",...}.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
