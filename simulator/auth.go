@@ -352,56 +352,11 @@ func (s *Simulator) OpenIDConfigPath() string { return openIDConfigPath }
 // POST /{tenant}/oauth2/v2.0/token with grant_type, client_id, client_secret
 // (or HTTP Basic client authentication) and scope.
 func (s *Simulator) handleToken(w http.ResponseWriter, r *http.Request) {
-	if t, ok := guid.Parse(r.PathValue("tenant")); !ok || t != s.tenantID {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
-			"AADSTS90002: Tenant '"+r.PathValue("tenant")+"' not found.")
+	clientID, secret, ok := s.readTokenRequest(w, r)
+	if !ok {
 		return
 	}
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
-			"AADSTS900144: the request body must be application/x-www-form-urlencoded.")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "AADSTS900144: the request body is not a valid form.")
-		return
-	}
-	f := r.PostForm
-	if f.Get("grant_type") != "client_credentials" {
-		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type",
-			"AADSTS70003: grant_type must be client_credentials.")
-		return
-	}
-	clientID, secret := f.Get("client_id"), f.Get("client_secret")
-	if u, p, ok := r.BasicAuth(); ok {
-		// RFC 6749 §2.3.1: Basic credentials are form-urlencoded first.
-		if v, err := url.QueryUnescape(u); err == nil {
-			u = v
-		}
-		if v, err := url.QueryUnescape(p); err == nil {
-			p = v
-		}
-		clientID, secret = u, p
-	}
-	if clientID == "" {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
-			"AADSTS900144: The request body must contain the following parameter: 'client_id'.")
-		return
-	}
-	scope := strings.TrimSpace(f.Get("scope"))
-	if scope != GraphAudience+"/.default" && scope != graphAppID+"/.default" {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_scope",
-			"AADSTS1002012: scope must be "+GraphAudience+"/.default for the client credentials flow.")
-		return
-	}
-	var client *Client
-	for i := range s.clients {
-		c := &s.clients[i]
-		if strings.EqualFold(c.ID, clientID) && subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) == 1 {
-			client = c
-		}
-	}
+	client := s.client(clientID, secret)
 	if client == nil {
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_client",
 			"AADSTS7000215: Invalid client secret provided, or unknown client id.")
@@ -421,6 +376,69 @@ func (s *Simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		ExtExpiresIn int    `json:"ext_expires_in"`
 		AccessToken  string `json:"access_token"`
 	}{"Bearer", secs, secs, tok.raw})
+}
+
+// readTokenRequest checks a token request (tenant, form, grant type,
+// scope) and returns the client's credentials, from the form or from HTTP
+// Basic authentication; it writes the OAuth error of a refusal.
+func (s *Simulator) readTokenRequest(w http.ResponseWriter, r *http.Request) (clientID, secret string, ok bool) {
+	if t, ok := guid.Parse(r.PathValue("tenant")); !ok || t != s.tenantID {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
+			"AADSTS90002: Tenant '"+r.PathValue("tenant")+"' not found.")
+		return "", "", false
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
+			"AADSTS900144: the request body must be application/x-www-form-urlencoded.")
+		return "", "", false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "AADSTS900144: the request body is not a valid form.")
+		return "", "", false
+	}
+	f := r.PostForm
+	if f.Get("grant_type") != "client_credentials" {
+		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type",
+			"AADSTS70003: grant_type must be client_credentials.")
+		return "", "", false
+	}
+	clientID, secret = f.Get("client_id"), f.Get("client_secret")
+	if u, p, ok := r.BasicAuth(); ok {
+		// RFC 6749 §2.3.1: Basic credentials are form-urlencoded first.
+		if v, err := url.QueryUnescape(u); err == nil {
+			u = v
+		}
+		if v, err := url.QueryUnescape(p); err == nil {
+			p = v
+		}
+		clientID, secret = u, p
+	}
+	if clientID == "" {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
+			"AADSTS900144: The request body must contain the following parameter: 'client_id'.")
+		return "", "", false
+	}
+	scope := strings.TrimSpace(f.Get("scope"))
+	if scope != GraphAudience+"/.default" && scope != graphAppID+"/.default" {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_scope",
+			"AADSTS1002012: scope must be "+GraphAudience+"/.default for the client credentials flow.")
+		return "", "", false
+	}
+	return clientID, secret, true
+}
+
+// client returns the built-in client with these credentials, or nil; the
+// secrets are compared in constant time.
+func (s *Simulator) client(clientID, secret string) *Client {
+	var found *Client
+	for i := range s.clients {
+		c := &s.clients[i]
+		if strings.EqualFold(c.ID, clientID) && subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) == 1 {
+			found = c
+		}
+	}
+	return found
 }
 
 // handleOpenIDConfig serves the OpenID configuration that verifies

@@ -34,20 +34,17 @@ func postForm(t *testing.T, e *env, path string, form url.Values, user, pass str
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
+// tokenForm is a valid client-credentials form of the calling client.
+func tokenForm(e *env) url.Values {
+	calling := e.client(ClientCalling)
+	return url.Values{"grant_type": {"client_credentials"}, "client_id": {calling.ID},
+		"client_secret": {calling.Secret}, "scope": {"https://graph.microsoft.com/.default"}}
+}
+
 func TestTokenEndpoint(t *testing.T) {
 	e := newEnv(t, Config{})
 	calling := e.client(ClientCalling)
-	scope := "https://graph.microsoft.com/.default"
-	good := url.Values{"grant_type": {"client_credentials"}, "client_id": {calling.ID},
-		"client_secret": {calling.Secret}, "scope": {scope}}
-	with := func(k, v string) url.Values {
-		f := url.Values{}
-		for key, vs := range good {
-			f[key] = vs
-		}
-		f.Set(k, v)
-		return f
-	}
+	good := tokenForm(e)
 
 	r := postForm(t, e, e.sim.TokenPath(), good, "", "")
 	if r.status != http.StatusOK {
@@ -71,7 +68,12 @@ func TestTokenEndpoint(t *testing.T) {
 		claims.AppID != calling.ID || len(claims.Roles) != 4 || claims.Scope != "" || claims.ExpiresAt == nil {
 		t.Errorf("claims %+v", claims)
 	}
+}
 
+func TestTokenEndpointBasicAuth(t *testing.T) {
+	e := newEnv(t, Config{})
+	calling := e.client(ClientCalling)
+	scope := "https://graph.microsoft.com/.default"
 	// HTTP Basic client authentication, form-urlencoded as x/oauth2 sends it.
 	basic := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}
 	if r := postForm(t, e, e.sim.TokenPath(), basic, calling.ID, calling.Secret); r.status != http.StatusOK {
@@ -80,7 +82,19 @@ func TestTokenEndpoint(t *testing.T) {
 	if r := postForm(t, e, e.sim.TokenPath(), basic, calling.ID, "wrong"); r.status != http.StatusUnauthorized {
 		t.Errorf("basic auth, wrong secret: %d %s", r.status, r.body)
 	}
+}
 
+func TestTokenEndpointRefusals(t *testing.T) {
+	e := newEnv(t, Config{})
+	good := tokenForm(e)
+	with := func(k, v string) url.Values {
+		f := url.Values{}
+		for key, vs := range good {
+			f[key] = vs
+		}
+		f.Set(k, v)
+		return f
+	}
 	for _, tc := range []struct {
 		name   string
 		path   string

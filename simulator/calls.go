@@ -306,13 +306,8 @@ func parseCallRequest(o object) (*callRequest, error) {
 // meeting. 201 Created + Location + the call (establishing), then
 // notifications establishing and established.
 func (s *Simulator) handleCreateCall(w http.ResponseWriter, r *http.Request, p *principal) {
-	o, ok := readObject(w, r)
+	req, ok := decode(w, r, parseCallRequest)
 	if !ok {
-		return
-	}
-	req, err := parseCallRequest(o)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
 		return
 	}
 	c := &call{

@@ -40,56 +40,47 @@ func (s *Simulator) handleControl(w http.ResponseWriter, r *http.Request) {
 	}{[]string{CapabilityIncomingCall}})
 }
 
+// incomingRequest is the validated body of POST /_control/incoming-calls;
+// absent members are nil.
+type incomingRequest struct {
+	callback       string
+	source         json.RawMessage // compacted
+	sourceInfo     object
+	sourceIdentity json.RawMessage
+	targets        []json.RawMessage
+	requested      []string
+}
+
+// parseIncomingCall validates the body of an incoming call: callback
+// (required), and the optional source, targets and requestedModalities.
+func parseIncomingCall(o object) (*incomingRequest, error) {
+	var req incomingRequest
+	var err error
+	if req.callback, err = o.callback(); err != nil {
+		return nil, err
+	}
+	if o.present("source") {
+		if req.sourceInfo, req.sourceIdentity, err = participantInfo("source", o["source"]); err != nil {
+			return nil, err
+		}
+		req.source = compact(o["source"])
+	}
+	if req.targets, err = o.participantInfos("targets"); err != nil {
+		return nil, err
+	}
+	if req.requested, _, err = o.modalities("requestedModalities"); err != nil {
+		return nil, err
+	}
+	return &req, nil
+}
+
 // handleIncomingCall is POST /_control/incoming-calls: place a call to the bot.
 func (s *Simulator) handleIncomingCall(w http.ResponseWriter, r *http.Request) {
-	o, ok := readObject(w, r)
+	req, ok := decode(w, r, parseIncomingCall)
 	if !ok {
 		return
 	}
-	callback, err := o.callback()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return
-	}
-	var source json.RawMessage
-	var sourceInfo object
-	var sourceIdentity json.RawMessage
-	if o.present("source") {
-		if sourceInfo, sourceIdentity, err = participantInfo("source", o["source"]); err != nil {
-			writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-			return
-		}
-		source = compact(o["source"])
-	} else {
-		sourceIdentity, _ = json.Marshal(map[string]any{"user": map[string]string{"displayName": "Test User", "id": testUserID}})
-		source, _ = json.Marshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": sourceIdentity})
-	}
-	targets, err := o.participantInfos("targets")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return
-	}
-	if len(targets) == 0 {
-		t, _ := json.Marshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": s.botIdentity()})
-		targets = []json.RawMessage{t}
-	}
-	requested, ok, err := o.modalities("requestedModalities")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return
-	}
-	if !ok {
-		requested = []string{"audio"}
-	}
-	c := &call{
-		id: guid.New(), owner: s.appID, root: "/app/calls", direction: directionIncoming,
-		chainID: guid.New(), bot: guid.New(), created: s.clock.Now(),
-		state: stateIncoming, callback: callback, source: source,
-		requested: requested, ops: make(map[guid.GUID]*operation),
-	}
-	c.targets, _ = json.Marshal(targets)
-	c.addParticipant(guid.New(), sourceIdentity, sourceInfo)
-	c.addParticipant(c.bot, s.botIdentity(), nil)
+	c := s.newIncomingCall(req)
 	n := s.callNote(c)
 	n.State, n.Direction = stateIncoming, directionIncoming
 	n.Source, n.Targets, n.RequestedModalities = c.source, c.targets, c.requested
@@ -103,11 +94,40 @@ func (s *Simulator) handleIncomingCall(w http.ResponseWriter, r *http.Request) {
 		s.armDeadline(c, stateIncoming, s.answerTimeout, endNotAnswered)
 		c.mu.Unlock()
 	}
-	s.notifier.enqueue(&c.q, &delivery{url: callback, aud: c.owner.String(),
+	s.notifier.enqueue(&c.q, &delivery{url: req.callback, aud: c.owner.String(),
 		body: encodeNotification("created", res, n), after: answerBy})
 	w.Header().Set("Location", s.base(r)+"/app/calls/"+c.id.String())
 	writeJSON(w, http.StatusCreated, struct {
 		ID       string `json:"id"`
 		Resource string `json:"resource"`
 	}{c.id.String(), res})
+}
+
+// newIncomingCall returns the call req places, not yet stored, with the
+// defaults of absent members: the page's Test User calls the bot, for audio.
+func (s *Simulator) newIncomingCall(req *incomingRequest) *call {
+	source, sourceIdentity := req.source, req.sourceIdentity
+	if source == nil {
+		sourceIdentity, _ = json.Marshal(map[string]any{"user": map[string]string{"displayName": "Test User", "id": testUserID}})
+		source, _ = json.Marshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": sourceIdentity})
+	}
+	targets := req.targets
+	if len(targets) == 0 {
+		t, _ := json.Marshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": s.botIdentity()})
+		targets = []json.RawMessage{t}
+	}
+	requested := req.requested
+	if requested == nil {
+		requested = []string{"audio"}
+	}
+	c := &call{
+		id: guid.New(), owner: s.appID, root: "/app/calls", direction: directionIncoming,
+		chainID: guid.New(), bot: guid.New(), created: s.clock.Now(),
+		state: stateIncoming, callback: req.callback, source: source,
+		requested: requested, ops: make(map[guid.GUID]*operation),
+	}
+	c.targets, _ = json.Marshal(targets)
+	c.addParticipant(guid.New(), sourceIdentity, req.sourceInfo)
+	c.addParticipant(c.bot, s.botIdentity(), nil)
+	return c
 }

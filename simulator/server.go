@@ -240,6 +240,23 @@ func readObject(w http.ResponseWriter, r *http.Request) (object, bool) {
 	return obj, true
 }
 
+// decode reads r's body as a JSON object and parses it with parse, the
+// validation of one operation's body. On a refusal it writes the Graph
+// error (413, 415, or 400 with parse's reason) and returns false.
+func decode[T any](w http.ResponseWriter, r *http.Request, parse func(object) (T, error)) (T, bool) {
+	var zero T
+	o, ok := readObject(w, r)
+	if !ok {
+		return zero, false
+	}
+	v, err := parse(o)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		return zero, false
+	}
+	return v, true
+}
+
 func parseObject(body []byte) (object, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
