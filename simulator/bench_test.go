@@ -82,7 +82,9 @@ func benchInviteFlow(b *testing.B, workers int) {
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "flows/s")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
-	b.ReportMetric(float64(srv.Sim.Stats().LiveCalls), "live-calls")
+	st := srv.Sim.Stats()
+	b.ReportMetric(float64(st.LiveCalls), "live-calls")
+	b.ReportMetric(float64(st.Retried), "retries")
 	// Every call ended and its notifications were delivered: what the
 	// simulator still holds is its steady state.
 	b.ReportMetric((float64(heapInUse())-float64(heapBefore))/1024, "heap-growth-KB")

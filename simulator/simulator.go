@@ -325,9 +325,10 @@ func knownBreak(name string) bool {
 	return false
 }
 
-// Close stops the delivery workers, dropping notifications not yet sent, and
-// waits for them for a bounded time. Requests served after Close answer 503.
-// Close is safe to call more than once.
+// Close cancels the calls' deadlines, stops the delivery workers, dropping
+// notifications not yet sent, and waits for them for a bounded time.
+// Requests served after Close answer 503. Close is safe to call more than
+// once.
 func (s *Simulator) Close() error {
 	var err error
 	s.once.Do(func() {
