@@ -1,10 +1,42 @@
 package simulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 )
+
+// answerRequest is the validated body of POST .../answer.
+type answerRequest struct {
+	callback      string
+	accepted      []string // nil when absent: the call's requested modalities
+	mediaConfig   json.RawMessage
+	clientContext *string
+}
+
+// parseAnswer validates an answer body: callback (required), and the
+// optional acceptModalities, mediaConfig and clientContext.
+func parseAnswer(o object) (*answerRequest, error) {
+	var req answerRequest
+	var err error
+	if req.callback, err = o.callback(); err != nil {
+		return nil, err
+	}
+	accepted, ok, err := o.modalities("acceptModalities")
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		req.accepted = nonNil(accepted)
+	}
+	if req.mediaConfig, err = o.rawObject("mediaConfig"); err != nil {
+		return nil, err
+	}
+	if req.clientContext, err = o.clientContext(); err != nil {
+		return nil, err
+	}
+	return &req, nil
+}
 
 // handleAnswer is POST /app/calls/{id}/answer on an incoming call: body
 // callback (required), acceptModalities, mediaConfig, clientContext. 200 OK
@@ -16,28 +48,8 @@ func (s *Simulator) handleAnswer(w http.ResponseWriter, r *http.Request, p *prin
 	if !ok {
 		return
 	}
-	o, ok := readObject(w, r)
+	req, ok := decode(w, r, parseAnswer)
 	if !ok {
-		return
-	}
-	callback, err := o.callback()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return
-	}
-	accepted, hasAccepted, err := o.modalities("acceptModalities")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return
-	}
-	mediaConfig, err := o.rawObject("mediaConfig")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return
-	}
-	clientContext, err := o.clientContext()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
 		return
 	}
 	c.mu.Lock()
@@ -48,15 +60,17 @@ func (s *Simulator) handleAnswer(w http.ResponseWriter, r *http.Request, p *prin
 			fmt.Sprintf("call %s is %s; only an incoming call can be answered", r.PathValue("id"), state))
 		return
 	}
-	if !hasAccepted {
+	accepted := req.accepted
+	if accepted == nil {
 		accepted = c.requested
 	}
 	c.state = stateEstablishing
-	c.callback = callback
-	if mediaConfig != nil {
-		c.mediaConfig = mediaConfig
+	c.callback = req.callback
+	if req.mediaConfig != nil {
+		c.mediaConfig = req.mediaConfig
 	}
-	op := newOperation(typeCommsOperation, clientContext, time.Now())
+	s.armDeadline(c, stateEstablishing, s.establishTimeout, endNotEstablished)
+	op := newOperation(typeCommsOperation, req.clientContext, s.clock.Now())
 	c.ops[op.id] = op
 	body := op.body()
 	c.mu.Unlock()

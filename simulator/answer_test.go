@@ -2,9 +2,11 @@ package simulator
 
 import (
 	"net/http"
-	"reflect"
 	"testing"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
+	"github.com/google/go-cmp/cmp"
 )
 
 // The page's "Answer incoming VOIP call with service hosted media".
@@ -13,9 +15,9 @@ func TestAnswerFlow(t *testing.T) {
 	bot, answerCB := newReceiver(t), newReceiver(t)
 	tok := e.token(ClientCalling)
 	c := e.incomingCall(bot.URL(), map[string]any{"requestedModalities": []string{"audio", "video"}})
-	bot.waitFor(t, callRes(c), 1)
+	bot.waitState(t, callRes(c), stateIncoming)
 
-	r := e.do("POST", "/app/calls/"+c.compact()+"/answer", tok, map[string]any{
+	r := e.do("POST", "/app/calls/"+c.Compact()+"/answer", tok, map[string]any{
 		"callback":         answerCB.URL(),
 		"acceptModalities": []string{"audio", "video"},
 		"clientContext":    "ctx-1",
@@ -37,23 +39,25 @@ func TestAnswerFlow(t *testing.T) {
 			t.Errorf("%s: %v", k, err)
 		}
 	}
-	ns := answerCB.waitFor(t, callRes(c), 2)
-	if got := summary(t, ns); !reflect.DeepEqual(got, []string{"updated call:establishing", "updated call:established"}) {
-		t.Fatalf("notifications on the answer callback %v", got)
+	ns := answerCB.waitState(t, callRes(c), stateEstablished)
+	if diff := cmp.Diff([]string{"updated call:establishing", "updated call:established"}, summary(t, ns)); diff != "" {
+		t.Fatalf("notifications on the answer callback (-want +got):\n%s", diff)
 	}
-	if act := ns[1].data(t)["activeModalities"]; !reflect.DeepEqual(act, []any{"audio", "video"}) {
-		t.Errorf("activeModalities %v", act)
+	if diff := cmp.Diff([]any{"audio", "video"}, ns[1].data(t)["activeModalities"]); diff != "" {
+		t.Errorf("activeModalities (-want +got):\n%s", diff)
 	}
-	got := e.do("GET", "/app/calls/"+c.dashed()+"/operations/"+op["id"].(string), tok, nil).json(t)
+	got := e.do("GET", "/app/calls/"+c.String()+"/operations/"+op["id"].(string), tok, nil).json(t)
 	if got["status"] != "completed" {
 		t.Errorf("answer operation after established: %v", got)
 	}
-	call := e.do("GET", "/app/calls/"+c.dashed(), tok, nil).json(t)
+	call := e.do("GET", "/app/calls/"+c.String(), tok, nil).json(t)
 	if call["state"] != "established" || call["direction"] != "incoming" || call["callback"] != answerCB.URL() {
 		t.Errorf("call %v", call)
 	}
-	if n := len(on(bot.wait(t, "", func([]note) bool { return true }), callRes(c))); n != 1 {
-		t.Errorf("the control callback got %d notifications of the call; want only created", n)
+	// The call's notifications go out in order: established was the last,
+	// so whatever the control callback was sent has arrived.
+	if diff := cmp.Diff([]string{"created call:incoming"}, summary(t, bot.wait(t, "nothing", func([]note) bool { return true }))); diff != "" {
+		t.Errorf("the control callback got more than created (-want +got):\n%s", diff)
 	}
 }
 
@@ -61,13 +65,13 @@ func TestAnswerDefaultsToRequestedModalities(t *testing.T) {
 	e := newEnv(t, Config{})
 	rc := newReceiver(t)
 	c := e.incomingCall(rc.URL(), map[string]any{"requestedModalities": []string{"audio", "video"}})
-	r := e.do("POST", "/app/calls/"+c.dashed()+"/answer", e.token(ClientCalling), map[string]any{"callback": rc.URL()})
+	r := e.do("POST", "/app/calls/"+c.String()+"/answer", e.token(ClientCalling), map[string]any{"callback": rc.URL()})
 	if r.status != http.StatusOK {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
-	ns := rc.waitFor(t, callRes(c), 3)
-	if act := ns[2].data(t)["activeModalities"]; !reflect.DeepEqual(act, []any{"audio", "video"}) {
-		t.Errorf("activeModalities %v", act)
+	ns := on(rc.waitState(t, callRes(c), stateEstablished), callRes(c))
+	if diff := cmp.Diff([]any{"audio", "video"}, ns[len(ns)-1].data(t)["activeModalities"]); diff != "" {
+		t.Errorf("activeModalities (-want +got):\n%s", diff)
 	}
 }
 
@@ -87,27 +91,27 @@ func TestAnswerRules(t *testing.T) {
 		{"bad modality", map[string]any{"callback": rc.URL(), "acceptModalities": []string{"hologram"}}},
 		{"mediaConfig not an object", map[string]any{"callback": rc.URL(), "mediaConfig": 1}},
 	} {
-		r := e.do("POST", "/app/calls/"+incoming.dashed()+"/answer", tok, tc.body)
+		r := e.do("POST", "/app/calls/"+incoming.String()+"/answer", tok, tc.body)
 		if r.status != http.StatusBadRequest || r.errorCode(t) != "BadRequest" {
 			t.Errorf("%s: %d %s", tc.name, r.status, r.body)
 		}
 	}
-	if r := e.do("POST", "/app/calls/"+newID().dashed()+"/answer", tok, good); r.status != http.StatusNotFound {
+	if r := e.do("POST", "/app/calls/"+guid.New().String()+"/answer", tok, good); r.status != http.StatusNotFound {
 		t.Errorf("unknown call: %d", r.status)
 	}
-	if r := e.do("POST", "/app/calls/"+incoming.dashed()+"/answer", tok, good); r.status != http.StatusOK {
+	if r := e.do("POST", "/app/calls/"+incoming.String()+"/answer", tok, good); r.status != http.StatusOK {
 		t.Fatalf("first answer: %d %s", r.status, r.body)
 	}
-	r := e.do("POST", "/app/calls/"+incoming.dashed()+"/answer", tok, good)
+	r := e.do("POST", "/app/calls/"+incoming.String()+"/answer", tok, good)
 	if r.status != http.StatusConflict || r.errorCode(t) != "InvalidCallState" {
 		t.Errorf("second answer: %d %s", r.status, r.body)
 	}
 	outgoing := e.createCall(rc.URL())
-	r = e.do("POST", "/app/calls/"+outgoing.dashed()+"/answer", tok, good)
+	r = e.do("POST", "/app/calls/"+outgoing.String()+"/answer", tok, good)
 	if r.status != http.StatusConflict || r.errorCode(t) != "InvalidCallState" {
 		t.Errorf("answering an outgoing call: %d %s", r.status, r.body)
 	}
-	if r := e.do("POST", "/app/calls/"+incoming.dashed()+"/answer", e.token(ClientNone), good); r.status != http.StatusForbidden {
+	if r := e.do("POST", "/app/calls/"+incoming.String()+"/answer", e.token(ClientNone), good); r.status != http.StatusForbidden {
 		t.Errorf("answer without a calls role: %d", r.status)
 	}
 }

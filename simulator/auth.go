@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/callconform/callconform/internal/callbacksign"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // Identity of tokens. Access tokens are those of Azure AD for Graph;
@@ -24,8 +24,8 @@ const (
 	GraphAudience      = "https://graph.microsoft.com"
 	graphAppID         = "00000003-0000-0000-c000-000000000000"
 	NotificationIssuer = callbacksign.Issuer
-	tokenLifetime      = time.Hour
-	tokenRefreshMargin = 5 * time.Minute
+	tokenLifetime      = callbacksign.TokenLifetime
+	tokenRefreshMargin = callbacksign.RefreshMargin
 	maxTokenCache      = 4096
 	jwksPath           = callbacksign.JWKSPath
 	openIDConfigPath   = callbacksign.OpenIDConfigPath
@@ -62,9 +62,9 @@ type Client struct {
 	Scopes []string // delegated scopes: the token's scp claim
 }
 
-func builtinClients(appID id) []Client {
+func builtinClients(appID guid.GUID) []Client {
 	return []Client{
-		{ID: appID.dashed(), Secret: newSecret(), Kind: ClientCalling,
+		{ID: appID.String(), Secret: newSecret(), Kind: ClientCalling,
 			Roles: []string{RoleInitiateGroupCalls, RoleInitiate, RoleJoinGroupCalls, RoleAccessMedia}},
 		{ID: NoneClientID, Secret: newSecret(), Kind: ClientNone},
 		{ID: DelegatedClientID, Secret: newSecret(), Kind: ClientDelegated,
@@ -77,8 +77,6 @@ func newSecret() string {
 	_, _ = rand.Read(b[:])
 	return "sim~" + base64.RawURLEncoding.EncodeToString(b[:])
 }
-
-func keyID(pub *rsa.PublicKey) string { return callbacksign.KeyID(pub) }
 
 // permission is what a route needs from a token's roles.
 type permission int
@@ -107,7 +105,7 @@ func (p permission) accepted() []string {
 
 // principal is who a verified access token speaks for.
 type principal struct {
-	appID     id
+	appID     guid.GUID
 	roles     []string
 	delegated bool
 	expires   time.Time
@@ -139,7 +137,7 @@ type accessClaims struct {
 	Version  string   `json:"ver,omitempty"`
 }
 
-func (s *Simulator) stsIssuer() string { return "https://sts.windows.net/" + s.tenantID.dashed() + "/" }
+func (s *Simulator) stsIssuer() string { return "https://sts.windows.net/" + s.tenantID.String() + "/" }
 
 // tokenCache maps a verified access token to its principal until it expires.
 type tokenCache struct {
@@ -181,40 +179,34 @@ type signedToken struct {
 	expires time.Time
 }
 
-// signedTokens caches one signed token per key (an audience or a client id)
-// and signs a new one shortly before it expires: an RSA signature per
-// request would dominate the simulator's CPU.
-type signedTokens struct {
-	sign  func(key string, now time.Time) (signedToken, error)
-	mu    sync.RWMutex
-	byAud map[string]signedToken
+// accessTokens caches one access token per built-in client and signs a new
+// one shortly before it expires: an RSA signature per token request would
+// dominate the simulator's CPU under load.
+type accessTokens struct {
+	sign     func(clientID string, now time.Time) (signedToken, error)
+	mu       sync.RWMutex
+	byClient map[string]signedToken
 }
 
-func (c *signedTokens) get(key string) (signedToken, error) {
+func (c *accessTokens) get(clientID string) (signedToken, error) {
 	now := time.Now()
 	c.mu.RLock()
-	t, ok := c.byAud[key]
+	t, ok := c.byClient[clientID]
 	c.mu.RUnlock()
 	if ok && now.Before(t.expires.Add(-tokenRefreshMargin)) {
 		return t, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t, ok := c.byAud[key]; ok && now.Before(t.expires.Add(-tokenRefreshMargin)) {
+	if t, ok := c.byClient[clientID]; ok && now.Before(t.expires.Add(-tokenRefreshMargin)) {
 		return t, nil
 	}
-	t, err := c.sign(key, now)
+	t, err := c.sign(clientID, now)
 	if err != nil {
 		return signedToken{}, err
 	}
-	c.byAud[key] = t
+	c.byClient[clientID] = t
 	return t, nil
-}
-
-func (s *Simulator) signNotificationToken(aud string, now time.Time) (signedToken, error) {
-	claims := callbacksign.NotificationClaims(aud, s.tenantID.dashed(), now, tokenLifetime)
-	raw, err := s.signJWT(claims)
-	return signedToken{raw: raw, expires: claims.ExpiresAt.Time}, err
 }
 
 // notificationAuth returns the Authorization header value of a notification
@@ -223,16 +215,14 @@ func (s *Simulator) notificationAuth(aud string) (string, error) {
 	if s.broken(BreakUnsignedNotifications) {
 		return "", nil
 	}
-	t, err := s.notes.get(aud)
+	tok, err := s.signer.Token(aud)
 	if err != nil {
 		return "", err
 	}
-	return "Bearer " + t.raw, nil
+	return "Bearer " + tok, nil
 }
 
-func (s *Simulator) signJWT(claims jwt.Claims) (string, error) {
-	return callbacksign.Sign(s.key, s.kid, claims)
-}
+func (s *Simulator) signJWT(claims jwt.Claims) (string, error) { return s.signer.Sign(claims) }
 
 // issueAccessToken signs an access token for client c, for Graph, valid
 // for tokenLifetime from now.
@@ -253,9 +243,9 @@ func (s *Simulator) accessToken(c Client, aud string, issued, exp time.Time) (st
 			IssuedAt:  jwt.NewNumericDate(issued),
 			NotBefore: jwt.NewNumericDate(issued.Add(-time.Minute)),
 			ExpiresAt: jwt.NewNumericDate(exp),
-			ID:        newID().dashed(),
+			ID:        guid.New().String(),
 		},
-		TenantID: s.tenantID.dashed(),
+		TenantID: s.tenantID.String(),
 		AppID:    c.ID,
 		Version:  "1.0",
 	}
@@ -300,10 +290,10 @@ func (s *Simulator) verifyAccessToken(header string) (*principal, error) {
 		jwt.WithTimeFunc(func() time.Time { return now }),
 	)
 	_, err := parser.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
-		if kid, _ := t.Header["kid"].(string); kid != s.kid {
+		if kid, _ := t.Header["kid"].(string); kid != s.signer.KeyID() {
 			return nil, errors.New("unknown signing key")
 		}
-		return &s.key.PublicKey, nil
+		return s.signer.PublicKey(), nil
 	})
 	switch {
 	case err == nil:
@@ -320,7 +310,7 @@ func (s *Simulator) verifyAccessToken(header string) (*principal, error) {
 	default:
 		return nil, &tokenError{"Access token validation failure: the signature does not verify."}
 	}
-	app, ok := parseID(claims.AppID)
+	app, ok := guid.Parse(claims.AppID)
 	if !ok {
 		return nil, &tokenError{"Access token has no valid appid claim."}
 	}
@@ -352,7 +342,7 @@ func writeOAuthError(w http.ResponseWriter, status int, code, desc string) {
 }
 
 // TokenPath returns the path of the token endpoint, "/{tenant}/oauth2/v2.0/token".
-func (s *Simulator) TokenPath() string { return "/" + s.tenantID.dashed() + "/oauth2/v2.0/token" }
+func (s *Simulator) TokenPath() string { return "/" + s.tenantID.String() + "/oauth2/v2.0/token" }
 
 // OpenIDConfigPath returns the path of the OpenID configuration whose keys
 // verify notification tokens.
@@ -362,56 +352,11 @@ func (s *Simulator) OpenIDConfigPath() string { return openIDConfigPath }
 // POST /{tenant}/oauth2/v2.0/token with grant_type, client_id, client_secret
 // (or HTTP Basic client authentication) and scope.
 func (s *Simulator) handleToken(w http.ResponseWriter, r *http.Request) {
-	if t, ok := parseID(r.PathValue("tenant")); !ok || t != s.tenantID {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
-			"AADSTS90002: Tenant '"+r.PathValue("tenant")+"' not found.")
+	clientID, secret, ok := s.readTokenRequest(w, r)
+	if !ok {
 		return
 	}
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
-			"AADSTS900144: the request body must be application/x-www-form-urlencoded.")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "AADSTS900144: the request body is not a valid form.")
-		return
-	}
-	f := r.PostForm
-	if f.Get("grant_type") != "client_credentials" {
-		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type",
-			"AADSTS70003: grant_type must be client_credentials.")
-		return
-	}
-	clientID, secret := f.Get("client_id"), f.Get("client_secret")
-	if u, p, ok := r.BasicAuth(); ok {
-		// RFC 6749 §2.3.1: Basic credentials are form-urlencoded first.
-		if v, err := url.QueryUnescape(u); err == nil {
-			u = v
-		}
-		if v, err := url.QueryUnescape(p); err == nil {
-			p = v
-		}
-		clientID, secret = u, p
-	}
-	if clientID == "" {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
-			"AADSTS900144: The request body must contain the following parameter: 'client_id'.")
-		return
-	}
-	scope := strings.TrimSpace(f.Get("scope"))
-	if scope != GraphAudience+"/.default" && scope != graphAppID+"/.default" {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_scope",
-			"AADSTS1002012: scope must be "+GraphAudience+"/.default for the client credentials flow.")
-		return
-	}
-	var client *Client
-	for i := range s.clients {
-		c := &s.clients[i]
-		if strings.EqualFold(c.ID, clientID) && subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) == 1 {
-			client = c
-		}
-	}
+	client := s.client(clientID, secret)
 	if client == nil {
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_client",
 			"AADSTS7000215: Invalid client secret provided, or unknown client id.")
@@ -433,16 +378,79 @@ func (s *Simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	}{"Bearer", secs, secs, tok.raw})
 }
 
+// readTokenRequest checks a token request (tenant, form, grant type,
+// scope) and returns the client's credentials, from the form or from HTTP
+// Basic authentication; it writes the OAuth error of a refusal.
+func (s *Simulator) readTokenRequest(w http.ResponseWriter, r *http.Request) (clientID, secret string, ok bool) {
+	if t, ok := guid.Parse(r.PathValue("tenant")); !ok || t != s.tenantID {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
+			"AADSTS90002: Tenant '"+r.PathValue("tenant")+"' not found.")
+		return "", "", false
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
+			"AADSTS900144: the request body must be application/x-www-form-urlencoded.")
+		return "", "", false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "AADSTS900144: the request body is not a valid form.")
+		return "", "", false
+	}
+	f := r.PostForm
+	if f.Get("grant_type") != "client_credentials" {
+		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type",
+			"AADSTS70003: grant_type must be client_credentials.")
+		return "", "", false
+	}
+	clientID, secret = f.Get("client_id"), f.Get("client_secret")
+	if u, p, ok := r.BasicAuth(); ok {
+		// RFC 6749 §2.3.1: Basic credentials are form-urlencoded first.
+		if v, err := url.QueryUnescape(u); err == nil {
+			u = v
+		}
+		if v, err := url.QueryUnescape(p); err == nil {
+			p = v
+		}
+		clientID, secret = u, p
+	}
+	if clientID == "" {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request",
+			"AADSTS900144: The request body must contain the following parameter: 'client_id'.")
+		return "", "", false
+	}
+	scope := strings.TrimSpace(f.Get("scope"))
+	if scope != GraphAudience+"/.default" && scope != graphAppID+"/.default" {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_scope",
+			"AADSTS1002012: scope must be "+GraphAudience+"/.default for the client credentials flow.")
+		return "", "", false
+	}
+	return clientID, secret, true
+}
+
+// client returns the built-in client with these credentials, or nil; the
+// secrets are compared in constant time.
+func (s *Simulator) client(clientID, secret string) *Client {
+	var found *Client
+	for i := range s.clients {
+		c := &s.clients[i]
+		if strings.EqualFold(c.ID, clientID) && subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) == 1 {
+			found = c
+		}
+	}
+	return found
+}
+
 // handleOpenIDConfig serves the OpenID configuration that verifies
 // notification tokens.
 func (s *Simulator) handleOpenIDConfig(w http.ResponseWriter, r *http.Request) {
-	callbacksign.ServeOpenIDConfig(w, s.base(r)+jwksPath)
+	s.signer.ServeOpenIDConfig(w, s.base(r)+jwksPath)
 }
 
 // handleJWKS serves the public key that verifies notification (and access)
 // tokens.
 func (s *Simulator) handleJWKS(w http.ResponseWriter, r *http.Request) {
-	callbacksign.ServeJWKS(w, &s.key.PublicKey, s.kid)
+	s.signer.ServeJWKS(w)
 }
 
 // issueForClient signs an access token for the built-in client clientID.

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callconform/callconform/internal/guid"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
 )
 
 func postForm(t *testing.T, e *env, path string, form url.Values, user, pass string) response {
@@ -32,20 +34,17 @@ func postForm(t *testing.T, e *env, path string, form url.Values, user, pass str
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
+// tokenForm is a valid client-credentials form of the calling client.
+func tokenForm(e *env) url.Values {
+	calling := e.client(ClientCalling)
+	return url.Values{"grant_type": {"client_credentials"}, "client_id": {calling.ID},
+		"client_secret": {calling.Secret}, "scope": {"https://graph.microsoft.com/.default"}}
+}
+
 func TestTokenEndpoint(t *testing.T) {
 	e := newEnv(t, Config{})
 	calling := e.client(ClientCalling)
-	scope := "https://graph.microsoft.com/.default"
-	good := url.Values{"grant_type": {"client_credentials"}, "client_id": {calling.ID},
-		"client_secret": {calling.Secret}, "scope": {scope}}
-	with := func(k, v string) url.Values {
-		f := url.Values{}
-		for key, vs := range good {
-			f[key] = vs
-		}
-		f.Set(k, v)
-		return f
-	}
+	good := tokenForm(e)
 
 	r := postForm(t, e, e.sim.TokenPath(), good, "", "")
 	if r.status != http.StatusOK {
@@ -60,8 +59,8 @@ func TestTokenEndpoint(t *testing.T) {
 		t.Fatalf("token response %s", r.body)
 	}
 	var claims accessClaims
-	parsed, err := jwt.ParseWithClaims(tok.AccessToken, &claims, func(*jwt.Token) (any, error) { return &e.sim.key.PublicKey, nil })
-	if err != nil || parsed.Method.Alg() != "RS256" || parsed.Header["kid"] != e.sim.kid {
+	parsed, err := jwt.ParseWithClaims(tok.AccessToken, &claims, func(*jwt.Token) (any, error) { return e.sim.signer.PublicKey(), nil })
+	if err != nil || parsed.Method.Alg() != "RS256" || parsed.Header["kid"] != e.sim.signer.KeyID() {
 		t.Fatalf("access token: %v", err)
 	}
 	if aud, _ := claims.GetAudience(); len(aud) != 1 || aud[0] != "https://graph.microsoft.com" ||
@@ -69,7 +68,12 @@ func TestTokenEndpoint(t *testing.T) {
 		claims.AppID != calling.ID || len(claims.Roles) != 4 || claims.Scope != "" || claims.ExpiresAt == nil {
 		t.Errorf("claims %+v", claims)
 	}
+}
 
+func TestTokenEndpointBasicAuth(t *testing.T) {
+	e := newEnv(t, Config{})
+	calling := e.client(ClientCalling)
+	scope := "https://graph.microsoft.com/.default"
 	// HTTP Basic client authentication, form-urlencoded as x/oauth2 sends it.
 	basic := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}
 	if r := postForm(t, e, e.sim.TokenPath(), basic, calling.ID, calling.Secret); r.status != http.StatusOK {
@@ -78,7 +82,19 @@ func TestTokenEndpoint(t *testing.T) {
 	if r := postForm(t, e, e.sim.TokenPath(), basic, calling.ID, "wrong"); r.status != http.StatusUnauthorized {
 		t.Errorf("basic auth, wrong secret: %d %s", r.status, r.body)
 	}
+}
 
+func TestTokenEndpointRefusals(t *testing.T) {
+	e := newEnv(t, Config{})
+	good := tokenForm(e)
+	with := func(k, v string) url.Values {
+		f := url.Values{}
+		for key, vs := range good {
+			f[key] = vs
+		}
+		f.Set(k, v)
+		return f
+	}
 	for _, tc := range []struct {
 		name   string
 		path   string
@@ -88,12 +104,12 @@ func TestTokenEndpoint(t *testing.T) {
 	}{
 		{"wrong secret", e.sim.TokenPath(), with("client_secret", "nope"), 401, "invalid_client"},
 		{"other client's secret", e.sim.TokenPath(), with("client_secret", e.client(ClientNone).Secret), 401, "invalid_client"},
-		{"unknown client", e.sim.TokenPath(), with("client_id", newID().dashed()), 401, "invalid_client"},
+		{"unknown client", e.sim.TokenPath(), with("client_id", guid.New().String()), 401, "invalid_client"},
 		{"no client", e.sim.TokenPath(), with("client_id", ""), 400, "invalid_request"},
 		{"password grant", e.sim.TokenPath(), with("grant_type", "password"), 400, "unsupported_grant_type"},
 		{"user scope", e.sim.TokenPath(), with("scope", "User.Read"), 400, "invalid_scope"},
 		{"no scope", e.sim.TokenPath(), with("scope", ""), 400, "invalid_scope"},
-		{"other tenant", "/" + newID().dashed() + "/oauth2/v2.0/token", good, 400, "invalid_request"},
+		{"other tenant", "/" + guid.New().String() + "/oauth2/v2.0/token", good, 400, "invalid_request"},
 	} {
 		r := postForm(t, e, tc.path, tc.form, "", "")
 		var oe oauthError
@@ -114,7 +130,7 @@ func TestDelegatedClientTokenHasScopes(t *testing.T) {
 	e := newEnv(t, Config{})
 	var claims accessClaims
 	if _, err := jwt.ParseWithClaims(e.token(ClientDelegated), &claims, func(*jwt.Token) (any, error) {
-		return &e.sim.key.PublicKey, nil
+		return e.sim.signer.PublicKey(), nil
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -128,14 +144,14 @@ func TestAPITokenRules(t *testing.T) {
 	rc := newReceiver(t)
 	other, _ := rsa.GenerateKey(rand.Reader, 2048)
 	foreign := jwt.NewWithClaims(jwt.SigningMethodRS256, e.appClaims(e.sim.AppID(), RoleInitiate))
-	foreign.Header["kid"] = e.sim.kid
+	foreign.Header["kid"] = e.sim.signer.KeyID()
 	foreignTok, _ := foreign.SignedString(other)
 	expired := e.appClaims(e.sim.AppID(), RoleInitiate)
 	expired["exp"] = time.Now().Add(-time.Minute).Unix()
 	wrongAud := e.appClaims(e.sim.AppID(), RoleInitiate)
 	wrongAud["aud"] = "https://management.azure.com"
 	wrongIss := e.appClaims(e.sim.AppID(), RoleInitiate)
-	wrongIss["iss"] = "https://sts.windows.net/" + newID().dashed() + "/"
+	wrongIss["iss"] = "https://sts.windows.net/" + guid.New().String() + "/"
 	noExp := e.appClaims(e.sim.AppID(), RoleInitiate)
 	delete(noExp, "exp")
 	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, e.appClaims(e.sim.AppID(), RoleInitiate))
@@ -185,7 +201,7 @@ func TestInviteNeedsGroupCallRole(t *testing.T) {
 	rc := newReceiver(t)
 	c := e.establishedCall(rc)
 	body := map[string]any{"participants": []any{heidi()}}
-	path := "/app/calls/" + c.dashed() + "/participants/invite"
+	path := "/app/calls/" + c.String() + "/participants/invite"
 	for _, tc := range []struct {
 		name   string
 		tok    string
@@ -208,11 +224,11 @@ func TestApplicationsRootChecksAppID(t *testing.T) {
 	e := newEnv(t, Config{})
 	rc := newReceiver(t)
 	tok := e.token(ClientCalling)
-	r := e.do("POST", "/applications/"+newID().dashed()+"/calls", tok, meetingBody(rc.URL()))
+	r := e.do("POST", "/applications/"+guid.New().String()+"/calls", tok, meetingBody(rc.URL()))
 	if r.status != http.StatusForbidden || r.errorCode(t) != "Forbidden" {
 		t.Errorf("foreign app id: %d %s", r.status, r.body)
 	}
-	compactApp := mustID(t, e.sim.AppID()).compact()
+	compactApp := mustID(t, e.sim.AppID()).Compact()
 	r = e.do("POST", "/applications/"+compactApp+"/calls", tok, meetingBody(rc.URL()))
 	if r.status != http.StatusCreated {
 		t.Fatalf("own app id: %d %s", r.status, r.body)
@@ -222,15 +238,15 @@ func TestApplicationsRootChecksAppID(t *testing.T) {
 		t.Errorf("Location %q is not under the request's root", loc)
 	}
 	c := mustID(t, lastSegment(loc))
-	res := "/applications/" + e.sim.AppID() + "/calls/" + c.compact()
-	ns := rc.waitFor(t, res, 2)
-	if got := summary(t, ns); got[1] != "updated call:established" {
-		t.Errorf("notifications %v", got)
+	res := "/applications/" + e.sim.AppID() + "/calls/" + c.Compact()
+	ns := rc.waitState(t, res, stateEstablished)
+	if diff := cmp.Diff([]string{"updated call:establishing", "updated call:established"}, summary(t, ns)); diff != "" {
+		t.Errorf("notifications (-want +got):\n%s", diff)
 	}
-	if r := e.do("GET", "/applications/"+e.sim.AppID()+"/calls/"+c.dashed(), tok, nil); r.status != http.StatusOK {
+	if r := e.do("GET", "/applications/"+e.sim.AppID()+"/calls/"+c.String(), tok, nil); r.status != http.StatusOK {
 		t.Errorf("GET under the applications root: %d", r.status)
 	}
-	if r := e.do("GET", "/app/calls/"+c.dashed(), tok, nil); r.status != http.StatusOK {
+	if r := e.do("GET", "/app/calls/"+c.String(), tok, nil); r.status != http.StatusOK {
 		t.Errorf("GET under the app root: %d", r.status)
 	}
 }
@@ -239,11 +255,11 @@ func TestCallsBelongToTheirApplication(t *testing.T) {
 	e := newEnv(t, Config{})
 	rc := newReceiver(t)
 	c := e.createCall(rc.URL())
-	stranger := e.forge(e.appClaims(newID().dashed(), RoleInitiate, RoleInitiateGroupCalls))
-	if r := e.do("GET", "/app/calls/"+c.dashed(), stranger, nil); r.status != http.StatusNotFound {
+	stranger := e.forge(e.appClaims(guid.New().String(), RoleInitiate, RoleInitiateGroupCalls))
+	if r := e.do("GET", "/app/calls/"+c.String(), stranger, nil); r.status != http.StatusNotFound {
 		t.Errorf("another application sees the call: %d", r.status)
 	}
-	if r := e.do("DELETE", "/app/calls/"+c.dashed(), stranger, nil); r.status != http.StatusNotFound {
+	if r := e.do("DELETE", "/app/calls/"+c.String(), stranger, nil); r.status != http.StatusNotFound {
 		t.Errorf("another application deletes the call: %d", r.status)
 	}
 }
@@ -254,7 +270,7 @@ func TestVerifiedTokensAreCached(t *testing.T) {
 	if e.sim.tokens.get(tok, time.Now()) != nil {
 		t.Fatal("cached before use")
 	}
-	e.do("GET", "/app/calls/"+newID().dashed(), tok, nil)
+	e.do("GET", "/app/calls/"+guid.New().String(), tok, nil)
 	p := e.sim.tokens.get(tok, time.Now())
 	if p == nil || p.appID != mustID(t, e.sim.AppID()) {
 		t.Fatalf("not cached after use: %+v", p)
@@ -275,8 +291,8 @@ func TestOpenIDConfigAndJWKS(t *testing.T) {
 		t.Errorf("algs %v", cfg["id_token_signing_alg_values_supported"])
 	}
 	pub := fetchJWKS(t, cfg["jwks_uri"].(string))
-	if k := pub[e.sim.kid]; k == nil || !k.Equal(&e.sim.key.PublicKey) {
-		t.Errorf("JWKS has no key %s equal to the signing key", e.sim.kid)
+	if k := pub[e.sim.signer.KeyID()]; k == nil || !k.Equal(e.sim.signer.PublicKey()) {
+		t.Errorf("JWKS has no key %s equal to the signing key", e.sim.signer.KeyID())
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // BenchmarkInviteFlow measures full invite flows over loopback: create a
@@ -80,7 +82,9 @@ func benchInviteFlow(b *testing.B, workers int) {
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "flows/s")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
-	b.ReportMetric(float64(srv.Sim.Stats().LiveCalls), "live-calls")
+	st := srv.Sim.Stats()
+	b.ReportMetric(float64(st.LiveCalls), "live-calls")
+	b.ReportMetric(float64(st.Retried), "retries")
 	// Every call ended and its notifications were delivered: what the
 	// simulator still holds is its steady state.
 	b.ReportMetric((float64(heapInUse())-float64(heapBefore))/1024, "heap-growth-KB")
@@ -205,7 +209,7 @@ func (f *benchFlow) run() (time.Duration, error) {
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		return 0, fmt.Errorf("create: %v %v", err, resp)
 	}
-	c, ok := parseID(lastSegment(resp.Header.Get("Location")))
+	c, ok := guid.Parse(lastSegment(resp.Header.Get("Location")))
 	if !ok {
 		return 0, fmt.Errorf("create: Location %q", resp.Header.Get("Location"))
 	}
@@ -217,11 +221,11 @@ func (f *benchFlow) run() (time.Duration, error) {
 	if err != nil || resp.StatusCode != http.StatusAccepted {
 		return 0, fmt.Errorf("invite: %v %v", err, resp)
 	}
-	op, ok := parseID(lastSegment(resp.Header.Get("Location")))
+	op, ok := guid.Parse(lastSegment(resp.Header.Get("Location")))
 	if !ok {
 		return 0, fmt.Errorf("invite: Location %q", resp.Header.Get("Location"))
 	}
-	opRes, rosterRes := res+"/operations/"+op.compact(), res+"/participants"
+	opRes, rosterRes := res+"/operations/"+op.Compact(), res+"/participants"
 	var opDone, roster bool
 	if err := f.await("operation completion and roster", func(ev flowEvent) bool {
 		opDone = opDone || (ev.resource == opRes && ev.changeType == "deleted")
@@ -231,7 +235,7 @@ func (f *benchFlow) run() (time.Duration, error) {
 		return 0, err
 	}
 	d := time.Since(start)
-	resp, err = f.do("DELETE", "/app/calls/"+c.dashed(), nil)
+	resp, err = f.do("DELETE", "/app/calls/"+c.String(), nil)
 	if err != nil || resp.StatusCode != http.StatusNoContent {
 		return 0, fmt.Errorf("delete: %v %v", err, resp)
 	}

@@ -2,9 +2,11 @@ package simulator
 
 import (
 	"net/http"
-	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/callconform/callconform/internal/guid"
+	"github.com/google/go-cmp/cmp"
 )
 
 // Each Break changes exactly what it names; the faithful behaviour it
@@ -12,7 +14,7 @@ import (
 
 // inviteWith sets up an established call under cfg, invites heidi and
 // returns the answer.
-func inviteWith(t *testing.T, cfg Config, body any, hdr ...string) (*env, *receiver, id, response) {
+func inviteWith(t *testing.T, cfg Config, body any, hdr ...string) (*env, *receiver, guid.GUID, response) {
 	t.Helper()
 	e := newEnv(t, cfg)
 	rc := newReceiver(t)
@@ -26,15 +28,13 @@ func inviteWith(t *testing.T, cfg Config, body any, hdr ...string) (*env, *recei
 // afterInvite returns the call's notifications that follow its
 // establishment, waiting until the call's deleted notification: every
 // notification of the invite precedes it.
-func afterInvite(t *testing.T, e *env, rc *receiver, c id) []note {
+func afterInvite(t *testing.T, e *env, rc *receiver, c guid.GUID) []note {
 	t.Helper()
-	if r := e.do("DELETE", "/app/calls/"+c.dashed(), e.token(ClientCalling), nil); r.status != http.StatusNoContent {
+	if r := e.do("DELETE", "/app/calls/"+c.String(), e.token(ClientCalling), nil); r.status != http.StatusNoContent {
 		t.Fatalf("DELETE: %d", r.status)
 	}
-	ns := rc.wait(t, "the call's deleted notification", func(ns []note) bool {
-		on := on(ns, callRes(c))
-		return len(on) > 0 && on[len(on)-1].ChangeType == "deleted"
-	})
+	ns := rc.wait(t, "the call's deleted notification",
+		hasNote(callRes(c), func(n note) bool { return n.ChangeType == "deleted" }))
 	// Drop establishing, established and the three notifications of DELETE;
 	// keep every other notification that arrived, whatever its resource.
 	var out []note
@@ -65,13 +65,13 @@ func TestBreakInviteWrongStatus(t *testing.T) {
 func TestBreakSkipOperationNotification(t *testing.T) {
 	e, rc, c, _ := inviteWith(t, Config{Break: []string{BreakSkipOperationNotification}}, nil)
 	ns := afterInvite(t, e, rc, c)
-	if got := summary(t, ns); !reflect.DeepEqual(got, []string{"updated roster"}) {
-		t.Errorf("notifications %v; want the roster only", got)
+	if diff := cmp.Diff([]string{"updated roster"}, summary(t, ns)); diff != "" {
+		t.Errorf("notifications; want the roster only (-want +got):\n%s", diff)
 	}
 	// The operation still completes.
 	e2, rc2, c2, r2 := inviteWith(t, Config{Break: []string{BreakSkipOperationNotification}}, nil)
-	rc2.waitFor(t, callRes(c2)+"/participants", 1)
-	got := e2.do("GET", "/app/calls/"+c2.dashed()+"/operations/"+lastSegment(r2.header.Get("Location")), e2.token(ClientCalling), nil)
+	rc2.waitRoster(t, callRes(c2))
+	got := e2.do("GET", "/app/calls/"+c2.String()+"/operations/"+lastSegment(r2.header.Get("Location")), e2.token(ClientCalling), nil)
 	if got.json(t)["status"] != "completed" {
 		t.Errorf("operation %s", got.body)
 	}
@@ -79,8 +79,8 @@ func TestBreakSkipOperationNotification(t *testing.T) {
 
 func TestBreakRosterBeforeOperation(t *testing.T) {
 	e, rc, c, _ := inviteWith(t, Config{Break: []string{BreakRosterBeforeOperation}}, nil)
-	if got := summary(t, afterInvite(t, e, rc, c)); !reflect.DeepEqual(got, []string{"updated roster", "deleted operation:completed"}) {
-		t.Errorf("notifications %v", got)
+	if diff := cmp.Diff([]string{"updated roster", "deleted operation:completed"}, summary(t, afterInvite(t, e, rc, c))); diff != "" {
+		t.Errorf("notifications (-want +got):\n%s", diff)
 	}
 }
 
@@ -88,11 +88,11 @@ func TestBreakWrongResource(t *testing.T) {
 	e, rc, c, r := inviteWith(t, Config{Break: []string{BreakWrongResource}}, nil)
 	op := mustID(t, lastSegment(r.header.Get("Location")))
 	ns := afterInvite(t, e, rc, c)
-	if got := summary(t, ns); !reflect.DeepEqual(got, []string{"deleted operation:completed", "updated roster"}) {
-		t.Fatalf("notifications %v", got)
+	if diff := cmp.Diff([]string{"deleted operation:completed", "updated roster"}, summary(t, ns)); diff != "" {
+		t.Fatalf("notifications (-want +got):\n%s", diff)
 	}
 	res := ns[0].Resource
-	if !strings.HasSuffix(res, "/operations/"+op.compact()) || strings.HasPrefix(res, callRes(c)+"/") {
+	if !strings.HasSuffix(res, "/operations/"+op.Compact()) || strings.HasPrefix(res, callRes(c)+"/") {
 		t.Errorf("operation completion on %s; the call is %s", res, callRes(c))
 	}
 }
@@ -124,7 +124,7 @@ func TestBreakUnsignedNotifications(t *testing.T) {
 	e := newEnv(t, Config{Break: []string{BreakUnsignedNotifications}})
 	rc := newReceiver(t)
 	c := e.createCall(rc.URL())
-	for _, n := range rc.waitFor(t, callRes(c), 2) {
+	for _, n := range rc.waitState(t, callRes(c), stateEstablished) {
 		if n.Auth != "" {
 			t.Errorf("Authorization %q", n.Auth)
 		}

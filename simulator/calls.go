@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // Call states and directions of beta-2018.
@@ -31,12 +33,12 @@ const (
 // call is one call leg of the bot. Fields above mu never change after the
 // call is stored; the others are guarded by mu.
 type call struct {
-	id        id
-	owner     id     // the application that created (or was called by) it
-	root      string // calls root of its notification resources, e.g. /app/calls
+	id        guid.GUID
+	owner     guid.GUID // the application that created (or was called by) it
+	root      string    // calls root of its notification resources, e.g. /app/calls
 	direction string
-	chainID   id
-	bot       id // the bot's own participant
+	chainID   guid.GUID
+	bot       guid.GUID // the bot's own participant
 	created   time.Time
 	q         queue // its notifications, in order
 
@@ -55,9 +57,11 @@ type call struct {
 	terminationReason string
 	etag              int
 	participants      []*participant
-	ops               map[id]*operation
+	ops               map[guid.GUID]*operation
 	nextSourceID      int
-	replacing         bool // an invite will replace this call
+	replacing         bool  // an invite will replace this call
+	deadline          Timer // ends the call if it stays in its state (incoming, establishing)
+	ended             bool  // the service ended it (a deadline passed)
 }
 
 // nextEtag returns the etag of the call's next change; mu must be held.
@@ -72,18 +76,18 @@ func etag(n int) string { return `W/"` + strconv.Itoa(n) + `"` }
 type store struct {
 	shards [32]struct {
 		mu sync.RWMutex
-		m  map[id]*call
+		m  map[guid.GUID]*call
 	}
 	live atomic.Int64
 }
 
 func (st *store) init() {
 	for i := range st.shards {
-		st.shards[i].m = make(map[id]*call)
+		st.shards[i].m = make(map[guid.GUID]*call)
 	}
 }
 
-func (st *store) get(i id) *call {
+func (st *store) get(i guid.GUID) *call {
 	sh := &st.shards[i[15]&31]
 	sh.mu.RLock()
 	c := sh.m[i]
@@ -91,16 +95,42 @@ func (st *store) get(i id) *call {
 	return c
 }
 
-func (st *store) add(c *call) {
+// tryAdd stores c unless max calls are live, and reports whether it did.
+func (st *store) tryAdd(c *call, max int) bool {
+	for {
+		n := st.live.Load()
+		if n >= int64(max) {
+			return false
+		}
+		if st.live.CompareAndSwap(n, n+1) {
+			break
+		}
+	}
 	sh := &st.shards[c.id[15]&31]
 	sh.mu.Lock()
 	sh.m[c.id] = c
 	sh.mu.Unlock()
-	st.live.Add(1)
+	return true
+}
+
+// each calls f on every live call, holding no lock of the store.
+func (st *store) each(f func(*call)) {
+	for i := range st.shards {
+		sh := &st.shards[i]
+		sh.mu.RLock()
+		calls := make([]*call, 0, len(sh.m))
+		for _, c := range sh.m {
+			calls = append(calls, c)
+		}
+		sh.mu.RUnlock()
+		for _, c := range calls {
+			f(c)
+		}
+	}
 }
 
 // remove deletes call i and reports whether this call removed it.
-func (st *store) remove(i id) bool {
+func (st *store) remove(i guid.GUID) bool {
 	sh := &st.shards[i[15]&31]
 	sh.mu.Lock()
 	_, ok := sh.m[i]
@@ -114,11 +144,11 @@ func (st *store) remove(i id) bool {
 
 // noteID formats an id for notification resources: undashed upper-case like
 // the page, or dashed lower-case with UniformIDs.
-func (s *Simulator) noteID(i id) string {
+func (s *Simulator) noteID(i guid.GUID) string {
 	if s.cfg.UniformIDs {
-		return i.dashed()
+		return i.String()
 	}
-	return i.compact()
+	return i.Compact()
 }
 
 // resource returns the notification resource path of c.
@@ -128,7 +158,7 @@ func (s *Simulator) resource(c *call) string { return c.root + "/" + s.noteID(c.
 // created by r.
 func noteRoot(r *http.Request, p *principal) string {
 	if r.PathValue("appId") != "" {
-		return "/applications/" + p.appID.dashed() + "/calls"
+		return "/applications/" + p.appID.String() + "/calls"
 	}
 	return "/app/calls"
 }
@@ -155,13 +185,14 @@ type callJSON struct {
 	MyParticipantID     string          `json:"myParticipantId,omitempty"`
 	CallChainID         string          `json:"callChainId,omitempty"`
 	TenantID            string          `json:"tenantId,omitempty"`
+	ResultInfo          *resultInfoJSON `json:"resultInfo,omitempty"`
 }
 
 // body returns c as a response body; mu must be held.
 func (c *call) body() callJSON {
 	return callJSON{
 		OdataType:           typeCall,
-		ID:                  c.id.dashed(),
+		ID:                  c.id.String(),
 		State:               c.state,
 		Direction:           c.direction,
 		TerminationReason:   c.terminationReason,
@@ -174,8 +205,8 @@ func (c *call) body() callJSON {
 		MediaConfig:         c.mediaConfig,
 		ChatInfo:            c.chatInfo,
 		MeetingInfo:         c.meetingInfo,
-		MyParticipantID:     c.bot.dashed(),
-		CallChainID:         c.chainID.dashed(),
+		MyParticipantID:     c.bot.String(),
+		CallChainID:         c.chainID.String(),
 		TenantID:            c.tenantID,
 	}
 }
@@ -195,7 +226,7 @@ func (s *Simulator) callNote(c *call) callJSON {
 // lookupCall finds the call of the request path for p, or writes 404.
 func (s *Simulator) lookupCall(w http.ResponseWriter, r *http.Request, p *principal) (*call, bool) {
 	raw := r.PathValue("id")
-	i, ok := parseID(raw)
+	i, ok := guid.Parse(raw)
 	var c *call
 	if ok {
 		c = s.calls.get(i)
@@ -275,21 +306,16 @@ func parseCallRequest(o object) (*callRequest, error) {
 // meeting. 201 Created + Location + the call (establishing), then
 // notifications establishing and established.
 func (s *Simulator) handleCreateCall(w http.ResponseWriter, r *http.Request, p *principal) {
-	o, ok := readObject(w, r)
+	req, ok := decode(w, r, parseCallRequest)
 	if !ok {
 		return
 	}
-	req, err := parseCallRequest(o)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return
-	}
 	c := &call{
-		id: newID(), owner: p.appID, root: noteRoot(r, p), direction: directionOutgoing,
-		chainID: newID(), bot: newID(), created: time.Now(),
+		id: guid.New(), owner: p.appID, root: noteRoot(r, p), direction: directionOutgoing,
+		chainID: guid.New(), bot: guid.New(), created: s.clock.Now(),
 		state: stateEstablishing, callback: req.callback, subject: req.subject, tenantID: req.tenantID,
 		source: req.source, mediaConfig: req.mediaConfig, chatInfo: req.chatInfo, meetingInfo: req.meetingInfo,
-		requested: nonNil(req.requested), ops: make(map[id]*operation),
+		requested: nonNil(req.requested), ops: make(map[guid.GUID]*operation),
 	}
 	if len(req.targets) > 0 {
 		c.targets, _ = json.Marshal(req.targets)
@@ -301,24 +327,30 @@ func (s *Simulator) handleCreateCall(w http.ResponseWriter, r *http.Request, p *
 	c.addParticipant(c.bot, botIdentity, nil)
 	for _, t := range req.targets {
 		info, identity, _ := participantInfo("target", t)
-		c.addParticipant(newID(), identity, info)
+		c.addParticipant(guid.New(), identity, info)
 	}
 	body := c.body()
-	s.calls.add(c)
+	s.armDeadline(c, stateEstablishing, s.establishTimeout, endNotEstablished)
+	if !s.addCall(w, c) {
+		c.stopDeadline()
+		return
+	}
 	s.establish(c, nil, nil)
-	w.Header().Set("Location", s.base(r)+root(r)+"/"+c.id.dashed())
+	w.Header().Set("Location", s.base(r)+root(r)+"/"+c.id.String())
 	writeJSON(w, http.StatusCreated, body)
 }
 
 // botIdentity is the identity of the bot's own participant.
 func (s *Simulator) botIdentity() json.RawMessage {
-	b, _ := json.Marshal(map[string]any{"application": map[string]string{"displayName": "Test Bot", "id": s.appID.dashed()}})
+	b, _ := json.Marshal(map[string]any{"application": map[string]string{"displayName": "Test Bot", "id": s.appID.String()}})
 	return b
 }
 
 // establish enqueues the establishing and established notifications of c.
 // The call becomes established (and answer, when given, completed) as the
-// second one is sent. active nil means the call's requested modalities.
+// second one is sent; if the service ended the call before (it stayed
+// establishing too long), the second one is not sent. active nil means the
+// call's requested modalities.
 func (s *Simulator) establish(c *call, active []string, answer *operation) {
 	c.mu.Lock()
 	if active == nil {
@@ -333,21 +365,26 @@ func (s *Simulator) establish(c *call, active []string, answer *operation) {
 	n2 := s.callNote(c)
 	n2.State = stateEstablished
 	n2.ActiveModalities = active
-	url, aud, res := c.callback, c.owner.dashed(), s.resource(c)
+	url, aud, res := c.callback, c.owner.String(), s.resource(c)
 	c.mu.Unlock()
 	s.notifier.enqueue(&c.q,
 		&delivery{url: url, aud: aud, body: encodeNotification("updated", res, n1)},
-		&delivery{url: url, aud: aud, body: encodeNotification("updated", res, n2), before: func() {
-			now := time.Now()
+		&delivery{url: url, aud: aud, body: encodeNotification("updated", res, n2), before: func() bool {
+			now := s.clock.Now()
 			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.ended {
+				return false
+			}
 			if c.state == stateEstablishing {
 				c.state = stateEstablished
 				c.active = active
+				c.stopDeadline()
 			}
 			if answer != nil {
 				answer.complete(now)
 			}
-			c.mu.Unlock()
+			return true
 		}})
 }
 
@@ -356,9 +393,10 @@ func (s *Simulator) establish(c *call, active []string, answer *operation) {
 // and deleted.
 func (s *Simulator) terminate(c *call, hangUp bool) {
 	c.mu.Lock()
+	c.stopDeadline()
 	c.state = stateTerminated
 	c.terminationReason = reasonAppInitiated
-	url, aud, res := c.callback, c.owner.dashed(), s.resource(c)
+	url, aud, res := c.callback, c.owner.String(), s.resource(c)
 	var ds []*delivery
 	if hangUp {
 		n := s.callNote(c)

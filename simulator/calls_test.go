@@ -2,11 +2,12 @@ package simulator
 
 import (
 	"net/http"
-	"reflect"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestCreateCallValidation(t *testing.T) {
@@ -84,9 +85,9 @@ func TestJoinMeetingWithoutMediaFlow(t *testing.T) {
 		t.Errorf("mediaConfig invented: %s", r.body)
 	}
 	c := mustID(t, m[1])
-	ns := rc.waitFor(t, callRes(c), 2)
-	if got := summary(t, ns); !reflect.DeepEqual(got, []string{"updated call:establishing", "updated call:established"}) {
-		t.Fatalf("notifications %v", got)
+	ns := rc.waitState(t, callRes(c), stateEstablished)
+	if diff := cmp.Diff([]string{"updated call:establishing", "updated call:established"}, summary(t, ns)); diff != "" {
+		t.Fatalf("notifications (-want +got):\n%s", diff)
 	}
 	d1, d2 := ns[0].data(t), ns[1].data(t)
 	if d1["@odata.type"] != "#microsoft.graph.call" || d1["@odata.id"] != callRes(c) || d1["direction"] != "outgoing" ||
@@ -98,12 +99,12 @@ func TestJoinMeetingWithoutMediaFlow(t *testing.T) {
 	}
 	for _, n := range ns {
 		sort.Strings(n.Keys)
-		if !reflect.DeepEqual(n.Keys, []string{"changeType", "resource", "resourceData"}) || n.CType != "application/json" {
-			t.Errorf("notification members %v, content type %q", n.Keys, n.CType)
+		if diff := cmp.Diff([]string{"changeType", "resource", "resourceData"}, n.Keys); diff != "" || n.CType != "application/json" {
+			t.Errorf("content type %q, notification members (-want +got):\n%s", n.CType, diff)
 		}
 	}
-	got := e.do("GET", "/app/calls/"+c.dashed(), e.token(ClientCalling), nil).json(t)
-	if got["state"] != "established" || !reflect.DeepEqual(got["activeModalities"], []any{}) {
+	got := e.do("GET", "/app/calls/"+c.String(), e.token(ClientCalling), nil).json(t)
+	if diff := cmp.Diff([]any{}, got["activeModalities"]); got["state"] != "established" || diff != "" {
 		t.Errorf("GET after established: %v", got)
 	}
 }
@@ -121,11 +122,11 @@ func TestPeerToPeerCallModalities(t *testing.T) {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	c := mustID(t, r.json(t)["id"].(string))
-	ns := rc.waitFor(t, callRes(c), 2)
-	if act := ns[1].data(t)["activeModalities"]; !reflect.DeepEqual(act, []any{"audio", "video"}) {
-		t.Errorf("activeModalities %v", act)
+	ns := rc.waitState(t, callRes(c), stateEstablished)
+	if diff := cmp.Diff([]any{"audio", "video"}, ns[1].data(t)["activeModalities"]); diff != "" {
+		t.Errorf("activeModalities (-want +got):\n%s", diff)
 	}
-	list := e.do("GET", "/app/calls/"+c.dashed()+"/participants", e.token(ClientCalling), nil).json(t)
+	list := e.do("GET", "/app/calls/"+c.String()+"/participants", e.token(ClientCalling), nil).json(t)
 	if v := list["value"].([]any); len(v) != 2 {
 		t.Errorf("participants of a P2P call: %v", list)
 	}
@@ -135,9 +136,9 @@ func TestGetCallAcceptsBothIDForms(t *testing.T) {
 	e := newEnv(t, Config{})
 	rc := newReceiver(t)
 	c := e.createCall(rc.URL())
-	for _, form := range []string{c.dashed(), c.compact(), strings.ToLower(c.compact()), strings.ToUpper(c.dashed())} {
+	for _, form := range []string{c.String(), c.Compact(), strings.ToLower(c.Compact()), strings.ToUpper(c.String())} {
 		r := e.do("GET", "/app/calls/"+form, e.token(ClientCalling), nil)
-		if r.status != http.StatusOK || r.json(t)["id"] != c.dashed() {
+		if r.status != http.StatusOK || r.json(t)["id"] != c.String() {
 			t.Errorf("GET %s: %d %s", form, r.status, r.body)
 		}
 	}
@@ -151,7 +152,7 @@ func TestDeleteCallFlow(t *testing.T) {
 	if st := e.sim.Stats(); st.LiveCalls != 1 {
 		t.Fatalf("live calls %d", st.LiveCalls)
 	}
-	r := e.do("DELETE", "/app/calls/"+c.compact(), tok, nil)
+	r := e.do("DELETE", "/app/calls/"+c.Compact(), tok, nil)
 	if r.status != http.StatusNoContent || len(r.body) != 0 {
 		t.Fatalf("DELETE: %d %s", r.status, r.body)
 	}
@@ -159,15 +160,15 @@ func TestDeleteCallFlow(t *testing.T) {
 		t.Errorf("live calls after DELETE: %d", st.LiveCalls)
 	}
 	for _, req := range []string{"GET", "DELETE"} {
-		if r := e.do(req, "/app/calls/"+c.dashed(), tok, nil); r.status != http.StatusNotFound || r.errorCode(t) != "NotFound" {
+		if r := e.do(req, "/app/calls/"+c.String(), tok, nil); r.status != http.StatusNotFound || r.errorCode(t) != "NotFound" {
 			t.Errorf("%s after DELETE: %d", req, r.status)
 		}
 	}
-	ns := rc.waitFor(t, callRes(c), 5)
+	ns := rc.waitDeleted(t, callRes(c))
 	want := []string{"updated call:establishing", "updated call:established",
 		"updated call:terminating", "updated call:terminated", "deleted call"}
-	if got := summary(t, ns); !reflect.DeepEqual(got, want) {
-		t.Fatalf("notifications %v; want %v", got, want)
+	if diff := cmp.Diff(want, summary(t, ns)); diff != "" {
+		t.Fatalf("notifications (-want +got):\n%s", diff)
 	}
 	if d := ns[3].data(t); d["terminationReason"] != "AppInitiated" {
 		t.Errorf("terminated %s", ns[3].Data)
@@ -181,8 +182,8 @@ func TestUniformIDs(t *testing.T) {
 	e := newEnv(t, Config{UniformIDs: true})
 	rc := newReceiver(t)
 	c := e.createCall(rc.URL())
-	ns := rc.waitFor(t, "/app/calls/"+c.dashed(), 2)
-	if ns[0].data(t)["@odata.id"] != "/app/calls/"+c.dashed() {
+	ns := rc.waitState(t, "/app/calls/"+c.String(), stateEstablished)
+	if ns[0].data(t)["@odata.id"] != "/app/calls/"+c.String() {
 		t.Errorf("@odata.id %v", ns[0].data(t)["@odata.id"])
 	}
 }
@@ -191,7 +192,7 @@ func TestEtagsChange(t *testing.T) {
 	e := newEnv(t, Config{})
 	rc := newReceiver(t)
 	c := e.createCall(rc.URL())
-	ns := rc.waitFor(t, callRes(c), 2)
+	ns := rc.waitState(t, callRes(c), stateEstablished)
 	t1, t2 := ns[0].data(t)["@odata.etag"], ns[1].data(t)["@odata.etag"]
 	if !regexp.MustCompile(`^W/"\d+"$`).MatchString(t1.(string)) || t1 == t2 {
 		t.Errorf("etags %v %v", t1, t2)

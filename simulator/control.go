@@ -3,7 +3,8 @@ package simulator
 import (
 	"encoding/json"
 	"net/http"
-	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // CapabilityIncomingCall is the test-control capability to place a call to
@@ -11,7 +12,7 @@ import (
 //
 // The test-control API lets a harness cause what only the outside world
 // causes. It needs no Graph token (a harness drives it, not a bot) and
-// answers errors in the Graph error shape (400, 405, 413, 415).
+// answers errors in the Graph error shape (400, 405, 413, 415, 429).
 //
 //	GET  /_control                 → 200 {"capabilities":["incoming-call"]}
 //	POST /_control/incoming-calls  {callback, source?, targets?, requestedModalities?}
@@ -23,8 +24,10 @@ import (
 // requestedModalities defaults to ["audio"]. The call belongs to the bot
 // (AppID), its notifications use the /app/calls root, and its created
 // notification (state incoming, direction incoming, source, targets,
-// requestedModalities) is POSTed to callback. It lives until it is answered
-// and ended, or deleted.
+// requestedModalities) is POSTed to callback. If the bot does not answer it
+// within Config.AnswerTimeout of that notification, the call ends as the
+// real service ends it (terminated with resultInfo 408/1106, then deleted).
+// Past Config.MaxCalls live calls it answers 429 with Retry-After.
 const CapabilityIncomingCall = "incoming-call"
 
 // testUserID is the default caller of an incoming call: the page's Test User.
@@ -37,65 +40,94 @@ func (s *Simulator) handleControl(w http.ResponseWriter, r *http.Request) {
 	}{[]string{CapabilityIncomingCall}})
 }
 
+// incomingRequest is the validated body of POST /_control/incoming-calls;
+// absent members are nil.
+type incomingRequest struct {
+	callback       string
+	source         json.RawMessage // compacted
+	sourceInfo     object
+	sourceIdentity json.RawMessage
+	targets        []json.RawMessage
+	requested      []string
+}
+
+// parseIncomingCall validates the body of an incoming call: callback
+// (required), and the optional source, targets and requestedModalities.
+func parseIncomingCall(o object) (*incomingRequest, error) {
+	var req incomingRequest
+	var err error
+	if req.callback, err = o.callback(); err != nil {
+		return nil, err
+	}
+	if o.present("source") {
+		if req.sourceInfo, req.sourceIdentity, err = participantInfo("source", o["source"]); err != nil {
+			return nil, err
+		}
+		req.source = compact(o["source"])
+	}
+	if req.targets, err = o.participantInfos("targets"); err != nil {
+		return nil, err
+	}
+	if req.requested, _, err = o.modalities("requestedModalities"); err != nil {
+		return nil, err
+	}
+	return &req, nil
+}
+
 // handleIncomingCall is POST /_control/incoming-calls: place a call to the bot.
 func (s *Simulator) handleIncomingCall(w http.ResponseWriter, r *http.Request) {
-	o, ok := readObject(w, r)
+	req, ok := decode(w, r, parseIncomingCall)
 	if !ok {
 		return
 	}
-	callback, err := o.callback()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return
-	}
-	var source json.RawMessage
-	var sourceInfo object
-	var sourceIdentity json.RawMessage
-	if o.present("source") {
-		if sourceInfo, sourceIdentity, err = participantInfo("source", o["source"]); err != nil {
-			writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-			return
-		}
-		source = compact(o["source"])
-	} else {
-		sourceIdentity, _ = json.Marshal(map[string]any{"user": map[string]string{"displayName": "Test User", "id": testUserID}})
-		source, _ = json.Marshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": sourceIdentity})
-	}
-	targets, err := o.participantInfos("targets")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return
-	}
-	if len(targets) == 0 {
-		t, _ := json.Marshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": s.botIdentity()})
-		targets = []json.RawMessage{t}
-	}
-	requested, ok, err := o.modalities("requestedModalities")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return
-	}
-	if !ok {
-		requested = []string{"audio"}
-	}
-	c := &call{
-		id: newID(), owner: s.appID, root: "/app/calls", direction: directionIncoming,
-		chainID: newID(), bot: newID(), created: time.Now(),
-		state: stateIncoming, callback: callback, source: source,
-		requested: requested, ops: make(map[id]*operation),
-	}
-	c.targets, _ = json.Marshal(targets)
-	c.addParticipant(newID(), sourceIdentity, sourceInfo)
-	c.addParticipant(c.bot, s.botIdentity(), nil)
+	c := s.newIncomingCall(req)
 	n := s.callNote(c)
 	n.State, n.Direction = stateIncoming, directionIncoming
 	n.Source, n.Targets, n.RequestedModalities = c.source, c.targets, c.requested
 	res := s.resource(c)
-	s.notifier.enqueue(&c.q, &delivery{url: callback, aud: c.owner.dashed(), body: encodeNotification("created", res, n)})
-	s.calls.add(c)
-	w.Header().Set("Location", s.base(r)+"/app/calls/"+c.id.dashed())
+	if !s.addCall(w, c) {
+		return
+	}
+	// The bot has AnswerTimeout to answer from the moment it was told.
+	answerBy := func() {
+		c.mu.Lock()
+		s.armDeadline(c, stateIncoming, s.answerTimeout, endNotAnswered)
+		c.mu.Unlock()
+	}
+	s.notifier.enqueue(&c.q, &delivery{url: req.callback, aud: c.owner.String(),
+		body: encodeNotification("created", res, n), after: answerBy})
+	w.Header().Set("Location", s.base(r)+"/app/calls/"+c.id.String())
 	writeJSON(w, http.StatusCreated, struct {
 		ID       string `json:"id"`
 		Resource string `json:"resource"`
-	}{c.id.dashed(), res})
+	}{c.id.String(), res})
+}
+
+// newIncomingCall returns the call req places, not yet stored, with the
+// defaults of absent members: the page's Test User calls the bot, for audio.
+func (s *Simulator) newIncomingCall(req *incomingRequest) *call {
+	source, sourceIdentity := req.source, req.sourceIdentity
+	if source == nil {
+		sourceIdentity, _ = json.Marshal(map[string]any{"user": map[string]string{"displayName": "Test User", "id": testUserID}})
+		source, _ = json.Marshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": sourceIdentity})
+	}
+	targets := req.targets
+	if len(targets) == 0 {
+		t, _ := json.Marshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": s.botIdentity()})
+		targets = []json.RawMessage{t}
+	}
+	requested := req.requested
+	if requested == nil {
+		requested = []string{"audio"}
+	}
+	c := &call{
+		id: guid.New(), owner: s.appID, root: "/app/calls", direction: directionIncoming,
+		chainID: guid.New(), bot: guid.New(), created: s.clock.Now(),
+		state: stateIncoming, callback: req.callback, source: source,
+		requested: requested, ops: make(map[guid.GUID]*operation),
+	}
+	c.targets, _ = json.Marshal(targets)
+	c.addParticipant(guid.New(), sourceIdentity, req.sourceInfo)
+	c.addParticipant(c.bot, s.botIdentity(), nil)
+	return c
 }

@@ -2,8 +2,9 @@ package simulator
 
 import (
 	"net/http"
-	"reflect"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestControlCapabilities(t *testing.T) {
@@ -23,10 +24,10 @@ func TestIncomingCallDefaults(t *testing.T) {
 	}
 	b := r.json(t)
 	c := mustID(t, b["id"].(string))
-	if b["id"] != c.dashed() || b["resource"] != callRes(c) || r.header.Get("Location") != e.srv.URL+"/app/calls/"+c.dashed() {
+	if b["id"] != c.String() || b["resource"] != callRes(c) || r.header.Get("Location") != e.srv.URL+"/app/calls/"+c.String() {
 		t.Errorf("answer %s, Location %s", r.body, r.header.Get("Location"))
 	}
-	ns := rc.waitFor(t, callRes(c), 1)
+	ns := rc.waitState(t, callRes(c), stateIncoming)
 	if ns[0].ChangeType != "created" {
 		t.Errorf("changeType %s", ns[0].ChangeType)
 	}
@@ -38,7 +39,7 @@ func TestIncomingCallDefaults(t *testing.T) {
 	if d["@odata.type"] != "#microsoft.graph.call" || d["@odata.id"] != callRes(c) || d["state"] != "incoming" ||
 		d["direction"] != "incoming" || source["@odata.type"] != "#microsoft.graph.participantInfo" ||
 		user["displayName"] != "Test User" || app["id"] != e.sim.AppID() ||
-		!reflect.DeepEqual(d["requestedModalities"], []any{"audio"}) {
+		!cmp.Equal(d["requestedModalities"], []any{"audio"}) {
 		t.Errorf("created %s", ns[0].Data)
 	}
 	if st := e.sim.Stats(); st.LiveCalls != 1 {
@@ -52,10 +53,11 @@ func TestIncomingCallAsGiven(t *testing.T) {
 	source := map[string]any{"identity": map[string]any{"phone": map[string]any{"id": "+14255550100"}}}
 	targets := []any{map[string]any{"identity": map[string]any{"application": map[string]any{"id": "x"}}}}
 	c := e.incomingCall(rc.URL(), map[string]any{"source": source, "targets": targets, "requestedModalities": []string{"audio", "video"}})
-	d := rc.waitFor(t, callRes(c), 1)[0].data(t)
-	if !reflect.DeepEqual(d["source"], source) || !reflect.DeepEqual(d["targets"], targets) ||
-		!reflect.DeepEqual(d["requestedModalities"], []any{"audio", "video"}) {
-		t.Errorf("created %v", d)
+	d := rc.waitState(t, callRes(c), stateIncoming)[0].data(t)
+	want := map[string]any{"source": source, "targets": targets, "requestedModalities": []any{"audio", "video"}}
+	got := map[string]any{"source": d["source"], "targets": d["targets"], "requestedModalities": d["requestedModalities"]}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("created (-want +got):\n%s", diff)
 	}
 }
 
@@ -91,12 +93,11 @@ func TestIncomingCallCanBeDeleted(t *testing.T) {
 	e := newEnv(t, Config{})
 	rc := newReceiver(t)
 	c := e.incomingCall(rc.URL(), nil)
-	if r := e.do("DELETE", "/app/calls/"+c.dashed(), e.token(ClientCalling), nil); r.status != http.StatusNoContent {
+	if r := e.do("DELETE", "/app/calls/"+c.String(), e.token(ClientCalling), nil); r.status != http.StatusNoContent {
 		t.Fatalf("DELETE: %d %s", r.status, r.body)
 	}
-	got := summary(t, rc.waitFor(t, callRes(c), 4))
 	want := []string{"created call:incoming", "updated call:terminating", "updated call:terminated", "deleted call"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%v", got)
+	if diff := cmp.Diff(want, summary(t, rc.waitDeleted(t, callRes(c)))); diff != "" {
+		t.Errorf("notifications (-want +got):\n%s", diff)
 	}
 }

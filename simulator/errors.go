@@ -17,6 +17,7 @@ const (
 	codeInvalidCallState  = "InvalidCallState"           // 409: the call's state does not allow the action
 	codeTooLarge          = "RequestEntityTooLarge"      // 413: body over 1 MiB
 	codeUnsupportedMedia  = "UnsupportedMediaType"       // 415: a POST body that is not application/json
+	codeTooManyRequests   = "TooManyRequests"            // 429: MaxCalls calls are live
 	codeServiceClosed     = "ServiceUnavailable"         // 503: the simulator was closed
 	codeInternalError     = "InternalServerError"        // 500
 	headerRequestID       = "request-id"

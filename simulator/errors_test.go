@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestWriteErrorShape(t *testing.T) {
@@ -28,8 +29,8 @@ func TestWriteErrorShape(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if !reflect.DeepEqual(keys, []string{"code", "innerError", "message"}) || len(raw) != 1 {
-		t.Fatalf("error members %v in %s", keys, w.Body)
+	if diff := cmp.Diff([]string{"code", "innerError", "message"}, keys); diff != "" || len(raw) != 1 {
+		t.Fatalf("error members in %s (-want +got):\n%s", w.Body, diff)
 	}
 	inner := e["innerError"].(map[string]any)
 	if e["code"] != "NotFound" || e["message"] != `call "x" not found` ||

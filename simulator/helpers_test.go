@@ -18,21 +18,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callconform/callconform/internal/guid"
 	"github.com/golang-jwt/jwt/v5"
 )
 
 // waitBound bounds every wait for a notification.
-const waitBound = 15 * time.Second
+const waitBound = 30 * time.Second
+
+// testKey is the signing key of every Simulator of the tests.
+var testKey *rsa.PrivateKey
 
 func TestMain(m *testing.M) {
 	// One RSA key for every Simulator of the tests: generating one per test
 	// would dominate the run time.
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
+	var err error
+	if testKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	generateKey = func() (*rsa.PrivateKey, error) { return key, nil }
+	generateKey = func() (*rsa.PrivateKey, error) { return testKey, nil }
 	os.Exit(m.Run())
 }
 
@@ -103,8 +107,8 @@ func (e *env) token(kind string) string {
 func (e *env) forge(claims jwt.MapClaims) string {
 	e.t.Helper()
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	tok.Header["kid"] = e.sim.kid
-	s, err := tok.SignedString(e.sim.key)
+	tok.Header["kid"] = e.sim.signer.KeyID()
+	s, err := tok.SignedString(testKey)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -204,166 +208,6 @@ func doRequest(base, method, path, token string, body any, hdr ...string) (respo
 	return response{status: resp.StatusCode, header: resp.Header, body: b}, err
 }
 
-// note is one notification item as a receiver got it.
-type note struct {
-	ChangeType string
-	Resource   string
-	Data       json.RawMessage // resourceData
-	Auth       string          // Authorization header of its POST
-	CType      string          // Content-Type of its POST
-	Keys       []string        // member names of the item
-	At         time.Time
-}
-
-func (n note) data(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(n.Data, &m); err != nil {
-		t.Fatalf("resourceData of %s %s is not an object: %s", n.ChangeType, n.Resource, n.Data)
-	}
-	return m
-}
-
-func (n note) String() string {
-	return fmt.Sprintf("%s %s %s", n.ChangeType, n.Resource, n.Data)
-}
-
-// receiver is a bot's callback: it collects notifications and wakes waiters
-// on every arrival.
-type receiver struct {
-	srv *httptest.Server
-	// respond, when set, chooses the status of the nth POST (from 1);
-	// it may block. Nil answers 202.
-	respond func(n int, r *http.Request) int
-
-	mu      sync.Mutex
-	posts   int
-	notes   []note
-	changed chan struct{}
-}
-
-func newReceiver(t *testing.T) *receiver {
-	rc := &receiver{changed: make(chan struct{})}
-	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
-	t.Cleanup(rc.srv.Close)
-	return rc
-}
-
-func (rc *receiver) URL() string { return rc.srv.URL + "/api/calls" }
-
-func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	rc.mu.Lock()
-	rc.posts++
-	n := rc.posts
-	rc.mu.Unlock()
-	status := http.StatusAccepted
-	if rc.respond != nil {
-		status = rc.respond(n, r)
-	}
-	if status < 200 || status > 299 {
-		w.WriteHeader(status)
-		return
-	}
-	var env struct {
-		Value []map[string]json.RawMessage `json:"value"`
-	}
-	_ = json.Unmarshal(body, &env)
-	now := time.Now()
-	var got []note
-	for _, item := range env.Value {
-		nt := note{Data: item["resourceData"], Auth: r.Header.Get("Authorization"),
-			CType: r.Header.Get("Content-Type"), At: now}
-		_ = json.Unmarshal(item["changeType"], &nt.ChangeType)
-		_ = json.Unmarshal(item["resource"], &nt.Resource)
-		for k := range item {
-			nt.Keys = append(nt.Keys, k)
-		}
-		got = append(got, nt)
-	}
-	rc.mu.Lock()
-	rc.notes = append(rc.notes, got...)
-	close(rc.changed)
-	rc.changed = make(chan struct{})
-	rc.mu.Unlock()
-	w.WriteHeader(status)
-}
-
-// await blocks until done holds for the notifications received so far
-// (done runs under the receiver's lock and must not block), or bound passes.
-func (rc *receiver) await(bound time.Duration, what string, done func([]note) bool) ([]note, error) {
-	timer := time.NewTimer(bound)
-	defer timer.Stop()
-	for {
-		rc.mu.Lock()
-		if done(rc.notes) {
-			out := append([]note(nil), rc.notes...)
-			rc.mu.Unlock()
-			return out, nil
-		}
-		ch := rc.changed
-		rc.mu.Unlock()
-		select {
-		case <-ch:
-		case <-timer.C:
-			rc.mu.Lock()
-			defer rc.mu.Unlock()
-			var b strings.Builder
-			for _, n := range rc.notes {
-				b.WriteString("\n  " + n.String())
-			}
-			return nil, fmt.Errorf("timed out waiting for %s; received %d notifications:%s", what, len(rc.notes), b.String())
-		}
-	}
-}
-
-func (rc *receiver) wait(t *testing.T, what string, done func([]note) bool) []note {
-	t.Helper()
-	ns, err := rc.await(waitBound, what, done)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ns
-}
-
-// waitFor waits until n notifications on resource res arrived and returns
-// them in arrival order.
-func (rc *receiver) waitFor(t *testing.T, res string, n int) []note {
-	t.Helper()
-	ns := rc.wait(t, fmt.Sprintf("%d notifications on %s", n, res), func(ns []note) bool {
-		return len(on(ns, res)) >= n
-	})
-	return on(ns, res)
-}
-
-func (rc *receiver) count() int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return rc.posts
-}
-
-// on keeps the notifications whose resource is res.
-func on(ns []note, res string) []note {
-	var out []note
-	for _, n := range ns {
-		if n.Resource == res {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// under keeps the notifications on res and its sub-resources.
-func under(ns []note, res string) []note {
-	var out []note
-	for _, n := range ns {
-		if n.Resource == res || strings.HasPrefix(n.Resource, res+"/") {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // summary writes notifications as "changeType kind[:state]" for comparing
 // sequences.
 func summary(t *testing.T, ns []note) []string {
@@ -392,9 +236,9 @@ func summary(t *testing.T, ns []note) []string {
 }
 
 // mustID parses a GUID from a test value.
-func mustID(t *testing.T, s string) id {
+func mustID(t *testing.T, s string) guid.GUID {
 	t.Helper()
-	i, ok := parseID(s)
+	i, ok := guid.Parse(s)
 	if !ok {
 		t.Fatalf("%q is not a GUID", s)
 	}
@@ -405,7 +249,7 @@ func mustID(t *testing.T, s string) id {
 func lastSegment(u string) string { return u[strings.LastIndex(u, "/")+1:] }
 
 // callRes is the notification resource of call i under /app/calls.
-func callRes(i id) string { return "/app/calls/" + i.compact() }
+func callRes(i guid.GUID) string { return "/app/calls/" + i.Compact() }
 
 // meetingBody is the page's "join channel meeting without media" request.
 func meetingBody(callback string) map[string]any {
@@ -443,7 +287,7 @@ func heidi() map[string]any {
 }
 
 // createCall joins a meeting with callback cb and returns the call's id.
-func (e *env) createCall(cb string) id {
+func (e *env) createCall(cb string) guid.GUID {
 	e.t.Helper()
 	r := e.do("POST", "/app/calls", e.token(ClientCalling), meetingBody(cb))
 	if r.status != http.StatusCreated {
@@ -453,15 +297,15 @@ func (e *env) createCall(cb string) id {
 }
 
 // establishedCall creates a call and waits for its established notification.
-func (e *env) establishedCall(rc *receiver) id {
+func (e *env) establishedCall(rc *receiver) guid.GUID {
 	e.t.Helper()
 	c := e.createCall(rc.URL())
-	rc.waitFor(e.t, callRes(c), 2)
+	rc.waitState(e.t, callRes(c), stateEstablished)
 	return c
 }
 
 // incomingCall places a call to the bot through the control API.
-func (e *env) incomingCall(cb string, body map[string]any) id {
+func (e *env) incomingCall(cb string, body map[string]any) guid.GUID {
 	e.t.Helper()
 	if body == nil {
 		body = map[string]any{}
@@ -476,17 +320,17 @@ func (e *env) incomingCall(cb string, body map[string]any) id {
 
 // answeredCall places an incoming call, answers it with callback cb and
 // waits until it is established.
-func (e *env) answeredCall(rc *receiver) id {
+func (e *env) answeredCall(rc *receiver) guid.GUID {
 	e.t.Helper()
 	c := e.incomingCall(rc.URL(), nil)
-	r := e.do("POST", "/app/calls/"+c.dashed()+"/answer", e.token(ClientCalling), map[string]any{
+	r := e.do("POST", "/app/calls/"+c.String()+"/answer", e.token(ClientCalling), map[string]any{
 		"callback": rc.URL(), "acceptModalities": []string{"audio"},
 		"mediaConfig": map[string]any{"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
 	})
 	if r.status != http.StatusOK {
 		e.t.Fatalf("answer: status %d: %s", r.status, r.body)
 	}
-	rc.waitFor(e.t, callRes(c), 3)
+	rc.waitState(e.t, callRes(c), stateEstablished)
 	return c
 }
 

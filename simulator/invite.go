@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // inviteRequest is the body of POST .../participants/invite.
 type inviteRequest struct {
 	invitees      []invitee
 	clientContext *string
-	replaces      *id // replacesCallId of the first participant
+	replaces      *guid.GUID // replacesCallId of the first participant
 	replacesRaw   string
 }
 
@@ -104,52 +105,82 @@ func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *prin
 	if !ok {
 		return
 	}
-	var req *inviteRequest
-	if s.broken(BreakNoBodyValidation) {
-		body, ok := readBody(w, r)
-		if !ok {
-			return
-		}
-		req = lenientInvite(body)
-	} else {
-		o, ok := readObject(w, r)
-		if !ok {
-			return
-		}
-		var err error
-		if req, err = parseInvite(o); err != nil {
-			writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-			return
-		}
+	req, ok := s.readInvite(w, r)
+	if !ok {
+		return
 	}
-
-	var replaced *call
-	if req.replaces != nil {
-		replaced = s.calls.get(*req.replaces)
-		if replaced == nil || replaced.owner != p.appID {
-			writeError(w, http.StatusBadRequest, codeBadRequest,
-				fmt.Sprintf("participants[0].replacesCallId: call %q not found", req.replacesRaw))
-			return
-		}
-		if replaced == c {
-			writeError(w, http.StatusBadRequest, codeBadRequest,
-				"participants[0].replacesCallId names the call being invited into")
-			return
-		}
-		replaced.mu.Lock()
-		busy := replaced.replacing || replaced.state == stateTerminated || replaced.state == stateTerminating
-		if !busy {
-			replaced.replacing = true
-		}
-		replaced.mu.Unlock()
-		if busy {
-			writeError(w, http.StatusConflict, codeInvalidCallState,
-				fmt.Sprintf("participants[0].replacesCallId: call %q is already ending or being replaced", req.replacesRaw))
-			return
-		}
+	replaced, ok := s.claimReplaced(w, c, p, req)
+	if !ok {
+		return
 	}
+	op, ok := s.startInvite(w, r, c, replaced, req)
+	if !ok {
+		return
+	}
+	s.writeInviteAnswer(w, r, c, op)
+}
 
-	now := time.Now()
+// readInvite reads and validates the invite body, or with Break
+// no-body-validation reads whatever it can; it writes the refusal.
+func (s *Simulator) readInvite(w http.ResponseWriter, r *http.Request) (*inviteRequest, bool) {
+	if !s.broken(BreakNoBodyValidation) {
+		return decode(w, r, parseInvite)
+	}
+	body, ok := readBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	return lenientInvite(body), true
+}
+
+// claimReplaced finds the call req replaces, if any, and marks it as being
+// replaced, so that no other invite can replace it; it writes 400 for an
+// unknown call or the call invited into, 409 for a call already ending or
+// being replaced. release undoes the mark.
+func (s *Simulator) claimReplaced(w http.ResponseWriter, c *call, p *principal, req *inviteRequest) (*call, bool) {
+	if req.replaces == nil {
+		return nil, true
+	}
+	replaced := s.calls.get(*req.replaces)
+	if replaced == nil || replaced.owner != p.appID {
+		writeError(w, http.StatusBadRequest, codeBadRequest,
+			fmt.Sprintf("participants[0].replacesCallId: call %q not found", req.replacesRaw))
+		return nil, false
+	}
+	if replaced == c {
+		writeError(w, http.StatusBadRequest, codeBadRequest,
+			"participants[0].replacesCallId names the call being invited into")
+		return nil, false
+	}
+	replaced.mu.Lock()
+	busy := replaced.replacing || replaced.state == stateTerminated || replaced.state == stateTerminating
+	if !busy {
+		replaced.replacing = true
+	}
+	replaced.mu.Unlock()
+	if busy {
+		writeError(w, http.StatusConflict, codeInvalidCallState,
+			fmt.Sprintf("participants[0].replacesCallId: call %q is already ending or being replaced", req.replacesRaw))
+		return nil, false
+	}
+	return replaced, true
+}
+
+// release gives up the claim of claimReplaced on c (nil: none).
+func release(c *call) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.replacing = false
+	c.mu.Unlock()
+}
+
+// startInvite adds the invitees to c, which must be established (409
+// otherwise, and the replaced call is released), creates the operation and
+// queues its notifications. It returns the operation as the answer shows
+// it: running, as it was before its notifications were queued.
+func (s *Simulator) startInvite(w http.ResponseWriter, r *http.Request, c, replaced *call, req *inviteRequest) (operationJSON, bool) {
 	opType := typeCommsOperation
 	if replaced != nil {
 		opType = typeInviteOperation
@@ -158,36 +189,49 @@ func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *prin
 	if c.state != stateEstablished {
 		state := c.state
 		c.mu.Unlock()
-		if replaced != nil {
-			replaced.mu.Lock()
-			replaced.replacing = false
-			replaced.mu.Unlock()
-		}
+		release(replaced)
 		writeError(w, http.StatusConflict, codeInvalidCallState,
 			fmt.Sprintf("call %s is %s; participants can be invited only into an established call", r.PathValue("id"), state))
-		return
+		return operationJSON{}, false
 	}
-	op := newOperation(opType, req.clientContext, now)
+	op := newOperation(opType, req.clientContext, s.clock.Now())
 	c.ops[op.id] = op
 	for _, inv := range req.invitees {
-		c.addParticipant(newID(), inv.identity, inv.info)
+		c.addParticipant(guid.New(), inv.identity, inv.info)
 	}
-	opRes := s.resource(c) + "/operations/" + s.noteID(op.id)
-	if s.broken(BreakWrongResource) {
-		opRes = c.root + "/" + s.noteID(newID()) + "/operations/" + s.noteID(op.id)
-	}
-	done := operationJSON{OdataType: opType, OdataID: opRes, OdataEtag: c.nextEtag(),
-		Status: statusCompleted, ClientContext: req.clientContext}
-	roster := s.roster(c)
-	url, aud, res := c.callback, c.owner.dashed(), s.resource(c)
+	opNote, rosterNote := s.inviteNotes(c, op)
 	body := op.body()
 	c.mu.Unlock()
+	s.sendInviteNotes(c, op, opNote, rosterNote, replaced)
+	return body, true
+}
 
-	complete := func() {
-		t := time.Now()
+// inviteNotes returns the operation's completion and the roster
+// notifications of an invite into c; c.mu must be held.
+func (s *Simulator) inviteNotes(c *call, op *operation) (opNote, rosterNote *delivery) {
+	opRes := s.resource(c) + "/operations/" + s.noteID(op.id)
+	if s.broken(BreakWrongResource) {
+		opRes = c.root + "/" + s.noteID(guid.New()) + "/operations/" + s.noteID(op.id)
+	}
+	done := operationJSON{OdataType: op.odataType, OdataID: opRes, OdataEtag: c.nextEtag(),
+		Status: statusCompleted, ClientContext: op.clientContext}
+	url, aud, res := c.callback, c.owner.String(), s.resource(c)
+	opNote = &delivery{url: url, aud: aud, body: encodeNotification("deleted", opRes, done)}
+	rosterNote = &delivery{url: url, aud: aud, body: encodeNotification("updated", res+"/participants", s.roster(c))}
+	return opNote, rosterNote
+}
+
+// sendInviteNotes queues the notifications of an invite into c: the
+// operation completes as its completion is sent, and the replaced call (if
+// any) ends once the last of them was delivered or given up. The breaks
+// reorder or drop them.
+func (s *Simulator) sendInviteNotes(c *call, op *operation, opNote, rosterNote *delivery, replaced *call) {
+	complete := func() bool {
+		t := s.clock.Now()
 		c.mu.Lock()
 		op.complete(t)
 		c.mu.Unlock()
+		return true
 	}
 	var after func()
 	if replaced != nil {
@@ -197,8 +241,7 @@ func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *prin
 			}
 		}
 	}
-	opNote := &delivery{url: url, aud: aud, body: encodeNotification("deleted", opRes, done), before: complete}
-	rosterNote := &delivery{url: url, aud: aud, body: encodeNotification("updated", res+"/participants", roster)}
+	opNote.before = complete
 	switch {
 	case s.broken(BreakSkipOperationNotification):
 		rosterNote.before, rosterNote.after = complete, after
@@ -210,9 +253,14 @@ func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *prin
 		rosterNote.after = after
 		s.notifier.enqueue(&c.q, opNote, rosterNote)
 	}
+}
 
+// writeInviteAnswer writes the answer to an accepted invite: 202 with the
+// operation's Location, or 200 with its body too (InviteAnswer "200"),
+// as the breaks change it.
+func (s *Simulator) writeInviteAnswer(w http.ResponseWriter, r *http.Request, c *call, op operationJSON) {
 	if !s.broken(BreakInviteNoLocation) {
-		w.Header().Set("Location", s.base(r)+root(r)+"/"+c.id.dashed()+"/operations/"+op.id.dashed())
+		w.Header().Set("Location", s.base(r)+root(r)+"/"+c.id.String()+"/operations/"+op.ID)
 	}
 	status := http.StatusAccepted
 	if s.cfg.InviteAnswer == "200" {
@@ -222,7 +270,7 @@ func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *prin
 		status = http.StatusCreated
 	}
 	if s.cfg.InviteAnswer == "200" {
-		writeJSON(w, status, body)
+		writeJSON(w, status, op)
 		return
 	}
 	w.WriteHeader(status)

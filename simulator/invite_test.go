@@ -3,15 +3,15 @@ package simulator
 import (
 	"encoding/json"
 	"net/http"
-	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/callconform/callconform/internal/guid"
+	"github.com/google/go-cmp/cmp"
 )
 
-func invitePath(c id) string { return "/app/calls/" + c.dashed() + "/participants/invite" }
+func invitePath(c guid.GUID) string { return "/app/calls/" + c.String() + "/participants/invite" }
 
 func TestInviteValidation(t *testing.T) {
 	e := newEnv(t, Config{})
@@ -46,8 +46,8 @@ func TestInviteValidation(t *testing.T) {
 		{"clientContext not a string", map[string]any{"participants": []any{heidi()}, "clientContext": 7}, "clientContext"},
 		{"replacesCallId placeholder", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": "replacesCallId-value"})}}, "replacesCallId"},
 		{"replacesCallId not a string", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": 5})}}, "replacesCallId"},
-		{"replacesCallId unknown", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": newID().dashed()})}}, "not found"},
-		{"replacesCallId is the call", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": c.compact()})}}, "replacesCallId"},
+		{"replacesCallId unknown", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": guid.New().String()})}}, "not found"},
+		{"replacesCallId is the call", map[string]any{"participants": []any{p(map[string]any{"replacesCallId": c.Compact()})}}, "replacesCallId"},
 		{"malformed JSON", `{"participants": [`, "malformed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,7 +63,7 @@ func TestInviteValidation(t *testing.T) {
 	if r := e.do("POST", invitePath(c), tok, `{"participants":[]}`, "Content-Type", "text/plain"); r.status != http.StatusUnsupportedMediaType {
 		t.Errorf("text/plain: %d", r.status)
 	}
-	if r := e.do("POST", invitePath(newID()), tok, map[string]any{"participants": []any{heidi()}}); r.status != http.StatusNotFound {
+	if r := e.do("POST", invitePath(guid.New()), tok, map[string]any{"participants": []any{heidi()}}); r.status != http.StatusNotFound {
 		t.Errorf("unknown call: %d", r.status)
 	}
 	incoming := e.incomingCall(rc.URL(), nil)
@@ -89,11 +89,33 @@ func inviteFlow(t *testing.T, cfg Config, wantStatus int) {
 	r := e.do("POST", invitePath(c), tok, map[string]any{
 		"participants": []any{heidi()}, "clientContext": "d45324c1-fcb5-430a-902c-f20af696537c",
 	})
+	op := checkInviteAnswer(t, e, r, c, wantStatus)
+	ns := rc.waitRoster(t, callRes(c))
+	want := []string{"updated call:establishing", "updated call:established", "deleted operation:completed", "updated roster"}
+	if diff := cmp.Diff(want, summary(t, ns)); diff != "" {
+		t.Fatalf("notifications (-want +got):\n%s", diff)
+	}
+	checkOperationNote(t, ns[2], callRes(c)+"/operations/"+op.Compact())
+	checkRoster(t, ns[3], callRes(c))
+	got := e.do("GET", "/app/calls/"+c.Compact()+"/operations/"+op.Compact(), tok, nil)
+	if got.status != http.StatusOK || got.json(t)["status"] != "completed" {
+		t.Errorf("GET operation: %d %s", got.status, got.body)
+	}
+	list := e.do("GET", "/app/calls/"+c.String()+"/participants", tok, nil).json(t)["value"].([]any)
+	if len(list) != 2 {
+		t.Errorf("GET participants: %v", list)
+	}
+}
+
+// checkInviteAnswer checks the status, Location and body of an invite's
+// answer and returns the operation id.
+func checkInviteAnswer(t *testing.T, e *env, r response, c guid.GUID, wantStatus int) guid.GUID {
+	t.Helper()
 	if r.status != wantStatus {
 		t.Fatalf("invite: %d %s; want %d", r.status, r.body, wantStatus)
 	}
 	loc := r.header.Get("Location")
-	m := regexp.MustCompile(`^` + regexp.QuoteMeta(e.srv.URL+"/app/calls/"+c.dashed()) + `/operations/([0-9a-f-]{36})$`).FindStringSubmatch(loc)
+	m := regexp.MustCompile(`^` + regexp.QuoteMeta(e.srv.URL+"/app/calls/"+c.String()) + `/operations/([0-9a-f-]{36})$`).FindStringSubmatch(loc)
 	if m == nil {
 		t.Fatalf("Location %q", loc)
 	}
@@ -103,26 +125,33 @@ func inviteFlow(t *testing.T, cfg Config, wantStatus int) {
 	}
 	if wantStatus == http.StatusOK {
 		b := r.json(t)
-		if b["@odata.type"] != "#microsoft.graph.commsOperation" || b["id"] != op.dashed() || b["status"] != "Running" ||
+		if b["@odata.type"] != "#microsoft.graph.commsOperation" || b["id"] != op.String() || b["status"] != "Running" ||
 			b["clientContext"] != "d45324c1-fcb5-430a-902c-f20af696537c" || b["createdDateTime"] == nil || b["lastActionDateTime"] == nil {
 			t.Errorf("200 body %s", r.body)
 		}
 	}
-	ns := under(rc.wait(t, "operation and roster", func(ns []note) bool { return len(under(ns, callRes(c))) >= 4 }), callRes(c))[2:]
-	if got := summary(t, ns); !reflect.DeepEqual(got, []string{"deleted operation:completed", "updated roster"}) {
-		t.Fatalf("notifications after invite %v", got)
+	return op
+}
+
+// checkOperationNote checks the completion notification of an invite.
+func checkOperationNote(t *testing.T, n note, opRes string) {
+	t.Helper()
+	if n.Resource != opRes {
+		t.Errorf("operation resource %s; want %s", n.Resource, opRes)
 	}
-	opRes := callRes(c) + "/operations/" + op.compact()
-	if ns[0].Resource != opRes {
-		t.Errorf("operation resource %s; want %s", ns[0].Resource, opRes)
-	}
-	d := ns[0].data(t)
+	d := n.data(t)
 	if d["@odata.type"] != "#microsoft.graph.commsOperation" || d["@odata.id"] != opRes || d["@odata.etag"] == nil ||
 		d["status"] != "completed" || d["clientContext"] != "d45324c1-fcb5-430a-902c-f20af696537c" {
-		t.Errorf("operation completion %s", ns[0].Data)
+		t.Errorf("operation completion %s", n.Data)
 	}
-	if ns[1].Resource != callRes(c)+"/participants" {
-		t.Errorf("roster resource %s", ns[1].Resource)
+}
+
+// checkRoster checks a roster notification of call resource res holding the
+// bot and heidi, as she was invited.
+func checkRoster(t *testing.T, n note, res string) {
+	t.Helper()
+	if n.Resource != res+"/participants" {
+		t.Errorf("roster resource %s", n.Resource)
 	}
 	var roster []struct {
 		Type string `json:"@odata.type"`
@@ -135,13 +164,13 @@ func inviteFlow(t *testing.T, cfg Config, wantStatus int) {
 		} `json:"info"`
 		MediaStreams []map[string]any `json:"mediaStreams"`
 	}
-	if err := json.Unmarshal(ns[1].Data, &roster); err != nil || len(roster) != 2 {
-		t.Fatalf("roster is not an array of 2: %v %s", err, ns[1].Data)
+	if err := json.Unmarshal(n.Data, &roster); err != nil || len(roster) != 2 {
+		t.Fatalf("roster is not an array of 2: %v %s", err, n.Data)
 	}
 	wantIdentity, _ := json.Marshal(heidi()["identity"])
 	var sawBot, sawHeidi bool
 	for _, p := range roster {
-		if p.Type != "#microsoft.graph.participant" || !strings.HasPrefix(p.ID, callRes(c)+"/participants/") || p.Etag == "" ||
+		if p.Type != "#microsoft.graph.participant" || !strings.HasPrefix(p.ID, res+"/participants/") || p.Etag == "" ||
 			len(p.MediaStreams) != 1 {
 			t.Errorf("participant %+v", p)
 			continue
@@ -159,21 +188,13 @@ func inviteFlow(t *testing.T, cfg Config, wantStatus int) {
 		}
 	}
 	if !sawBot || !sawHeidi {
-		t.Errorf("roster lacks the bot or the invitee as sent: %s", ns[1].Data)
-	}
-	got := e.do("GET", "/app/calls/"+c.compact()+"/operations/"+op.compact(), tok, nil)
-	if got.status != http.StatusOK || got.json(t)["status"] != "completed" {
-		t.Errorf("GET operation: %d %s", got.status, got.body)
-	}
-	list := e.do("GET", "/app/calls/"+c.dashed()+"/participants", tok, nil).json(t)["value"].([]any)
-	if len(list) != 2 {
-		t.Errorf("GET participants: %v", list)
+		t.Errorf("roster lacks the bot or the invitee as sent: %s", n.Data)
 	}
 }
 
 func jsonEqual(a, b []byte) bool {
 	var x, y any
-	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && cmp.Equal(x, y)
 }
 
 func TestInviteAnswers202(t *testing.T) { inviteFlow(t, Config{}, http.StatusAccepted) }
@@ -191,72 +212,49 @@ func TestInviteReplacesCall(t *testing.T) {
 	p2p := e.answeredCall(p2pCB)
 	meeting := e.establishedCall(meetingCB)
 
-	// While the bot handles the operation completion, the replaced call's
-	// termination must not arrive; hold that POST until the termination
-	// arrives or a bound passes, then judge the order.
-	var mu sync.Mutex
-	var events []string
-	terminated := make(chan struct{})
-	var once sync.Once
-	p2pCB.respond = func(n int, r *http.Request) int {
-		once.Do(func() { close(terminated) })
-		mu.Lock()
-		events = append(events, "replaced call notified")
-		mu.Unlock()
-		return http.StatusAccepted
-	}
-	meetingCB.respond = func(n int, r *http.Request) int {
-		if n == 3 { // operation completion
-			select {
-			case <-terminated:
-			case <-time.After(300 * time.Millisecond):
-			}
-		}
-		mu.Lock()
-		events = append(events, "meeting notified")
-		mu.Unlock()
-		return http.StatusAccepted
-	}
-
+	// Hold the bot on the roster: until it acknowledges it, the replaced
+	// call must still exist (it ends, and is notified, only after).
+	roster := newHold(func(n note) bool { return n.Resource == callRes(meeting)+"/participants" })
+	defer roster.free()
+	meetingCB.respond = roster.respond
 	r := e.do("POST", invitePath(meeting), tok, map[string]any{
 		"participants": []any{map[string]any{
 			"@odata.type":    "#microsoft.graph.invitationParticipantInfo",
 			"identity":       map[string]any{"user": map[string]any{"id": "8A34A46B-3D17-4ADC-8DCE-DC4E7D572698"}},
-			"replacesCallId": "/app/calls/" + p2p.compact(),
+			"replacesCallId": "/app/calls/" + p2p.Compact(),
 		}},
 		"clientContext": "A904FBD5A31041E881E861877A3DE3CD",
 	})
 	if r.status != http.StatusOK || r.header.Get("Location") == "" {
 		t.Fatalf("invite: %d %s", r.status, r.body)
 	}
-	b := r.json(t)
-	if b["@odata.type"] != "#microsoft.graph.inviteParticipantsOperation" || b["status"] != "Running" {
+	if b := r.json(t); b["@odata.type"] != "#microsoft.graph.inviteParticipantsOperation" || b["status"] != "Running" {
 		t.Errorf("invite body %s", r.body)
 	}
-	ns := p2pCB.waitFor(t, callRes(p2p), 5)[3:]
-	if got := summary(t, ns); !reflect.DeepEqual(got, []string{"updated call:terminated", "deleted call"}) {
-		t.Fatalf("replaced call notifications %v", got)
+	roster.waitHeld(t)
+	if r := e.do("GET", "/app/calls/"+p2p.String(), tok, nil); r.status != http.StatusOK {
+		t.Errorf("the replaced call ended before the bot acknowledged the roster: GET %d", r.status)
 	}
-	if ns[0].data(t)["terminationReason"] != "AppInitiated" {
-		t.Errorf("terminated %s", ns[0].Data)
+	roster.free()
+
+	want := []string{"created call:incoming", "updated call:establishing", "updated call:established",
+		"updated call:terminated", "deleted call"}
+	ns := p2pCB.waitDeleted(t, callRes(p2p))
+	if diff := cmp.Diff(want, summary(t, ns)); diff != "" {
+		t.Fatalf("replaced call notifications (-want +got):\n%s", diff)
 	}
-	all := under(meetingCB.wait(t, "operation and roster", func(ns []note) bool {
-		return len(under(ns, callRes(meeting))) >= 4
-	}), callRes(meeting))
-	if got := summary(t, all[2:]); !reflect.DeepEqual(got, []string{"deleted operation:completed", "updated roster"}) {
-		t.Fatalf("meeting notifications %v", got)
+	if ns[3].data(t)["terminationReason"] != "AppInitiated" {
+		t.Errorf("terminated %s", ns[3].Data)
+	}
+	all := meetingCB.waitRoster(t, callRes(meeting))
+	if diff := cmp.Diff([]string{"deleted operation:completed", "updated roster"}, summary(t, all[2:])); diff != "" {
+		t.Fatalf("meeting notifications (-want +got):\n%s", diff)
 	}
 	if all[2].data(t)["@odata.type"] != "#microsoft.graph.inviteParticipantsOperation" ||
 		all[2].data(t)["clientContext"] != "A904FBD5A31041E881E861877A3DE3CD" {
 		t.Errorf("operation completion %s", all[2].Data)
 	}
-	mu.Lock()
-	want := []string{"meeting notified", "meeting notified", "replaced call notified", "replaced call notified"}
-	if got := events; !reflect.DeepEqual(got, want) {
-		t.Errorf("order as the bot saw it %v; want %v", got, want)
-	}
-	mu.Unlock()
-	if r := e.do("GET", "/app/calls/"+p2p.dashed(), tok, nil); r.status != http.StatusNotFound {
+	if r := e.do("GET", "/app/calls/"+p2p.String(), tok, nil); r.status != http.StatusNotFound {
 		t.Errorf("replaced call still there: %d", r.status)
 	}
 	if st := e.sim.Stats(); st.LiveCalls != 1 {
@@ -269,11 +267,11 @@ func TestInviteReplacesCallIDForms(t *testing.T) {
 	rc := newReceiver(t)
 	tok := e.token(ClientCalling)
 	meeting := e.establishedCall(rc)
-	for _, form := range []func(id) string{
-		func(i id) string { return i.dashed() },
-		func(i id) string { return i.compact() },
-		func(i id) string { return "/app/calls/" + i.compact() },
-		func(i id) string { return "/applications/" + e.sim.AppID() + "/calls/" + i.dashed() },
+	for _, form := range []func(guid.GUID) string{
+		func(i guid.GUID) string { return i.String() },
+		func(i guid.GUID) string { return i.Compact() },
+		func(i guid.GUID) string { return "/app/calls/" + i.Compact() },
+		func(i guid.GUID) string { return "/applications/" + e.sim.AppID() + "/calls/" + i.String() },
 	} {
 		p2p := e.answeredCall(rc)
 		ref := form(p2p)
@@ -282,8 +280,9 @@ func TestInviteReplacesCallIDForms(t *testing.T) {
 		if r := e.do("POST", invitePath(meeting), tok, map[string]any{"participants": []any{p}}); r.status != http.StatusAccepted {
 			t.Fatalf("replacesCallId %q: %d %s", ref, r.status, r.body)
 		}
-		if got := summary(t, rc.waitFor(t, callRes(p2p), 5)[3:]); !reflect.DeepEqual(got, []string{"updated call:terminated", "deleted call"}) {
-			t.Errorf("replacesCallId %q: %v", ref, got)
+		got := summary(t, on(rc.waitDeleted(t, callRes(p2p)), callRes(p2p)))
+		if diff := cmp.Diff([]string{"updated call:terminated", "deleted call"}, got[len(got)-2:]); diff != "" {
+			t.Errorf("replacesCallId %q (-want +got):\n%s", ref, diff)
 		}
 	}
 }
@@ -295,20 +294,17 @@ func TestInviteReplacesOnlyFromFirstParticipant(t *testing.T) {
 	meeting := e.establishedCall(rc)
 	p2p := e.answeredCall(rc)
 	second := heidi()
-	second["replacesCallId"] = p2p.dashed()
+	second["replacesCallId"] = p2p.String()
 	if r := e.do("POST", invitePath(meeting), tok, map[string]any{"participants": []any{heidi(), second}}); r.status != http.StatusAccepted {
 		t.Fatalf("invite: %d %s", r.status, r.body)
 	}
 	// The meeting's notifications are sent in order: once its deleted
 	// notification arrived, anything the roster would have triggered ran.
-	if r := e.do("DELETE", "/app/calls/"+meeting.dashed(), tok, nil); r.status != http.StatusNoContent {
+	if r := e.do("DELETE", "/app/calls/"+meeting.String(), tok, nil); r.status != http.StatusNoContent {
 		t.Fatalf("DELETE: %d", r.status)
 	}
-	got := summary(t, rc.waitFor(t, callRes(meeting), 5))
-	if got[len(got)-1] != "deleted call" {
-		t.Fatalf("meeting notifications %v", got)
-	}
-	if r := e.do("GET", "/app/calls/"+p2p.dashed(), tok, nil); r.status != http.StatusOK {
+	rc.waitDeleted(t, callRes(meeting))
+	if r := e.do("GET", "/app/calls/"+p2p.String(), tok, nil); r.status != http.StatusOK {
 		t.Errorf("the second participant's replacesCallId ended the call: %d", r.status)
 	}
 }
@@ -320,7 +316,7 @@ func TestInviteCannotReplaceTwice(t *testing.T) {
 	m1, m2 := e.establishedCall(rc), e.establishedCall(rc)
 	p2p := e.answeredCall(rc)
 	p := heidi()
-	p["replacesCallId"] = p2p.dashed()
+	p["replacesCallId"] = p2p.String()
 	if r := e.do("POST", invitePath(m1), tok, map[string]any{"participants": []any{p}}); r.status != http.StatusAccepted {
 		t.Fatalf("first: %d %s", r.status, r.body)
 	}

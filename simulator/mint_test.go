@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 func TestMintAccessToken(t *testing.T) {
@@ -27,7 +29,7 @@ func TestMintAccessToken(t *testing.T) {
 			t.Errorf("%s: %d %s; want %d", tc.name, r.status, r.body, tc.status)
 		}
 	}
-	if _, err := e.sim.MintAccessToken(newID().dashed(), GraphAudience, time.Hour); err == nil {
+	if _, err := e.sim.MintAccessToken(guid.New().String(), GraphAudience, time.Hour); err == nil {
 		t.Error("minted a token for an unknown client")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -18,14 +19,24 @@ import (
 // closeWait bounds how long Close waits for delivery workers.
 const closeWait = 5 * time.Second
 
+// Delivery defaults; DeliveryConfig says why.
+const (
+	defaultAttempts        = 5
+	defaultBackoff         = 100 * time.Millisecond
+	defaultMaxBackoff      = 2 * time.Second
+	defaultDeliveryTimeout = 15 * time.Second
+)
+
 // delivery is one notification POST and what happens around it.
 type delivery struct {
 	url  string // the call's callback
 	aud  string // app id the notification token is for
 	body []byte // commsNotifications JSON
 	// before runs in the call's worker just before the first attempt: the
-	// state change the notification announces becomes visible then.
-	before func()
+	// state change the notification announces becomes visible then. When
+	// it returns false the notification is obsolete (its call ended before
+	// its turn) and is not sent.
+	before func() bool
 	// after runs once the notification was delivered or given up (not when
 	// the simulator closes): what must follow it causally, on another call.
 	after func()
@@ -62,6 +73,7 @@ type notifier struct {
 	delivered atomic.Uint64
 	retried   atomic.Uint64
 	lost      atomic.Uint64
+	skipped   atomic.Uint64
 }
 
 func newNotifier(d DeliveryConfig, step time.Duration, log *slog.Logger, auth func(string) (string, error)) *notifier {
@@ -70,23 +82,23 @@ func newNotifier(d DeliveryConfig, step time.Duration, log *slog.Logger, auth fu
 		timeout: d.Timeout, step: step, log: log, auth: auth,
 	}
 	if n.attempts == 0 {
-		n.attempts = 5
+		n.attempts = defaultAttempts
 	}
 	if n.backoff == 0 {
-		n.backoff = 50 * time.Millisecond
+		n.backoff = defaultBackoff
 	}
 	if n.maxBackoff == 0 {
-		n.maxBackoff = time.Second
+		n.maxBackoff = defaultMaxBackoff
 	}
 	if n.timeout == 0 {
-		n.timeout = 5 * time.Second
+		n.timeout = defaultDeliveryTimeout
 	}
 	if n.client == nil {
 		n.ownClient = true
 		n.client = &http.Client{
 			Transport: &http.Transport{
 				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+				DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 				MaxIdleConns:          1024,
 				MaxIdleConnsPerHost:   256,
 				IdleConnTimeout:       90 * time.Second,
@@ -151,10 +163,12 @@ func (n *notifier) run(q *queue) {
 			n.lost.Add(1)
 			continue
 		}
-		if d.before != nil {
-			d.before()
+		if d.before == nil || d.before() {
+			n.deliver(d)
+		} else {
+			n.queued.Add(-1)
+			n.skipped.Add(1)
 		}
-		n.deliver(d)
 		if d.after != nil && n.ctx.Err() == nil {
 			d.after()
 		}
@@ -162,7 +176,9 @@ func (n *notifier) run(q *queue) {
 }
 
 // deliver POSTs d, retrying failures (connection errors, timeouts, 408, 429,
-// 5xx) with a doubling backoff, and counts it delivered or lost.
+// 5xx) with a doubling, jittered backoff, and counts it delivered or lost.
+// A POST that timed out may have reached the bot: the retry is then a
+// redelivery, which is what at least once means.
 func (n *notifier) deliver(d *delivery) {
 	defer n.queued.Add(-1)
 	wait := n.backoff
@@ -189,7 +205,7 @@ func (n *notifier) deliver(d *delivery) {
 		n.retried.Add(1)
 		n.log.Debug("simulator: notification retry", "callback", redactURL(d.url), "attempt", attempt,
 			"status", status, "error", errString(err))
-		if !n.sleep(wait) {
+		if !n.sleep(jitter(wait)) {
 			n.lost.Add(1)
 			return
 		}
@@ -223,6 +239,14 @@ func (n *notifier) post(d *delivery) (int, error) {
 	return resp.StatusCode, nil
 }
 
+// jitter returns a wait drawn at random in [d/2, d].
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d-d/2+1)
+}
+
 // sleep waits d, or returns false as soon as the notifier closes.
 func (n *notifier) sleep(d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -237,25 +261,35 @@ func (n *notifier) sleep(d time.Duration) bool {
 
 // close stops the workers (in-flight POSTs are cancelled, queued
 // notifications dropped and counted lost) and waits for them, at most
-// closeWait.
+// closeWait. It closes the idle connections of its own client first and
+// last, whatever happens: the bots' servers must not wait for them when
+// they shut down (a spare connection that never carried a request holds
+// an http.Server's Shutdown for 5 s).
 func (n *notifier) close() error {
 	n.mu.Lock()
 	n.closed = true
 	n.mu.Unlock()
 	n.cancel()
+	n.closeIdle()
+	defer n.closeIdle()
 	done := make(chan struct{})
 	go func() { n.wg.Wait(); close(done) }()
 	t := time.NewTimer(closeWait)
 	defer t.Stop()
 	select {
 	case <-done:
+		return nil
 	case <-t.C:
-		return fmt.Errorf("simulator: %d delivery workers still running after %v", n.workers.Load(), closeWait)
+		return fmt.Errorf("simulator: close: %d delivery workers still running after %v", n.workers.Load(), closeWait)
 	}
+}
+
+// closeIdle closes the idle connections of the notifier's own client; a
+// client the caller gave is the caller's to manage.
+func (n *notifier) closeIdle() {
 	if n.ownClient {
 		n.client.CloseIdleConnections()
 	}
-	return nil
 }
 
 // redactURL keeps scheme, host and path: a callback's query may carry secrets.

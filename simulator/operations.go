@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // Operation types and statuses. Responses spell the running status
@@ -18,7 +20,7 @@ const (
 // operation is a long-running action on a call (answer, invite); guarded by
 // its call's mu.
 type operation struct {
-	id            id
+	id            guid.GUID
 	odataType     string
 	status        string
 	clientContext *string
@@ -27,7 +29,7 @@ type operation struct {
 }
 
 func newOperation(odataType string, clientContext *string, now time.Time) *operation {
-	return &operation{id: newID(), odataType: odataType, status: statusRunning,
+	return &operation{id: guid.New(), odataType: odataType, status: statusRunning,
 		clientContext: clientContext, created: now, lastAction: now}
 }
 
@@ -53,7 +55,7 @@ type operationJSON struct {
 func (op *operation) body() operationJSON {
 	return operationJSON{
 		OdataType:          op.odataType,
-		ID:                 op.id.dashed(),
+		ID:                 op.id.String(),
 		Status:             op.status,
 		CreatedDateTime:    op.created.UTC().Format(time.RFC3339),
 		LastActionDateTime: op.lastAction.UTC().Format(time.RFC3339),
@@ -68,7 +70,7 @@ func (s *Simulator) handleGetOperation(w http.ResponseWriter, r *http.Request, p
 	if !ok {
 		return
 	}
-	oid, _ := parseID(r.PathValue("opId"))
+	oid, _ := guid.Parse(r.PathValue("opId"))
 	c.mu.Lock()
 	op := c.ops[oid]
 	var body operationJSON

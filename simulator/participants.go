@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 const typeParticipant = "#microsoft.graph.participant"
 
 // participant is a member of a call's roster; guarded by its call's mu.
 type participant struct {
-	id         id
+	id         guid.GUID
 	identity   json.RawMessage // as sent
 	region     string
 	languageID string
@@ -22,7 +24,7 @@ type participant struct {
 // addParticipant adds a participant to c's roster; info is the
 // participantInfo (or invitationParticipantInfo) it came from, if any.
 // c.mu must be held or c not yet shared.
-func (c *call) addParticipant(pid id, identity json.RawMessage, info object) *participant {
+func (c *call) addParticipant(pid guid.GUID, identity json.RawMessage, info object) *participant {
 	c.nextSourceID++
 	c.etag++
 	p := &participant{id: pid, identity: identity, sourceID: strconv.Itoa(c.nextSourceID), etag: c.etag}
@@ -89,7 +91,7 @@ func (s *Simulator) roster(c *call) []participantJSON {
 // body returns p as a response body.
 func (p *participant) body() participantJSON {
 	j := p.base()
-	j.ID = p.id.dashed()
+	j.ID = p.id.String()
 	f := false
 	j.IsMuted, j.IsInLobby = &f, &f
 	return j
@@ -119,7 +121,7 @@ func (s *Simulator) handleGetParticipant(w http.ResponseWriter, r *http.Request,
 	if !ok {
 		return
 	}
-	pid, _ := parseID(r.PathValue("pid"))
+	pid, _ := guid.Parse(r.PathValue("pid"))
 	c.mu.Lock()
 	var found *participantJSON
 	for _, pt := range c.participants {

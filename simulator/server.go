@@ -13,7 +13,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // maxBody is the largest request body accepted (1 MiB).
@@ -68,11 +71,13 @@ func (s *Simulator) routes() *http.ServeMux {
 // 409 InvalidCallState (answering a call that is not incoming, inviting into
 // a call that is not established, replacing a call already being replaced),
 // 413 RequestEntityTooLarge (over 1 MiB), 415 UnsupportedMediaType (a body
-// that is not application/json), 503 ServiceUnavailable (after Close). The
+// that is not application/json), 429 TooManyRequests with Retry-After
+// (creating a call past Config.MaxCalls live calls), 503 ServiceUnavailable
+// (after Close). The
 // token endpoint answers OAuth errors instead: {"error":"invalid_client",
 // "error_description",...}.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rid := newID().dashed()
+	rid := guid.New().String()
 	h := w.Header()
 	h.Set(headerRequestID, rid)
 	crid := r.Header.Get(headerClientRequestID)
@@ -154,7 +159,7 @@ func (s *Simulator) api(need permission, h func(http.ResponseWriter, *http.Reque
 			}
 		}
 		if raw := r.PathValue("appId"); raw != "" {
-			if a, ok := parseID(raw); !ok || a != p.appID {
+			if a, ok := guid.Parse(raw); !ok || a != p.appID {
 				writeError(w, http.StatusForbidden, codeForbidden,
 					fmt.Sprintf("application %q in the path is not the token's application", raw))
 				return
@@ -235,6 +240,23 @@ func readObject(w http.ResponseWriter, r *http.Request) (object, bool) {
 	return obj, true
 }
 
+// decode reads r's body as a JSON object and parses it with parse, the
+// validation of one operation's body. On a refusal it writes the Graph
+// error (413, 415, or 400 with parse's reason) and returns false.
+func decode[T any](w http.ResponseWriter, r *http.Request, parse func(object) (T, error)) (T, bool) {
+	var zero T
+	o, ok := readObject(w, r)
+	if !ok {
+		return zero, false
+	}
+	v, err := parse(o)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		return zero, false
+	}
+	return v, true
+}
+
 func parseObject(body []byte) (object, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
@@ -271,6 +293,38 @@ func isAbsoluteHTTPURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Opaque == ""
 }
 
+// ServerConfig bounds how long the server of Start waits for its clients.
+type ServerConfig struct {
+	// ReadHeaderTimeout bounds reading a request's headers. Zero means 10s.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included: a client
+	// that sends its body slowly is cut off. Zero means 30s.
+	ReadTimeout time.Duration
+	// IdleTimeout bounds how long a keep-alive connection waits for its
+	// next request. Zero means 2m.
+	IdleTimeout time.Duration
+	// ShutdownTimeout bounds how long Close waits for the requests in
+	// progress. Zero means 5s.
+	ShutdownTimeout time.Duration
+}
+
+// withDefaults returns c with each zero field set to its default.
+func (c ServerConfig) withDefaults() ServerConfig {
+	if c.ReadHeaderTimeout == 0 {
+		c.ReadHeaderTimeout = 10 * time.Second
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = 30 * time.Second
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 2 * time.Minute
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 5 * time.Second
+	}
+	return c
+}
+
 // Server is a Simulator listening on a TCP address. Create it with Start;
 // the caller must call Close.
 type Server struct {
@@ -279,12 +333,20 @@ type Server struct {
 	OpenIDConfigURL string // URL of the OpenID configuration of notification tokens
 	Sim             *Simulator
 
-	srv  *http.Server
-	done chan error
+	srv      *http.Server
+	done     chan error
+	shutdown time.Duration
+	once     sync.Once
+	closeErr error
+
+	mu      sync.Mutex
+	serving map[net.Conn]bool // connections whose request reached its handler and is not answered yet
+	quiet   chan struct{}     // closed when serving empties during Close
 }
 
 // Start creates a Simulator from cfg and serves it on addr (for example
-// "127.0.0.1:0" for a free loopback port). The caller must call Close.
+// "127.0.0.1:0" for a free loopback port), with the timeouts of cfg.Server.
+// The caller must call Close.
 func Start(addr string, cfg Config) (*Server, error) {
 	sim, err := New(cfg)
 	if err != nil {
@@ -296,34 +358,114 @@ func Start(addr string, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("simulator: listen on %s: %w", addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	sc := cfg.Server.withDefaults()
 	s := &Server{
 		URL:             base,
 		TokenURL:        base + sim.TokenPath(),
 		OpenIDConfigURL: base + sim.OpenIDConfigPath(),
 		Sim:             sim,
-		srv: &http.Server{
-			Handler:           sim,
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			ErrorLog:          slog.NewLogLogger(sim.log.Handler(), slog.LevelDebug),
-		},
-		done: make(chan error, 1),
+		done:            make(chan error, 1),
+		shutdown:        sc.ShutdownTimeout,
+		serving:         make(map[net.Conn]bool),
+	}
+	s.srv = &http.Server{
+		Handler:           s.track(sim),
+		ReadHeaderTimeout: sc.ReadHeaderTimeout,
+		ReadTimeout:       sc.ReadTimeout,
+		IdleTimeout:       sc.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(sim.log.Handler(), slog.LevelDebug),
+		ConnContext:       func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, connKey{}, c) },
+		ConnState:         s.connState,
 	}
 	go func() { s.done <- s.srv.Serve(ln) }()
 	return s, nil
 }
 
-// Close stops serving (waiting a bounded time for requests in progress) and
-// closes the Simulator.
+// testHookRequestStarted, when set before Start, runs as each request's
+// handler starts.
+var testHookRequestStarted func()
+
+// connKey is the context key of a request's connection.
+type connKey struct{}
+
+// track marks the connection of each request as serving from the moment its
+// handler starts; connState unmarks it once the answer is written whole
+// (the connection goes idle or closes), so that Close knows when no request
+// is in progress.
+func (s *Server) track(h http.Handler) http.Handler {
+	hook := testHookRequestStarted
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := r.Context().Value(connKey{}).(net.Conn); ok {
+			s.mu.Lock()
+			s.serving[c] = true
+			s.mu.Unlock()
+		}
+		if hook != nil {
+			hook()
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) connState(c net.Conn, st http.ConnState) {
+	if st != http.StateIdle && st != http.StateClosed && st != http.StateHijacked {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.serving[c] {
+		return
+	}
+	delete(s.serving, c)
+	if len(s.serving) == 0 && s.quiet != nil {
+		close(s.quiet)
+		s.quiet = nil
+	}
+}
+
+// Close stops serving, waits for the requests in progress (at most
+// ShutdownTimeout), drops every other connection at once, and closes the
+// Simulator. It is safe to call more than once.
+//
+// http.Server.Shutdown alone waits for connections that carry no request:
+// up to 5 s for a client's spare dial (a connection a transport opened and
+// never used), up to the deadline for one with a partial request. Close
+// waits for requests, not connections.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	s.once.Do(func() { s.closeErr = errors.Join(s.stop(), s.Sim.Close()) })
+	return s.closeErr
+}
+
+// stop shuts the http.Server down and returns once it has stopped.
+func (s *Server) stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.shutdown)
 	defer cancel()
-	err := s.srv.Shutdown(ctx)
-	if err != nil {
-		err = errors.Join(err, s.srv.Close())
+	shut := make(chan error, 1)
+	go func() { shut <- s.srv.Shutdown(ctx) }()
+	quiet := make(chan struct{})
+	s.mu.Lock()
+	if len(s.serving) == 0 {
+		close(quiet)
+	} else {
+		s.quiet = quiet
+	}
+	s.mu.Unlock()
+	var err error
+	select {
+	case err = <-shut: // every connection went idle and was closed, or ctx ended
+		if err != nil {
+			err = errors.Join(err, s.srv.Close())
+		}
+	case <-quiet: // no request in progress: what is left carries none
+		err = errors.Join(s.srv.Close(), <-shut)
+	case <-ctx.Done():
+		err = errors.Join(<-shut, s.srv.Close())
 	}
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
-	return errors.Join(err, s.Sim.Close())
+	if err != nil {
+		return fmt.Errorf("simulator: close the server: %w", err)
+	}
+	return nil
 }

@@ -2,11 +2,17 @@ package simulator
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -25,7 +31,7 @@ func TestRequestIDHeaders(t *testing.T) {
 		t.Error("two requests share a request-id")
 	}
 	// Errors carry both ids in innerError.
-	r = e.do("GET", "/app/calls/"+newID().dashed(), "", nil, "client-request-id", "abc")
+	r = e.do("GET", "/app/calls/"+guid.New().String(), "", nil, "client-request-id", "abc")
 	if r.errorCode(t) == "" || !bytes.Contains(r.body, []byte(`"client-request-id":"abc"`)) {
 		t.Errorf("error body %s", r.body)
 	}
@@ -34,7 +40,7 @@ func TestRequestIDHeaders(t *testing.T) {
 func TestRouterErrors(t *testing.T) {
 	e := newEnv(t, Config{})
 	tok := e.token(ClientCalling)
-	call := newID().dashed()
+	call := guid.New().String()
 	for _, tc := range []struct {
 		method, path string
 		status       int
@@ -145,5 +151,166 @@ func TestStartServes(t *testing.T) {
 	}
 	if _, err := Start("256.0.0.1:0", Config{}); err == nil {
 		t.Error("Start accepted a bad address")
+	}
+}
+
+// startServer starts a simulator on loopback with server settings sc and
+// closes it at the end of the test.
+func startServer(t *testing.T, sc ServerConfig) *Server {
+	t.Helper()
+	srv, err := Start("127.0.0.1:0", Config{Server: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+// dial opens a raw connection to srv.
+func dial(t *testing.T, srv *Server) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// trickle writes one byte of b every tick until it is written, the
+// connection fails or stop is closed.
+func trickle(conn net.Conn, b []byte, tick time.Duration, stop <-chan struct{}) {
+	tk := time.NewTicker(tick)
+	defer tk.Stop()
+	for i := range b {
+		select {
+		case <-tk.C:
+		case <-stop:
+			return
+		}
+		if _, err := conn.Write(b[i : i+1]); err != nil {
+			return
+		}
+	}
+}
+
+// waitClosed reads conn until the server closes it; it fails the test if
+// the connection is still open after waitBound. It returns what was read.
+func waitClosed(t *testing.T, conn net.Conn) string {
+	t.Helper()
+	if err := conn.SetReadDeadline(time.Now().Add(waitBound)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(conn)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the server did not close the connection within %v; read %q", waitBound, got)
+	}
+	return string(got)
+}
+
+// A client that sends its body slowly is cut off by ReadTimeout, one that
+// sends its headers slowly by ReadHeaderTimeout.
+func TestServerCutsSlowClients(t *testing.T) {
+	srv := startServer(t, ServerConfig{ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 300 * time.Millisecond})
+	t.Run("slow body", func(t *testing.T) {
+		conn := dial(t, srv)
+		head := "POST /_control/incoming-calls HTTP/1.1\r\nHost: sim\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n"
+		if _, err := io.WriteString(conn, head+"{"); err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		defer close(stop)
+		go trickle(conn, bytes.Repeat([]byte(" "), 4000), 20*time.Millisecond, stop)
+		if got := waitClosed(t, conn); got != "" && !strings.HasPrefix(got, "HTTP/1.1 400") {
+			t.Errorf("answer to a body that never came: %q", got)
+		}
+	})
+	t.Run("slow headers", func(t *testing.T) {
+		conn := dial(t, srv)
+		stop := make(chan struct{})
+		defer close(stop)
+		go trickle(conn, []byte("GET /_control HTTP/1.1\r\nHost: sim\r\nX-Pad: "+strings.Repeat("x", 4000)), 20*time.Millisecond, stop)
+		waitClosed(t, conn)
+	})
+}
+
+// Close returns at once when no request is in progress, whatever
+// connections are open: an idle keep-alive connection, a spare connection
+// that never carried a request, and one whose request never finished
+// arriving. The shutdown grace and the read timeouts are far longer than
+// the test's bound. http.Server.Shutdown alone drops the last two only
+// once they are 5 s old (that hung "replay run" for 5 s), so the bound is
+// below that, yet a thousand times what Close takes on a busy machine.
+func TestCloseDropsConnectionsWithoutRequests(t *testing.T) {
+	const closeBound = 4 * time.Second
+	long := 10 * time.Minute
+	srv, err := Start("127.0.0.1:0", Config{Server: ServerConfig{
+		ReadHeaderTimeout: long, ReadTimeout: long, IdleTimeout: long, ShutdownTimeout: long}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(srv.URL + "/_control")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close() // the connection goes back to the pool, idle
+	spare := dial(t, srv)
+	partial := dial(t, srv)
+	if _, err := io.WriteString(partial, "GET /_control HTTP/1.1\r\nHost: si"); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(closeBound):
+		t.Fatalf("Close still running after %v with connections open and no request in progress", closeBound)
+	}
+	waitClosed(t, spare)
+	waitClosed(t, partial)
+	if _, err := doRequest(srv.URL, "GET", "/_control", "", nil); err == nil {
+		t.Error("still serving after Close")
+	}
+}
+
+// Close waits for a request in progress: the answer is written whole.
+func TestCloseWaitsForRequestInProgress(t *testing.T) {
+	started := make(chan struct{}, 1)
+	testHookRequestStarted = func() { started <- struct{}{} }
+	t.Cleanup(func() { testHookRequestStarted = nil })
+	srv := startServer(t, ServerConfig{})
+	conn := dial(t, srv)
+	// A request whose body is not all there yet is in progress (its
+	// handler is reading); Close must let it finish.
+	head := "POST /_control/incoming-calls HTTP/1.1\r\nHost: sim\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{"
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(waitBound):
+		t.Fatal("the request never reached its handler")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	if _, err := io.WriteString(conn, "}"); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitClosed(t, conn); !strings.HasPrefix(got, "HTTP/1.1 400") || !strings.Contains(got, "callback is required") {
+		t.Errorf("the request in progress was not answered whole: %q", got)
+	}
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(waitBound):
+		t.Fatal("Close did not return once the request was answered")
 	}
 }

@@ -1,9 +1,7 @@
-// Package simulator is a reference implementation of the Microsoft Graph calls
-// API (profile beta-2018): an http.Handler with a real call state machine, an
-// OAuth token endpoint, and signed notifications POSTed to each call's callback.
 package simulator
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
@@ -14,6 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/callconform/callconform/internal/callbacksign"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // ProfileBeta2018 names the contract of the 2018 beta reference page: the
@@ -69,6 +70,10 @@ type Config struct {
 	// each field.
 	Delivery DeliveryConfig
 
+	// Server tunes the http.Server that Start runs (New ignores it); its
+	// zero value is documented on each field.
+	Server ServerConfig
+
 	// StepDelay is a pause between consecutive notifications of one call.
 	// Zero means none.
 	StepDelay time.Duration
@@ -81,19 +86,52 @@ type Config struct {
 	// Logger receives delivery failures and lost notifications (Warn) and
 	// retries (Debug). Nil means discard.
 	Logger *slog.Logger
+
+	// Clock is the time source of call deadlines (AnswerTimeout,
+	// EstablishTimeout) and of the times written on operations. Nil means
+	// SystemClock. Tests give one they move by hand.
+	Clock Clock
+
+	// AnswerTimeout is how long an incoming call waits for the bot to
+	// answer, from the delivery of its created notification (or from when
+	// that notification was given up). Then the call ends as the real
+	// service ends it: updated with state terminated and resultInfo
+	// 408/1106, then deleted. Zero means 15s, the answer page's timeout.
+	AnswerTimeout time.Duration
+
+	// EstablishTimeout is how long a call may stay establishing (created,
+	// or answered, and its established notification not yet sent, because
+	// the bot is slow to take the notifications before it). Then the call
+	// ends like an unanswered one, with resultInfo 408/10057, and its
+	// established notification is not sent. Zero means 2m, more than the
+	// delivery of a notification can take with the default DeliveryConfig.
+	EstablishTimeout time.Duration
+
+	// MaxCalls caps the calls live at once: past it, creating a call and
+	// placing an incoming call answer 429 TooManyRequests with a
+	// Retry-After, the way Graph throttles. Zero means 10,000.
+	MaxCalls int
 }
 
-// DeliveryConfig tunes how notifications are POSTed to callbacks.
+// DeliveryConfig tunes how notifications are POSTed to callbacks. Delivery
+// is at least once (see the package documentation): a POST that fails or
+// times out is tried again, up to Attempts times.
 type DeliveryConfig struct {
 	// Attempts is the number of POSTs tried per notification before it is
 	// counted as lost. Zero means 5.
 	Attempts int
 	// Backoff is the wait before the first retry, doubled for each further
-	// retry. Zero means 50ms.
+	// retry; each wait is drawn at random between half of it and all of it,
+	// so that the retries of many calls do not arrive together. Zero means
+	// 100ms.
 	Backoff time.Duration
-	// MaxBackoff caps the wait between retries. Zero means 1s.
+	// MaxBackoff caps the wait between retries. Zero means 2s.
 	MaxBackoff time.Duration
-	// Timeout bounds one POST, connection included. Zero means 5s.
+	// Timeout bounds one POST, connection included. Zero means 15s: long
+	// enough that a bot slowed down by a busy machine answers in time (each
+	// timeout is a redelivery, more load), short enough that a bot that
+	// never answers holds its call's notifications for about a minute at
+	// most (Attempts × Timeout plus the backoffs).
 	Timeout time.Duration
 	// HTTPClient sends the notifications. Nil means a client owned by the
 	// simulator with a keep-alive pool sized for many concurrent calls and
@@ -152,23 +190,30 @@ type Stats struct {
 	// Lost counts notifications given up: attempts exhausted, refused with a
 	// non-retryable status, or dropped by Close.
 	Lost uint64
+	// Skipped counts notifications not sent because their call ended
+	// before their turn: the established notification of a call that
+	// stayed establishing past EstablishTimeout.
+	Skipped uint64
 }
 
 // Simulator is the calls API as an http.Handler. Create it with New; the
 // caller must call Close when finished.
 type Simulator struct {
 	cfg      Config
-	appID    id
-	tenantID id
+	appID    guid.GUID
+	tenantID guid.GUID
 	log      *slog.Logger
 	breaks   map[string]bool
 
-	key     *rsa.PrivateKey
-	kid     string
+	signer  *callbacksign.Signer // notification tokens, and the key of access tokens
 	clients []Client
 	tokens  *tokenCache   // verified access tokens
-	issued  *signedTokens // access tokens issued by the token endpoint, per client id
-	notes   *signedTokens // notification tokens, per audience
+	issued  *accessTokens // access tokens issued by the token endpoint, per client id
+
+	clock            Clock
+	answerTimeout    time.Duration
+	establishTimeout time.Duration
+	maxCalls         int
 
 	calls    store
 	notifier *notifier
@@ -183,40 +228,17 @@ var generateKey = func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.
 
 // New checks cfg and returns a Simulator. The caller must call Close.
 func New(cfg Config) (*Simulator, error) {
-	if cfg.Profile == "" {
-		cfg.Profile = ProfileBeta2018
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Profile != ProfileBeta2018 {
-		return nil, fmt.Errorf("%w: unknown profile %q (known: %s)", ErrConfig, cfg.Profile, ProfileBeta2018)
-	}
-	if cfg.AppID == "" {
-		cfg.AppID = DefaultAppID
-	}
-	if cfg.TenantID == "" {
-		cfg.TenantID = DefaultTenantID
-	}
-	appID, ok := parseID(cfg.AppID)
+	appID, ok := guid.Parse(cfg.AppID)
 	if !ok {
 		return nil, fmt.Errorf("%w: AppID %q is not a GUID", ErrConfig, cfg.AppID)
 	}
-	tenantID, ok := parseID(cfg.TenantID)
+	tenantID, ok := guid.Parse(cfg.TenantID)
 	if !ok {
 		return nil, fmt.Errorf("%w: TenantID %q is not a GUID", ErrConfig, cfg.TenantID)
-	}
-	switch cfg.InviteAnswer {
-	case "", "202", "200":
-	default:
-		return nil, fmt.Errorf("%w: InviteAnswer %q (want \"202\" or \"200\")", ErrConfig, cfg.InviteAnswer)
-	}
-	if cfg.BaseURL != "" {
-		if !isAbsoluteHTTPURL(cfg.BaseURL) {
-			return nil, fmt.Errorf("%w: BaseURL %q is not an absolute http(s) URL", ErrConfig, cfg.BaseURL)
-		}
-		cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	}
-	d := cfg.Delivery
-	if d.Attempts < 0 || d.Backoff < 0 || d.MaxBackoff < 0 || d.Timeout < 0 || cfg.StepDelay < 0 {
-		return nil, fmt.Errorf("%w: negative delivery setting or step delay", ErrConfig)
 	}
 	breaks := make(map[string]bool, len(cfg.Break))
 	for _, b := range cfg.Break {
@@ -225,31 +247,73 @@ func New(cfg Config) (*Simulator, error) {
 		}
 		breaks[b] = true
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	key, err := generateKey()
 	if err != nil {
 		return nil, fmt.Errorf("simulator: generate signing key: %w", err)
 	}
 	s := &Simulator{
-		cfg:      cfg,
-		appID:    appID,
-		tenantID: tenantID,
-		log:      log,
-		breaks:   breaks,
-		key:      key,
-		kid:      keyID(&key.PublicKey),
-		tokens:   newTokenCache(),
-		clients:  builtinClients(appID),
+		cfg:              cfg,
+		appID:            appID,
+		tenantID:         tenantID,
+		log:              cfg.Logger,
+		breaks:           breaks,
+		signer:           callbacksign.NewSignerWithKey(key, tenantID.String()),
+		tokens:           newTokenCache(),
+		clients:          builtinClients(appID),
+		clock:            cfg.Clock,
+		answerTimeout:    cfg.AnswerTimeout,
+		establishTimeout: cfg.EstablishTimeout,
+		maxCalls:         cfg.MaxCalls,
 	}
-	s.notes = &signedTokens{sign: s.signNotificationToken, byAud: make(map[string]signedToken)}
-	s.issued = &signedTokens{sign: s.issueForClient, byAud: make(map[string]signedToken)}
+	s.issued = &accessTokens{sign: s.issueForClient, byClient: make(map[string]signedToken)}
 	s.calls.init()
-	s.notifier = newNotifier(d, cfg.StepDelay, log, s.notificationAuth)
+	s.notifier = newNotifier(cfg.Delivery, cfg.StepDelay, cfg.Logger, s.notificationAuth)
 	s.mux = s.routes()
 	return s, nil
+}
+
+// withDefaults checks the settings of c that need no parsing and fills in
+// the defaults of its zero fields.
+func (c Config) withDefaults() (Config, error) {
+	if c.Profile == "" {
+		c.Profile = ProfileBeta2018
+	}
+	if c.Profile != ProfileBeta2018 {
+		return c, fmt.Errorf("%w: unknown profile %q (known: %s)", ErrConfig, c.Profile, ProfileBeta2018)
+	}
+	switch c.InviteAnswer {
+	case "", "202", "200":
+	default:
+		return c, fmt.Errorf("%w: InviteAnswer %q (want \"202\" or \"200\")", ErrConfig, c.InviteAnswer)
+	}
+	if c.BaseURL != "" {
+		if !isAbsoluteHTTPURL(c.BaseURL) {
+			return c, fmt.Errorf("%w: BaseURL %q is not an absolute http(s) URL", ErrConfig, c.BaseURL)
+		}
+		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	}
+	d, sv := c.Delivery, c.Server
+	if d.Attempts < 0 || d.Backoff < 0 || d.MaxBackoff < 0 || d.Timeout < 0 || c.StepDelay < 0 {
+		return c, fmt.Errorf("%w: negative delivery setting or step delay", ErrConfig)
+	}
+	if sv.ReadHeaderTimeout < 0 || sv.ReadTimeout < 0 || sv.IdleTimeout < 0 || sv.ShutdownTimeout < 0 {
+		return c, fmt.Errorf("%w: negative server timeout", ErrConfig)
+	}
+	if c.AnswerTimeout < 0 || c.EstablishTimeout < 0 || c.MaxCalls < 0 {
+		return c, fmt.Errorf("%w: negative AnswerTimeout, EstablishTimeout or MaxCalls", ErrConfig)
+	}
+	c.AppID = cmp.Or(c.AppID, DefaultAppID)
+	c.TenantID = cmp.Or(c.TenantID, DefaultTenantID)
+	c.AnswerTimeout = cmp.Or(c.AnswerTimeout, defaultAnswerTimeout)
+	c.EstablishTimeout = cmp.Or(c.EstablishTimeout, defaultEstablishTimeout)
+	c.MaxCalls = cmp.Or(c.MaxCalls, defaultMaxCalls)
+	if c.Clock == nil {
+		c.Clock = SystemClock{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
 }
 
 func knownBreak(name string) bool {
@@ -261,23 +325,25 @@ func knownBreak(name string) bool {
 	return false
 }
 
-// Close stops the delivery workers, dropping notifications not yet sent, and
-// waits for them for a bounded time. Requests served after Close answer 503.
-// Close is safe to call more than once.
+// Close cancels the calls' deadlines, stops the delivery workers, dropping
+// notifications not yet sent, and waits for them for a bounded time.
+// Requests served after Close answer 503. Close is safe to call more than
+// once.
 func (s *Simulator) Close() error {
 	var err error
 	s.once.Do(func() {
 		s.closed.Store(true)
+		s.stopDeadlines()
 		err = s.notifier.close()
 	})
 	return err
 }
 
 // AppID returns the bot's application id (dashed lower-case GUID).
-func (s *Simulator) AppID() string { return s.appID.dashed() }
+func (s *Simulator) AppID() string { return s.appID.String() }
 
 // TenantID returns the tenant id (dashed lower-case GUID).
-func (s *Simulator) TenantID() string { return s.tenantID.dashed() }
+func (s *Simulator) TenantID() string { return s.tenantID.String() }
 
 // Profile returns the profile the simulator speaks.
 func (s *Simulator) Profile() string { return s.cfg.Profile }
@@ -304,6 +370,7 @@ func (s *Simulator) Stats() Stats {
 		Delivered: n.delivered.Load(),
 		Retried:   n.retried.Load(),
 		Lost:      n.lost.Load(),
+		Skipped:   n.skipped.Load(),
 	}
 }
 

@@ -9,14 +9,18 @@ import (
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	for name, cfg := range map[string]Config{
-		"unknown profile":     {Profile: "v1.0"},
-		"unknown break":       {Break: []string{"invite-no-location", "teleport"}},
-		"invite answer 201":   {InviteAnswer: "201"},
-		"app id not a GUID":   {AppID: "bot"},
-		"tenant not a GUID":   {TenantID: "contoso.com"},
-		"relative base URL":   {BaseURL: "/beta"},
-		"negative attempts":   {Delivery: DeliveryConfig{Attempts: -1}},
-		"negative step delay": {StepDelay: -time.Second},
+		"unknown profile":            {Profile: "v1.0"},
+		"unknown break":              {Break: []string{"invite-no-location", "teleport"}},
+		"invite answer 201":          {InviteAnswer: "201"},
+		"app id not a GUID":          {AppID: "bot"},
+		"tenant not a GUID":          {TenantID: "contoso.com"},
+		"relative base URL":          {BaseURL: "/beta"},
+		"negative attempts":          {Delivery: DeliveryConfig{Attempts: -1}},
+		"negative step delay":        {StepDelay: -time.Second},
+		"negative read timeout":      {Server: ServerConfig{ReadTimeout: -time.Second}},
+		"negative answer timeout":    {AnswerTimeout: -time.Second},
+		"negative establish timeout": {EstablishTimeout: -time.Second},
+		"negative max calls":         {MaxCalls: -1},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s, err := New(cfg)

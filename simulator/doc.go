@@ -1,0 +1,25 @@
+// Package simulator is a reference implementation of the Microsoft Graph calls
+// API (profile beta-2018): an http.Handler with a real call state machine, an
+// OAuth token endpoint, and signed notifications POSTed to each call's callback.
+//
+// # Delivery
+//
+// Notifications are delivered at least once, as the real service delivers
+// them: each call's notifications are POSTed one at a time, in order, and a
+// POST that fails (connection error, timeout, 408, 429 or 5xx) is tried again
+// with a growing, jittered backoff, up to DeliveryConfig.Attempts times. A
+// POST that timed out may have reached the bot already, so a bot (or a test)
+// can receive the same notification twice, byte for byte: an identical
+// redelivery is one event, never a second state change. The next
+// notification of a call is sent only once the previous one was delivered or
+// given up, so redeliveries never reorder a call's notifications.
+//
+// # Bounds
+//
+// Every wait has a bound: one POST (DeliveryConfig.Timeout), the attempts
+// of one notification, request bodies (1 MiB), request reading (the server
+// timeouts of Start), Close. Calls do not live forever either: an incoming
+// call the bot does not answer, and a call that stays establishing, end as
+// the real service ends them (Config.AnswerTimeout, Config.EstablishTimeout),
+// and at most Config.MaxCalls calls live at once.
+package simulator
