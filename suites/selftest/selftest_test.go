@@ -260,3 +260,94 @@ func keys(m map[string]specReport) []string {
 	}
 	return out
 }
+
+// runBinary runs the suite binary from an empty folder and returns its exit
+// code and its combined output; it does not expect any report.
+func runBinary(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, suiteBin, append([]string{"--ginkgo.no-color"}, args...)...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = cleanEnv()
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode(), string(out)
+	case err != nil:
+		t.Fatalf("run the suite: %v\n%s", err, out)
+	}
+	return 0, string(out)
+}
+
+// TestSetupProblemIsOneLineAndExit3: a target that cannot be reached stops
+// the suite before any spec, with one line that says what to do and exit
+// code 3 (a failed spec is 1), and the reports of an earlier run stay.
+func TestSetupProblemIsOneLineAndExit3(t *testing.T) {
+	reports := t.TempDir()
+	earlier := filepath.Join(reports, "report.json")
+	if err := os.WriteFile(earlier, []byte(`{"earlier":true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		start, end string // of the one line
+	}{
+		{"unreachable target", []string{"--target=http://127.0.0.1:1"}, 3,
+			"callconform: setup: cannot reach the target at http://127.0.0.1:1: ", "; check --target\n"},
+		{"bad flag value", []string{"--target=ftp://x"}, 2,
+			`callconform: setup: --target "ftp://x": want an http(s) URL`, "\n"},
+		{"verify callbacks without an app id", []string{"--target=http://127.0.0.1:1", "--verify-callbacks", "--openid-config=http://127.0.0.1:1/openid"}, 2,
+			"callconform: setup: --verify-callbacks needs --app-id", "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := runBinary(t, append(tt.args, "--report-dir="+reports)...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d:\n%s", code, tt.code, out)
+			}
+			if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, tt.start) || !strings.HasSuffix(out, tt.end) {
+				t.Errorf("output is not one line %q...%q:\n%s", tt.start, tt.end, out)
+			}
+			b, err := os.ReadFile(earlier)
+			if err != nil || string(b) != `{"earlier":true}` {
+				t.Errorf("the earlier report was touched: %q, %v", b, err)
+			}
+			if entries, _ := os.ReadDir(reports); len(entries) != 1 {
+				t.Errorf("the report folder holds %d files, want the earlier one only", len(entries))
+			}
+		})
+	}
+}
+
+// TestSetupProblemUnderGinkgoParallel: under `ginkgo -p` the suite is
+// aborted with the same line, said once, and the reports stay.
+func TestSetupProblemUnderGinkgoParallel(t *testing.T) {
+	work := t.TempDir()
+	reports := filepath.Join(work, "reports")
+	if err := os.Mkdir(reports, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "tool", "ginkgo", "-p", "--no-color", suiteBin, "--", "--target=http://127.0.0.1:1", "--report-dir="+reports)
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = cleanEnv()
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("ginkgo -p passed against an unreachable target:\n%s", out)
+	}
+	line := "setup: cannot reach the target at http://127.0.0.1:1: "
+	if n := strings.Count(string(out), line); n != 1 {
+		t.Errorf("the reason is said %d times, want once:\n%s", n, out)
+	}
+	if strings.Contains(string(out), "timed out waiting for all parallel procs") {
+		t.Errorf("a process left without reporting to the Ginkgo CLI:\n%s", out)
+	}
+	if entries, _ := os.ReadDir(reports); len(entries) != 0 {
+		t.Errorf("reports were written after a setup problem: %v", entries)
+	}
+}
