@@ -13,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/callconform/callconform/harness/testbed"
 	"github.com/callconform/callconform/internal/excerpt"
 )
 
@@ -117,22 +116,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // exitCode prints err, if any, on stderr and returns its exit code: the
-// one an *exitError carries, 2 for a settings error (testbed.ErrConfig), 3
-// for anything else, which means the tool could not work.
+// one an *exitError carries, else 3: the tool could not work.
 func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
 	code := exitRuntime
 	var ee *exitError
-	switch {
-	case errors.As(err, &ee):
+	if errors.As(err, &ee) {
 		code = ee.code
 		if ee.err == nil || ee.err.Error() == "" {
 			return code
 		}
-	case errors.Is(err, testbed.ErrConfig):
-		code = exitUsage
 	}
 	fmt.Fprintf(stderr, "replay: %s\n", excerpt.Printable(err.Error()))
 	return code

@@ -82,6 +82,16 @@ func Register(fs *flag.FlagSet, getenv func(string) string) *Flags {
 	return f
 }
 
+// FlagNames lists the flags Register defines, for a front end to check
+// that it takes them all.
+func FlagNames() []string {
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	Register(fs, nil)
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
+}
+
 // ReportDir is the folder --report-dir names; "" = write no report.
 func (f *Flags) ReportDir() string { return f.reportDir }
 

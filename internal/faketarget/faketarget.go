@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,6 +41,7 @@ type Server struct {
 	wg     sync.WaitGroup
 	hang   chan struct{}
 	once   sync.Once
+	tokens atomic.Int64 // token requests answered
 }
 
 // FlowFixture is a fixture that passes against a conformant fake target.
@@ -168,8 +170,12 @@ func (s *Server) notifications(call string) [][]map[string]any {
 	return posts
 }
 
+// TokenRequests is how many token requests the server has answered.
+func (s *Server) TokenRequests() int { return int(s.tokens.Load()) }
+
 // token answers a client-credentials token request as the faults say.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	s.tokens.Add(1)
 	w.Header().Set("Content-Type", "application/json")
 	if s.Faults.TokenError != "" {
 		w.WriteHeader(http.StatusUnauthorized)

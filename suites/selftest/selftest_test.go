@@ -8,9 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callconform/callconform/harness/testbed"
+	"github.com/callconform/callconform/internal/faketarget"
 )
 
 // suiteBin is the suite built as a binary, as `make suite-binary` builds it.
@@ -349,5 +353,54 @@ func TestSetupProblemUnderGinkgoParallel(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(reports); len(entries) != 0 {
 		t.Errorf("reports were written after a setup problem: %v", entries)
+	}
+}
+
+// TestSuiteAcceptsEveryTargetFlag: the suite binary takes every flag of
+// the registration it shares with replay run (cmd/replay:
+// TestRunAcceptsEveryTargetFlag).
+func TestSuiteAcceptsEveryTargetFlag(t *testing.T) {
+	code, out := runBinary(t, "--help")
+	if code != 0 {
+		t.Fatalf("--help: exit %d\n%s", code, out)
+	}
+	for _, name := range testbed.FlagNames() {
+		if !regexp.MustCompile(`(?m)^\s+-` + regexp.QuoteMeta(name) + `\b`).MatchString(out) {
+			t.Errorf("the suite binary lacks --%s", name)
+		}
+	}
+}
+
+// TestFailureMessagesAreEscaped: a target answering ESC sequences and NUL
+// to a fixture whose title holds ESC fails its spec, readably, with no raw
+// control byte in the suite's output.
+func TestFailureMessagesAreEscaped(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{Status: 400, Body: "\x1b[2J\x00"})
+	defer srv.Close()
+	dir := t.TempDir()
+	src := strings.Replace(faketarget.FlowFixture, "title: Invite on the fake target", `title: "Invite \e[2J\e]0;pwned\a on the fake target"`, 1)
+	src = strings.Replace(src, "labels: [invite]", "labels: [escaping]", 1)
+	if err := os.WriteFile(filepath.Join(dir, "evil.yaml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, specs, out := runSuite(t, "--target="+srv.URL, "--fixtures="+dir, "--ginkgo.label-filter=escaping")
+	var failed []string
+	for _, s := range specs {
+		if s.State == "failed" {
+			failed = append(failed, s.name())
+		}
+	}
+	if code != 1 || len(failed) != 1 {
+		t.Fatalf("exit %d, failed specs %q, want 1:\n%s", code, failed, out)
+	}
+	for i := 0; i < len(out); i++ {
+		if c := out[i]; (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f {
+			t.Fatalf("raw control byte %#x at %d in the output:\n%q", c, i, out)
+		}
+	}
+	for _, want := range []string{`Invite \x1b[2J\x1b]0;pwned\x07 on the fake target`, `answer: 400 \x1b[2J\x00`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
 	}
 }
