@@ -27,7 +27,7 @@ type Target struct {
 	// Capabilities the target has (for a fixture's requires), such as
 	// "incoming-call". Nil = none.
 	Capabilities []string
-	Profile      string // "" = "beta-2018"
+	Profile      string // "" = DefaultProfile
 }
 
 // Runner runs scenarios. Its zero value is not usable: set Target and

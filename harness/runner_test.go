@@ -11,6 +11,7 @@ import (
 	"github.com/callconform/callconform/harness/apiclient"
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/receiver"
+	"github.com/callconform/callconform/harness/timeline"
 	"github.com/callconform/callconform/internal/faketarget"
 )
 
@@ -49,11 +50,11 @@ func TestRunnerPassesAndRecords(t *testing.T) {
 	if res.Captures["opId"] != "op1" {
 		t.Errorf("capture opId = %q, want op1", res.Captures["opId"])
 	}
-	kinds := map[string]int{}
+	kinds := map[timeline.Kind]int{}
 	for _, e := range res.Timeline {
-		kinds[string(e.Kind)]++
+		kinds[e.Kind]++
 	}
-	if kinds["request"] != 1 || kinds["response"] != 1 || kinds["notification"] != 2 {
+	if kinds[timeline.Request] != 1 || kinds[timeline.Response] != 1 || kinds[timeline.Notify] != 2 {
 		t.Errorf("timeline kinds = %v, want 1 request, 1 response, 2 notifications", kinds)
 	}
 	if len(res.Steps) != 2 || res.Steps[1].Status != Passed {

@@ -120,6 +120,7 @@ func TestRunUsageErrorsExit2InOneLine(t *testing.T) {
 		{[]string{"run", "--target", target, "--verify-callbacks", "--app-id", "a"}, []string{"--verify-callbacks needs --openid-config URL", testbed.GraphOpenIDConfig}},
 		{[]string{"run", "--target", target, "--openid-config", "file:///etc/keys"}, []string{`--openid-config "file:///etc/keys": want an http(s) URL`}},
 		{[]string{"run", "--callback-url", "tunnel.example.net"}, []string{"--callback-url", "want an http(s) URL"}},
+		{[]string{"run", "--sim-break", "teleport"}, []string{"embedded simulator", "teleport"}},
 		{[]string{"run", "--parallel", "x"}, []string{`invalid value "x" for flag -parallel`, "see replay run --help"}},
 		{[]string{"run", "--parallel", "0"}, []string{"--parallel must be at least 1"}},
 		{[]string{"run", "--no-such-flag"}, []string{"unknown flag --no-such-flag", "see replay run --help"}},

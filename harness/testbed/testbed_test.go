@@ -1,6 +1,7 @@
 package testbed
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/internal/faketarget"
@@ -239,4 +241,36 @@ func TestReadVarsCapsTheSize(t *testing.T) {
 	if _, err := ReadVars(writeVars(t, "a: '"+strings.Repeat("x", MaxVarsFile-10)+"'\n")); err != nil {
 		t.Fatalf("a file under the cap: %v", err)
 	}
+}
+
+// FuzzParseVars: any text is vars or an error, never a panic or a hang;
+// vars come from a file without aliases.
+func FuzzParseVars(f *testing.F) {
+	for _, s := range []string{"", "a: b\n", "a: &x 1\nb: *x\n", "<<: {a: 1}\n", "- a\n", "a:\n", "{a: [1]}", "a: 'x'\na: y\n", "? [a]\n: b\n", "!!binary a: b\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		vars, err := parseVars(b)
+		if err != nil {
+			return
+		}
+		if len(vars) > 0 && bytes.Contains(b, []byte("*")) {
+			var doc yaml.Node
+			if yaml.Unmarshal(b, &doc) == nil && hasAlias(&doc) {
+				t.Fatalf("parseVars(%q) took a file with an alias", b)
+			}
+		}
+	})
+}
+
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c) {
+			return true
+		}
+	}
+	return false
 }

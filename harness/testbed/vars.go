@@ -24,15 +24,20 @@ func ReadVars(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, configErr("vars file: %w", err)
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, configErr("vars file %s: %w", path, err)
-	}
-	vars, err := varsOf(&doc)
+	vars, err := parseVars(b)
 	if err != nil {
 		return nil, configErr("vars file %s: %w", path, err)
 	}
 	return vars, nil
+}
+
+// parseVars reads the text of a vars file.
+func parseVars(b []byte) (map[string]string, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	return varsOf(&doc)
 }
 
 // readCapped reads a file of at most limit bytes.
