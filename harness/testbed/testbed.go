@@ -25,7 +25,7 @@ import (
 // simulator with a loopback receiver.
 type Config struct {
 	URL          string            // target base URL; "" = the embedded simulator
-	Profile      string            // "" = beta-2018
+	Profile      string            // "" = harness.DefaultProfile
 	Token        string            // static bearer token; "" = none (or OAuth2 below)
 	TokenURL     string            // OAuth2 client-credentials token endpoint
 	ClientID     string            // OAuth2 client id
@@ -46,8 +46,9 @@ type Config struct {
 	// target that is not on this machine; "" = the listen address.
 	CallbackURL string
 	// VerifyCallbacks checks the bearer token of every notification against
-	// OpenIDConfigURL with AppID as audience. The embedded simulator is
-	// always verified.
+	// OpenIDConfigURL with AppID as audience; both are then required, there
+	// is no default OpenID configuration. The embedded simulator's
+	// notifications are always verified, against its own configuration.
 	VerifyCallbacks bool
 	OpenIDConfigURL string
 	// Simulator configures the embedded simulator.
@@ -240,7 +241,7 @@ func callingClient(s *simulator.Simulator) (simulator.Client, error) {
 
 // ProbeCapabilities asks a target's test-control API what it can trigger.
 // A target without one (404, or not JSON) has none; a target that cannot be
-// reached is an error.
+// reached is an *UnreachableError.
 func ProbeCapabilities(ctx context.Context, controlURL string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
