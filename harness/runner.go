@@ -12,6 +12,7 @@ import (
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/receiver"
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // Target is what a scenario runs against.
@@ -26,7 +27,7 @@ type Target struct {
 	// Capabilities the target has (for a fixture's requires), such as
 	// "incoming-call". Nil = none.
 	Capabilities []string
-	Profile      string // "" = "beta-2018"
+	Profile      string // "" = DefaultProfile
 }
 
 // Runner runs scenarios. Its zero value is not usable: set Target and
@@ -45,15 +46,82 @@ type Runner struct {
 // DefaultProfile is the profile a target runs when it names none.
 const DefaultProfile = "beta-2018"
 
-// SkipReason says why f cannot run against the target, or "".
-func (r *Runner) SkipReason(f *fixture.Fixture) string {
+// SkipKind says which kind of reason keeps a scenario from running.
+type SkipKind int
+
+// The kinds of SkipError.
+const (
+	// OtherProfile: the fixture is written for profiles the target does not run.
+	OtherProfile SkipKind = iota + 1
+	// MissingVar: the fixture reads a built-in variable the target was not
+	// given (the bot's app id or the tenant id).
+	MissingVar
+	// MissingCapability: the fixture requires something the target cannot
+	// trigger (such as an incoming call).
+	MissingCapability
+)
+
+// SkipError says why a scenario cannot run against a target, in the
+// engine's terms. Front ends (the CLI, the suite) render it with the names of
+// their own flags and environment variables.
+type SkipError struct {
+	Kind SkipKind
+	// Profiles are the fixture's profiles and Profile the target's
+	// (OtherProfile).
+	Profiles []string
+	Profile  string
+	// Var is the built-in variable the target lacks, "appId" or "tenantId"
+	// (MissingVar).
+	Var string
+	// Capability is the capability the fixture requires and Have what the
+	// target has (MissingCapability).
+	Capability string
+	Have       []string
+}
+
+func (e *SkipError) Error() string {
+	switch e.Kind {
+	case OtherProfile:
+		return fmt.Sprintf("fixture is for profile %s; the target runs %s", strings.Join(e.Profiles, ", "), e.Profile)
+	case MissingVar:
+		return fmt.Sprintf("needs %s ({{%s}}), which the target was not given", VarDescription(e.Var), e.Var)
+	case MissingCapability:
+		return fmt.Sprintf("target lacks capability %q (it has: %s)", e.Capability, CapabilityList(e.Have))
+	}
+	return fmt.Sprintf("skipped (reason kind %d)", e.Kind)
+}
+
+// VarDescription says in words what a built-in variable a target may lack
+// holds: "the bot's app id" for appId.
+func VarDescription(name string) string {
+	switch name {
+	case "appId":
+		return "the bot's app id"
+	case "tenantId":
+		return "the tenant id"
+	}
+	return "the variable " + name
+}
+
+// CapabilityList lists capabilities for a message: "none" when there are
+// none.
+func CapabilityList(c []string) string {
+	if len(c) == 0 {
+		return "none"
+	}
+	return strings.Join(c, ", ")
+}
+
+// SkipReason says why f cannot run against the target, or nil when it can.
+func (r *Runner) SkipReason(f *fixture.Fixture) *SkipError {
 	profile := r.Target.Profile
 	if profile == "" {
 		profile = DefaultProfile
 	}
 	if len(f.Profiles) > 0 && !slices.Contains(f.Profiles, profile) {
-		return fmt.Sprintf("fixture is for profile %s; the target runs %s", strings.Join(f.Profiles, ", "), profile)
+		return &SkipError{Kind: OtherProfile, Profiles: f.Profiles, Profile: profile}
 	}
+	builtin := map[string]string{"appId": r.Target.AppID, "tenantId": r.Target.TenantID}
 	for _, v := range f.Variables() {
 		if _, ok := f.Vars[v]; ok {
 			continue
@@ -61,26 +129,16 @@ func (r *Runner) SkipReason(f *fixture.Fixture) string {
 		if _, ok := r.Target.Vars[v]; ok {
 			continue
 		}
-		if v == "appId" && r.Target.AppID == "" {
-			return "needs the bot's app id ({{appId}}): pass --app-id or set CALLCONFORM_APP_ID"
-		}
-		if v == "tenantId" && r.Target.TenantID == "" {
-			return "needs the tenant id ({{tenantId}}): pass --tenant-id or set CALLCONFORM_TENANT_ID"
+		if have, ok := builtin[v]; ok && have == "" {
+			return &SkipError{Kind: MissingVar, Var: v}
 		}
 	}
 	for _, req := range f.Requires {
 		if !slices.Contains(r.Target.Capabilities, req) {
-			return fmt.Sprintf("target lacks capability %q (it has: %s); a target declares capabilities through its test-control API (GET /_control) or --capability", req, capsList(r.Target.Capabilities))
+			return &SkipError{Kind: MissingCapability, Capability: req, Have: r.Target.Capabilities}
 		}
 	}
-	return ""
-}
-
-func capsList(c []string) string {
-	if len(c) == 0 {
-		return "none"
-	}
-	return strings.Join(c, ", ")
+	return nil
 }
 
 // Run runs one scenario and returns its result; it never panics on a
@@ -88,8 +146,8 @@ func capsList(c []string) string {
 func (r *Runner) Run(ctx context.Context, f *fixture.Fixture) *Result {
 	res := &Result{ID: f.ID, Title: f.Title, File: f.File, Source: f.Source, Labels: f.Labels, Start: time.Now()}
 	defer func() { res.Duration = time.Since(res.Start) }()
-	if reason := r.SkipReason(f); reason != "" {
-		res.Status, res.Reason = Skipped, reason
+	if skip := r.SkipReason(f); skip != nil {
+		res.Status, res.Reason = Skipped, skip.Error()
 		return res
 	}
 	tl := &timeline.Timeline{}
@@ -104,7 +162,7 @@ func (r *Runner) Run(ctx context.Context, f *fixture.Fixture) *Result {
 	for i := range f.Steps {
 		st := &f.Steps[i]
 		tl.SetStep(i + 1)
-		sr := StepResult{Index: i + 1, Kind: st.Kind(), Name: st.Name, File: st.File, Line: st.Line, From: st.From}
+		sr := stepResult(i, st)
 		start := time.Now()
 		err := s.step(ctx, st)
 		if err == nil {
@@ -112,23 +170,7 @@ func (r *Runner) Run(ctx context.Context, f *fixture.Fixture) *Result {
 		}
 		sr.Duration = time.Since(start)
 		if err != nil {
-			// What a target answered can hold a secret: redact before any
-			// output (console, --json, suite failures) sees it.
-			msg := timeline.RedactString(err.Error())
-			sr.Status, sr.Message = Failed, msg
-			res.Steps = append(res.Steps, sr)
-			fail := &Failure{Step: i + 1, Kind: st.Kind(), File: st.File, Line: st.Line, Message: msg}
-			var ve *verdictError
-			if errors.As(err, &ve) {
-				fail.Verdict = &ve.v
-			}
-			tl.Add(timeline.Event{Kind: timeline.Failure, Text: msg})
-			res.Status, res.Failure = Failed, fail
-			res.Reason = firstLine(fmt.Sprintf("step %d (%s, %s:%d): %s", i+1, st.Kind(), st.File, st.Line, msg))
-			for j := i + 1; j < len(f.Steps); j++ {
-				rest := &f.Steps[j]
-				res.Steps = append(res.Steps, StepResult{Index: j + 1, Kind: rest.Kind(), Name: rest.Name, File: rest.File, Line: rest.Line, From: rest.From, Status: Skipped, Message: "an earlier step failed"})
-			}
+			s.fail(res, sr, i, err)
 			return res
 		}
 		sr.Status = Passed
@@ -136,6 +178,35 @@ func (r *Runner) Run(ctx context.Context, f *fixture.Fixture) *Result {
 	}
 	res.Status = Passed
 	return res
+}
+
+// stepResult is the result of the step at index i, before it runs.
+func stepResult(i int, st *fixture.Step) StepResult {
+	return StepResult{Index: i + 1, Kind: st.Kind(), Name: st.Name, File: st.File, Line: st.Line, From: st.From}
+}
+
+// fail records that the step at index i failed with err: its result, the
+// scenario's failure and reason, and every later step as skipped.
+func (s *scenario) fail(res *Result, sr StepResult, i int, err error) {
+	st := &s.f.Steps[i]
+	// What a target answered can hold a secret: redact before any output
+	// (console, --json, suite failures) sees it.
+	msg := timeline.RedactString(err.Error())
+	sr.Status, sr.Message = Failed, msg
+	res.Steps = append(res.Steps, sr)
+	fail := &Failure{Step: i + 1, Kind: st.Kind(), File: st.File, Line: st.Line, Message: msg}
+	var ve *verdictError
+	if errors.As(err, &ve) {
+		fail.Verdict = &ve.v
+	}
+	s.tl.Add(timeline.Event{Kind: timeline.Failure, Text: msg})
+	res.Status, res.Failure = Failed, fail
+	res.Reason = firstLine(fmt.Sprintf("step %d (%s, %s:%d): %s", i+1, st.Kind(), st.File, st.Line, msg))
+	for j := i + 1; j < len(s.f.Steps); j++ {
+		rest := stepResult(j, &s.f.Steps[j])
+		rest.Status, rest.Message = Skipped, "an earlier step failed"
+		res.Steps = append(res.Steps, rest)
+	}
 }
 
 func firstLine(s string) string {
@@ -177,7 +248,7 @@ func (s *scenario) lookup(name string) (string, bool) {
 	case "tenantId":
 		return s.r.Target.TenantID, s.r.Target.TenantID != ""
 	case "uuid":
-		return apiclient.NewGUID(), true
+		return guid.NewString(), true
 	}
 	return "", false
 }

@@ -6,9 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/callconform/callconform/harness/apiclient"
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/receiver"
+	"github.com/callconform/callconform/harness/timeline"
 	"github.com/callconform/callconform/internal/faketarget"
 )
 
@@ -47,11 +50,11 @@ func TestRunnerPassesAndRecords(t *testing.T) {
 	if res.Captures["opId"] != "op1" {
 		t.Errorf("capture opId = %q, want op1", res.Captures["opId"])
 	}
-	kinds := map[string]int{}
+	kinds := map[timeline.Kind]int{}
 	for _, e := range res.Timeline {
-		kinds[string(e.Kind)]++
+		kinds[e.Kind]++
 	}
-	if kinds["request"] != 1 || kinds["response"] != 1 || kinds["notification"] != 2 {
+	if kinds[timeline.Request] != 1 || kinds[timeline.Response] != 1 || kinds[timeline.Notify] != 2 {
 		t.Errorf("timeline kinds = %v, want 1 request, 1 response, 2 notifications", kinds)
 	}
 	if len(res.Steps) != 2 || res.Steps[1].Status != Passed {
@@ -67,12 +70,55 @@ func TestRunnerSkipsMissingCapability(t *testing.T) {
 		t.Fatalf("status %s, reason %q", res.Status, res.Reason)
 	}
 	f = parse(t, "id: z\ntitle: Z\nsteps:\n  - send: GET /applications/{{appId}}/calls\n")
-	if res := r.Run(context.Background(), f); res.Status != Skipped || !strings.Contains(res.Reason, "pass --app-id") {
+	if res := r.Run(context.Background(), f); res.Status != Skipped || !strings.Contains(res.Reason, "{{appId}}") {
 		t.Fatalf("app id: status %s, reason %q", res.Status, res.Reason)
 	}
 	f = parse(t, "id: y\ntitle: Y\nprofiles: [v1.0]\nsteps:\n  - send: GET /x\n")
 	if res := r.Run(context.Background(), f); res.Status != Skipped || !strings.Contains(res.Reason, "profile v1.0") {
 		t.Fatalf("profile: status %s, reason %q", res.Status, res.Reason)
+	}
+}
+
+// TestSkipReasonIsTyped: the engine says why a scenario cannot run as data,
+// and its text speaks of the target, never of a front end's flags or
+// environment variables.
+func TestSkipReasonIsTyped(t *testing.T) {
+	r := newRunner(t, "http://127.0.0.1:1", "recording")
+	r.Target.AppID = "app"
+	tests := []struct {
+		name, src string
+		want      *SkipError
+	}{
+		{"runs", "id: a\ntitle: A\nsteps:\n  - send: GET /applications/{{appId}}/calls\n", nil},
+		{"other profile", "id: p\ntitle: P\nprofiles: [v1.0]\nsteps:\n  - send: GET /x\n",
+			&SkipError{Kind: OtherProfile, Profiles: []string{"v1.0"}, Profile: DefaultProfile}},
+		{"missing tenant id", "id: t\ntitle: T\nsteps:\n  - send: GET /{{appId}}/{{tenantId}}\n",
+			&SkipError{Kind: MissingVar, Var: "tenantId"}},
+		{"tenant id from the vars", "id: v\ntitle: V\nvars: {tenantId: t1}\nsteps:\n  - send: GET /{{tenantId}}\n", nil},
+		{"missing capability", "id: c\ntitle: C\nrequires: [incoming-call]\nsteps:\n  - trigger: incoming-call\n",
+			&SkipError{Kind: MissingCapability, Capability: "incoming-call", Have: []string{"recording"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := r.SkipReason(parse(t, tt.src))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Fatalf("SkipReason (-want +got):\n%s", diff)
+			}
+			if got == nil {
+				return
+			}
+			for _, frontEnd := range []string{"--", "CALLCONFORM_", "$"} {
+				if strings.Contains(got.Error(), frontEnd) {
+					t.Errorf("%q speaks of a front end's settings (%q)", got.Error(), frontEnd)
+				}
+			}
+		})
+	}
+	if got := (&SkipError{Kind: MissingVar, Var: "appId"}).Error(); got != "needs the bot's app id ({{appId}}), which the target was not given" {
+		t.Errorf("MissingVar text = %q", got)
+	}
+	if got := (&SkipError{Kind: MissingCapability, Capability: "incoming-call"}).Error(); got != `target lacks capability "incoming-call" (it has: none)` {
+		t.Errorf("MissingCapability text = %q", got)
 	}
 }
 

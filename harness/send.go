@@ -15,6 +15,7 @@ import (
 	"github.com/callconform/callconform/harness/apiclient"
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/excerpt"
 )
 
 func (s *scenario) stepTimeout(st *fixture.Step) time.Duration {
@@ -138,7 +139,7 @@ func (s *scenario) checkResponse(what string, st *fixture.Step, resp *apiclient.
 	}
 	if len(exp.Body) > 0 {
 		if !gjson.ValidBytes(resp.Body) {
-			problems = append(problems, fmt.Sprintf("body: want JSON, got %q", clip(string(resp.Body), 200)))
+			problems = append(problems, fmt.Sprintf("body: want JSON, got %q", excerpt.Clip(string(resp.Body), 200)))
 		} else {
 			for _, p := range match.SortedKeys(exp.Body) {
 				path, err := fixture.Expand(p, s.lookup)
@@ -156,7 +157,7 @@ func (s *scenario) checkResponse(what string, st *fixture.Step, resp *apiclient.
 		}
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%s: the answer is not as expected:\n  %s\n  answer: %d %s", what, strings.Join(problems, "\n  "), resp.Status, clip(string(resp.Body), 400))
+		return fmt.Errorf("%s: the answer is not as expected:\n  %s\n  answer: %d %s", what, strings.Join(problems, "\n  "), resp.Status, excerpt.Clip(string(resp.Body), 400))
 	}
 	for _, name := range match.SortedKeys(st.Capture) {
 		v, err := captureFromResponse(st.Capture[name], resp)
@@ -221,7 +222,7 @@ func captureJSON(doc []byte, path string) (string, error) {
 	}
 	r := gjson.GetBytes(doc, path)
 	if !r.Exists() {
-		return "", fmt.Errorf("json %s: no such field in %s", path, clip(string(doc), 200))
+		return "", fmt.Errorf("json %s: no such field in %s", path, excerpt.Clip(string(doc), 200))
 	}
 	if r.Type == gjson.String {
 		return r.Str, nil
@@ -239,17 +240,10 @@ func applyRegex(expr, v string) (string, error) {
 	}
 	m := re.FindStringSubmatch(v)
 	if m == nil {
-		return "", fmt.Errorf("regex %q does not match %q", expr, clip(v, 200))
+		return "", fmt.Errorf("regex %q does not match %q", expr, excerpt.Clip(v, 200))
 	}
 	if len(m) > 1 {
 		return m[1], nil
 	}
 	return m[0], nil
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

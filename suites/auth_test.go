@@ -16,7 +16,7 @@ var _ = Describe("Authorization", Label("auth"), func() {
 	DescribeTable("refuses a request without a valid token with 401",
 		func(ctx SpecContext, kind tokenKind) {
 			resp := call(ctx, "POST", "/app/calls", authorization(ctx, kind), joinBody)
-			Expect(resp.Status).To(Equal(401), "POST /app/calls with %s answered %d: %s", kind, resp.Status, resp.Body)
+			Expect(resp.Status).To(Equal(401), "POST /app/calls with %s answered %d: %s", kind, resp.Status, bodyLine(resp))
 			expectGraphError(resp)
 		},
 		Entry("no token", noToken),
@@ -29,7 +29,7 @@ var _ = Describe("Authorization", Label("auth"), func() {
 	// Source: participant-invite.beta-2018.md#permissions
 	It("refuses a delegated token with 403", func(ctx SpecContext) {
 		resp := call(ctx, "POST", "/app/calls", authorization(ctx, delegatedToken), joinBody)
-		Expect(resp.Status).To(Equal(403), "answered %d: %s", resp.Status, resp.Body)
+		Expect(resp.Status).To(Equal(403), "answered %d: %s", resp.Status, bodyLine(resp))
 		expectGraphError(resp)
 	})
 
@@ -44,7 +44,7 @@ steps:
 `))
 		path := fmt.Sprintf("/app/calls/%s/participants/invite", res.Captures["meetingCallId"])
 		resp := call(ctx, "POST", path, auth, `{"participants":[{"identity":{"user":{"id":"550fae72-d251-43ec-868c-373732c2704f"}}}]}`)
-		Expect(resp.Status).To(Equal(403), "answered %d: %s", resp.Status, resp.Body)
+		Expect(resp.Status).To(Equal(403), "answered %d: %s", resp.Status, bodyLine(resp))
 		expectGraphError(resp)
 	})
 })

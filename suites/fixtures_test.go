@@ -9,6 +9,7 @@ import (
 
 	"github.com/callconform/callconform/fixtures"
 	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/internal/excerpt"
 )
 
 // loadFixtures loads the fixtures the suite runs: --fixtures, or the
@@ -40,12 +41,12 @@ var _ = Describe("Scenario", func() {
 		// panic at tree construction.
 		// MUST: Every fixture the suite runs MUST load; a bad one fails the suite naming its file, line and reason.
 		// Source: fixtures/README.md
-		It("fixtures load", func() { Fail(err.Error()) })
+		It("fixtures load", func() { Fail(excerpt.Printable(err.Error())) })
 		return
 	}
 	for _, f := range fxs {
 		labels := slices.Concat([]string{"fixture"}, f.Labels, f.Profiles)
-		It(fmt.Sprintf("%s: %s", f.ID, f.Title), Label(labels...), func(ctx SpecContext) {
+		It(fmt.Sprintf("%s: %s", excerpt.Line(f.ID, 200), excerpt.Line(f.Title, 200)), Label(labels...), func(ctx SpecContext) {
 			runScenario(ctx, f)
 		})
 	}

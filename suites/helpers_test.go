@@ -15,6 +15,9 @@ import (
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/apiclient"
 	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/testbed"
+	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/excerpt"
 )
 
 // resultEntry names the report entry that carries a scenario's result to
@@ -26,8 +29,8 @@ const resultEntry = "callconform.result"
 // verdict when it fails.
 func runScenario(ctx context.Context, f *fixture.Fixture) *harness.Result {
 	GinkgoHelper()
-	if reason := env.Runner.SkipReason(f); reason != "" {
-		Skip(reason)
+	if skip := env.Runner.SkipReason(f); skip != nil {
+		Skip(excerpt.Printable(testbed.ExplainSkip(skip)))
 	}
 	res := env.Runner.Run(ctx, f)
 	b, err := json.Marshal(res)
@@ -62,6 +65,9 @@ func (m *scenarioMatcher) Match(actual any) (bool, error) {
 	return res.Status == harness.Passed, nil
 }
 
+// FailureMessage is the harness's report of a failed scenario; what came
+// from outside (the target's answers, the fixture) has its control
+// characters escaped.
 func (m *scenarioMatcher) FailureMessage(actual any) string {
 	res := actual.(*harness.Result)
 	var b strings.Builder
@@ -72,28 +78,21 @@ func (m *scenarioMatcher) FailureMessage(actual any) string {
 	b.WriteString("timeline:\n")
 	for _, e := range res.Timeline {
 		switch e.Kind {
-		case "request":
-			fmt.Fprintf(&b, "  → %s %s\n", e.Method, e.URL)
-		case "response":
-			fmt.Fprintf(&b, "  ← %d %s\n", e.Status, clip(string(e.Body)))
-		case "notification":
-			fmt.Fprintf(&b, "  ⇐ %s\n", clip(string(e.Body)))
-		case "refusal", "retry", "note":
-			fmt.Fprintf(&b, "  ! %s %d %s\n", e.Kind, e.Status, e.Text)
+		case timeline.Request:
+			fmt.Fprintf(&b, "  → %s %s\n", e.Method, excerpt.Line(e.URL, 400))
+		case timeline.Response:
+			fmt.Fprintf(&b, "  ← %d %s\n", e.Status, excerpt.Line(string(e.Body), 240))
+		case timeline.Notify:
+			fmt.Fprintf(&b, "  ⇐ %s\n", excerpt.Line(string(e.Body), 240))
+		case timeline.Refusal, timeline.Retry, timeline.Note:
+			fmt.Fprintf(&b, "  ! %s %d %s\n", e.Kind, e.Status, excerpt.Line(e.Text, 400))
 		}
 	}
-	return b.String()
+	return excerpt.Printable(b.String())
 }
 
 func (m *scenarioMatcher) NegatedFailureMessage(actual any) string {
 	return fmt.Sprintf("scenario %s passed, but should not have", actual.(*harness.Result).ID)
-}
-
-func clip(s string) string {
-	if len(s) > 240 {
-		return s[:240] + "…"
-	}
-	return s
 }
 
 // call sends one request to the target with an explicit Authorization
@@ -113,9 +112,15 @@ func expectGraphError(resp *apiclient.Response) {
 	Expect(gjson.ValidBytes(resp.Body)).To(BeTrue(), "the error body is not JSON: %q", resp.Body)
 	for _, path := range []string{"error.code", "error.message", "error.innerError.request-id", "error.innerError.date"} {
 		v := gjson.GetBytes(resp.Body, path)
-		Expect(v.Exists()).To(BeTrue(), "the error body lacks %s: %s", path, resp.Body)
-		Expect(v.Type).To(Equal(gjson.String), "%s is not a string: %s", path, resp.Body)
+		Expect(v.Exists()).To(BeTrue(), "the error body lacks %s: %s", path, bodyLine(resp))
+		Expect(v.Type).To(Equal(gjson.String), "%s is not a string: %s", path, bodyLine(resp))
 	}
+}
+
+// bodyLine is an answer's body for a failure message: one line, clipped,
+// control characters escaped.
+func bodyLine(resp *apiclient.Response) string {
+	return excerpt.Line(string(resp.Body), 400)
 }
 
 // yamlQuote quotes s as a YAML single-quoted scalar.

@@ -40,9 +40,9 @@ steps:
 		if resp.Status == 404 || resp.Status == 405 || resp.Status == 501 {
 			Skip("the target does not serve GET on operations (answered " + strconv.Itoa(resp.Status) + ")")
 		}
-		Expect(resp.Status).To(Equal(200), "GET %s answered %d: %s", loc, resp.Status, resp.Body)
+		Expect(resp.Status).To(Equal(200), "GET %s answered %d: %s", loc, resp.Status, bodyLine(resp))
 		id := gjson.GetBytes(resp.Body, "id")
-		Expect(id.Exists()).To(BeTrue(), "the operation has no id: %s", resp.Body)
-		Expect(match.SameID(res.Captures["opId"]).Match(id)).To(BeEmpty(), "GET returned another operation: %s", resp.Body)
+		Expect(id.Exists()).To(BeTrue(), "the operation has no id: %s", bodyLine(resp))
+		Expect(match.SameID(res.Captures["opId"]).Match(id)).To(BeEmpty(), "GET returned another operation: %s", bodyLine(resp))
 	})
 })

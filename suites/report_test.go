@@ -15,8 +15,8 @@ import (
 // junit.xml, report.json and report.html: a scenario's result with its
 // timeline for each fixture spec, and the outcome of each hand-written spec.
 var _ = ReportAfterSuite("callconform reports", func(r Report) {
-	if *reportDir == "" {
-		return
+	if targetFlags.ReportDir() == "" || setupFailed(r) {
+		return // a setup problem leaves the reports of an earlier run alone
 	}
 	cfg, _ := targetFlags.Config()
 	where := cfg.URL
@@ -33,11 +33,22 @@ var _ = ReportAfterSuite("callconform reports", func(r Report) {
 		}
 		run.Results = append(run.Results, resultOf(s))
 	}
-	if err := report.Write(*reportDir, run); err != nil {
+	if err := report.Write(targetFlags.ReportDir(), run); err != nil {
 		// A report that cannot be written must not pass silently.
 		Fail("write the reports: " + err.Error())
 	}
 })
+
+// setupFailed reports whether a process of the suite could not open its
+// target (see abortOnSetupProblem).
+func setupFailed(r Report) bool {
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType.Is(types.NodeTypeSynchronizedBeforeSuite|types.NodeTypeBeforeSuite) && s.State.Is(types.SpecStateFailureStates) {
+			return true
+		}
+	}
+	return false
+}
 
 // resultOf is a spec's result: the scenario's own when the spec ran one,
 // else one made from the spec's outcome.

@@ -65,6 +65,8 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	sort.Strings(files)
+	// A fixture's name and text are from outside: escape what they hold.
+	stdout = &consoleWriter{w: stdout}
 	found, inFiles := 0, 0
 	for _, name := range files {
 		data, err := read(name)

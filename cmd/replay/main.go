@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/callconform/callconform/internal/excerpt"
 )
 
 func main() {
@@ -24,10 +26,16 @@ func main() {
 // exitError carries a process exit code through the error chain.
 type exitError struct {
 	code int
-	err  error
+	err  error // nil = nothing more to say than what was printed
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
 func (e *exitError) Unwrap() error { return e.err }
 
 // Exit codes of every subcommand.
@@ -56,6 +64,7 @@ func commands() []command {
 		{"record", "record a bot's traffic with a service, and its notifications, as a fixture", runRecord},
 		{"lint", "refuse fixtures that hold a secret (JWT, bearer token, client secret, random key)", runLint},
 		{"report", "render the HTML report of a run again from its report.json", runReport},
+		{"version", "print the version of replay and of the Go it was built with", runVersion},
 	}
 }
 
@@ -73,7 +82,9 @@ Commands:
 	fmt.Fprintf(w, `
 Run 'replay <command> --help' for a command's flags and examples.
 
-Exit codes: 0 success, 1 a scenario failed, 2 usage or fixture error, 3 runtime error.
+Exit codes: 0 success, 1 a scenario failed, 2 usage or fixture error (or
+nothing was tested), 3 the tool could not work (the target or the token
+endpoint cannot be reached, a port cannot be opened).
 `)
 }
 
@@ -86,38 +97,50 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
+	var names []string
 	for _, c := range commands() {
 		if c.name == args[0] {
 			return exitCode(c.run(ctx, args[1:], stdout, stderr), stderr)
 		}
+		names = append(names, c.name)
 	}
-	fmt.Fprintf(stderr, "replay: unknown command %q\n\n", args[0])
-	mainUsage(stderr)
+	msg := fmt.Sprintf("unknown command %q", args[0])
+	if s := suggest(args[0], names); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	fmt.Fprintln(stderr, excerpt.Printable("replay: "+msg+" (replay --help lists the commands)"))
 	return exitUsage
 }
 
+// exitCode prints err, if any, on stderr and returns its exit code: the
+// one an *exitError carries, else 3: the tool could not work.
 func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	code := exitRuntime
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintf(stderr, "replay: %v\n", ee.err)
+		code = ee.code
+		if ee.err == nil || ee.err.Error() == "" {
+			return code
 		}
-		return ee.code
 	}
-	fmt.Fprintf(stderr, "replay: %v\n", err)
-	return exitRuntime
+	fmt.Fprintf(stderr, "replay: %s\n", excerpt.Printable(err.Error()))
+	return code
 }
 
 // parseFlags parses args with fs, accepting flags before and after the
 // positional arguments (`replay serve FIXTURE --listen ADDR`). A help flag
 // prints the usage once, to stdout, and reports help = true; a bad flag
-// returns a usage error (the flag package has already printed the reason and
-// the usage to fs's output). After it, fs.Args() holds the positionals.
+// returns a usage error of one line, with a suggestion for a mistyped flag.
+// After it, fs.Args() holds the positionals.
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (help bool, err error) {
 	flags, positional := splitArgs(fs, args)
+	cmd := strings.TrimPrefix(fs.Name(), "replay ")
 	for _, a := range flags {
 		switch a {
 		case "-h", "-help", "--h", "--help":
@@ -126,13 +149,44 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (help bool, e
 			return true, nil
 		}
 	}
+	if err := unknownFlag(fs, flags); err != nil {
+		return false, usageErr("%s: %v; see replay %s --help", cmd, err, cmd)
+	}
 	if len(positional) > 0 && !missingValue(fs, flags) {
 		flags = append(flags, append([]string{"--"}, positional...)...)
 	}
-	if err := fs.Parse(flags); err != nil {
-		return false, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", fs.Name(), err)}
+	// The reason is the one line this returns: not the flag package's
+	// message followed by the whole usage.
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err = fs.Parse(flags)
+	fs.SetOutput(out)
+	if err != nil {
+		return false, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w; see replay %s --help", cmd, err, cmd)}
 	}
 	return false, nil
+}
+
+// unknownFlag names the first flag fs does not define, with the defined
+// flag it most likely stands for.
+func unknownFlag(fs *flag.FlagSet, flags []string) error {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	for i := 0; i < len(flags); i++ {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(flags[i], "-"), "=")
+		if f := fs.Lookup(name); f != nil {
+			if !hasValue && !isBool(f) {
+				i++ // its value, which may start with "-"
+			}
+			continue
+		}
+		msg := "unknown flag --" + name
+		if s := suggest(name, names); s != "" {
+			msg += fmt.Sprintf(" (did you mean --%s?)", s)
+		}
+		return errors.New(msg)
+	}
+	return nil
 }
 
 // missingValue reports whether the last flag takes a value it lacks, so
@@ -146,8 +200,13 @@ func missingValue(fs *flag.FlagSet, flags []string) bool {
 	if f == nil || strings.Contains(name, "=") {
 		return false
 	}
+	return !isBool(f)
+}
+
+// isBool reports whether f is a boolean flag, which takes no separate value.
+func isBool(f *flag.Flag) bool {
 	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return !ok || !b.IsBoolFlag()
+	return ok && b.IsBoolFlag()
 }
 
 // splitArgs separates flags (with their values) from positional arguments;
@@ -171,7 +230,7 @@ func splitArgs(fs *flag.FlagSet, args []string) (flags, positional []string) {
 		if f == nil {
 			continue // Parse reports it
 		}
-		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		if isBool(f) {
 			continue
 		}
 		if i+1 < len(args) {

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/internal/excerpt"
 	"github.com/callconform/callconform/internal/recorder"
 )
 
@@ -62,32 +64,40 @@ Flags:
 // recording ends.
 const recordShutdown = 10 * time.Second
 
-func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// recordOptions are replay record's flags.
+type recordOptions struct {
+	upstream, listen, public, out, rulesFile, id, title, appID, tenantID string
+}
+
+func recordFlags(stderr io.Writer) (*flag.FlagSet, *recordOptions) {
 	fs := flag.NewFlagSet("replay record", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	upstream := fs.String("upstream", "", "base URL of the service, such as https://graph.microsoft.com/beta (required)")
-	listen := fs.String("listen", "127.0.0.1:8490", "address the recorder listens on: the bot's Graph base URL and the notifications")
-	public := fs.String("public-url", "", "base URL at which the service reaches the recorder (a tunnel); default: http://<listen address>")
-	out := fs.String("out", "", "fixture file to write (required)")
-	rulesFile := fs.String("redact-rules", "", "YAML list of redaction rules {kind, path, pattern, header, replacement}, added to the defaults")
-	id := fs.String("id", "", "fixture id; default: from --out's file name")
-	title := fs.String("title", "", "fixture title; default: \"Recorded scenario\"")
-	appID := fs.String("app-id", "", "the bot's app id, written {{appId}}; default: the appid claim of the bot's token")
-	tenantID := fs.String("tenant-id", "", "the bot's tenant id, written {{tenantId}}; default: the tid claim of the bot's token")
+	o := &recordOptions{}
+	fs.StringVar(&o.upstream, "upstream", "", "base URL of the service, such as https://graph.microsoft.com/beta (required)")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8490", "address the recorder listens on: the bot's Graph base URL and the notifications")
+	fs.StringVar(&o.public, "public-url", "", "base URL at which the service reaches the recorder (a tunnel); default: http://<listen address>")
+	fs.StringVar(&o.out, "out", "", "fixture file to write (required)")
+	fs.StringVar(&o.rulesFile, "redact-rules", "", "YAML list of redaction rules {kind, path, pattern, header, replacement}, added to the defaults")
+	fs.StringVar(&o.id, "id", "", "fixture id; default: from --out's file name")
+	fs.StringVar(&o.title, "title", "", "fixture title; default: \"Recorded scenario\"")
+	fs.StringVar(&o.appID, "app-id", "", "the bot's app id, written {{appId}}; default: the appid claim of the bot's token")
+	fs.StringVar(&o.tenantID, "tenant-id", "", "the bot's tenant id, written {{tenantId}}; default: the tid claim of the bot's token")
 	fs.Usage = func() {
 		_, _ = io.WriteString(fs.Output(), recordUsage)
 		fs.PrintDefaults()
 	}
-	if help, err := parseFlags(fs, args, stdout); help || err != nil {
-		return err
-	}
+	return fs, o
+}
+
+// check refuses what the flags cannot mean.
+func (o *recordOptions) check(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
 		return usageErr("record: unexpected argument %q", fs.Arg(0))
 	}
-	if *upstream == "" || *out == "" {
+	if o.upstream == "" || o.out == "" {
 		return usageErr("record: --upstream and --out are required (see replay record --help)")
 	}
-	for _, f := range []struct{ name, value string }{{"--upstream", *upstream}, {"--public-url", *public}} {
+	for _, f := range []struct{ name, value string }{{"--upstream", o.upstream}, {"--public-url", o.public}} {
 		if f.value == "" {
 			continue
 		}
@@ -95,50 +105,76 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usageErr("record: %s wants an http(s) base URL", f.name)
 		}
 	}
-	if st, err := os.Stat(filepath.Dir(*out)); err != nil || !st.IsDir() {
-		return usageErr("record: --out: folder %s does not exist", filepath.Dir(*out))
+	if st, err := os.Stat(filepath.Dir(o.out)); err != nil || !st.IsDir() {
+		return usageErr("record: --out: folder %s does not exist", filepath.Dir(o.out))
 	}
+	return nil
+}
+
+// rules are the default redaction rules and those of --redact-rules.
+func (o *recordOptions) rules() ([]fixture.RedactionRule, error) {
 	rules := recorder.DefaultRules()
-	if *rulesFile != "" {
-		more, err := recorder.LoadRules(*rulesFile)
+	if o.rulesFile != "" {
+		more, err := recorder.LoadRules(o.rulesFile)
 		if err != nil {
-			return usageErr("record: %v", err)
+			return nil, usageErr("record: %v", err)
 		}
 		rules = append(rules, more...)
 	}
-	meta := recorder.Meta{ID: *id, Title: *title}
-	if meta.ID == "" {
-		meta.ID = recorder.FixtureID(*out)
+	return rules, nil
+}
+
+func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, o := recordFlags(stderr)
+	if help, err := parseFlags(fs, args, stdout); help || err != nil {
+		return err
 	}
-	srv, err := recorder.Start(*listen, recorder.Config{
-		Upstream: *upstream, PublicURL: *public, Rules: rules, AppID: *appID, TenantID: *tenantID,
+	if err := o.check(fs); err != nil {
+		return err
+	}
+	rules, err := o.rules()
+	if err != nil {
+		return err
+	}
+	meta := recorder.Meta{ID: o.id, Title: o.title}
+	if meta.ID == "" {
+		meta.ID = recorder.FixtureID(o.out)
+	}
+	srv, err := recorder.Start(o.listen, recorder.Config{
+		Upstream: o.upstream, PublicURL: o.public, Rules: rules, AppID: o.appID, TenantID: o.tenantID,
 	})
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("record: %w", err)}
 	}
-	publicURL := *public
+	con := &consoleWriter{w: stdout}
+	publicURL := o.public
 	if publicURL == "" {
 		publicURL = srv.URL
 	}
-	fmt.Fprintf(stdout, "recording: point the bot's Graph base URL at %s\n", srv.URL)
-	fmt.Fprintf(stdout, "  requests go to %s; notifications are expected at %s%s{n}\n", *upstream, publicURL, recorder.CallbackPrefix)
-	fmt.Fprintf(stdout, "  press Ctrl-C to stop and write %s\n", *out)
+	fmt.Fprintf(con, "recording: point the bot's Graph base URL at %s\n", srv.URL)
+	fmt.Fprintf(con, "  requests go to %s; notifications are expected at %s%s{n}\n", o.upstream, publicURL, recorder.CallbackPrefix)
+	fmt.Fprintf(con, "  press Ctrl-C to stop and write %s\n", o.out)
 	<-ctx.Done()
+	return finishRecording(srv, meta, o.out, con, stderr)
+}
 
+// finishRecording stops the recorder, waiting at most recordShutdown for
+// the exchanges in progress, and writes the fixture.
+func finishRecording(srv *recorder.Server, meta recorder.Meta, out string, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), recordShutdown)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		fmt.Fprintf(stderr, "replay: record: stopping: %v (writing what was recorded)\n", err)
+		fmt.Fprintf(stderr, "replay: record: stopping: %s (writing what was recorded)\n", excerpt.Printable(err.Error()))
 	}
-	err = srv.Recorder.WriteFile(*out, meta)
+	err := srv.Recorder.WriteFile(out, meta)
 	if errors.Is(err, recorder.ErrNothingRecorded) {
-		fmt.Fprintf(stdout, "nothing was recorded; %s not written\n", *out)
+		fmt.Fprintf(stdout, "nothing was recorded; %s not written\n", out)
 		return nil
 	}
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("record: %w", err)}
 	}
 	st := srv.Recorder.Stats()
-	fmt.Fprintf(stdout, "wrote %s: %d request(s), %d notification POST(s); check it with: replay lint %s\n", *out, st.Requests, st.Notifications, *out)
+	fmt.Fprintf(stdout, "wrote %s: %d request(s), %d notification POST(s); check it with: replay lint %s\n", out, st.Requests, st.Notifications, out)
 	return nil
 }

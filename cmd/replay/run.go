@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,6 +20,8 @@ import (
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/testbed"
+	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/excerpt"
 	"github.com/callconform/callconform/internal/report"
 )
 
@@ -49,13 +52,16 @@ Examples:
   # machine-readable result
   replay run --json > result.json
 
-Exit codes: 0 every scenario passed (or was skipped), 1 a scenario failed,
-2 usage or fixture error, 3 the tool could not run (listen or I/O error).
+Exit codes: 0 every scenario passed (some may have been skipped), 1 a
+scenario failed, 2 usage or fixture error, or nothing was tested (every
+scenario skipped), 3 the tool could not work (the target or its token
+endpoint cannot be reached, a port cannot be opened, an I/O error).
 
 Flags:
 `
 
-// runOptions are replay run's own flags.
+// runOptions are replay run's own flags, on top of the target flags it
+// shares with the suite binary (testbed.Register).
 type runOptions struct {
 	labelFilter string
 	jsonOut     bool
@@ -63,45 +69,37 @@ type runOptions struct {
 	verbose     bool
 }
 
-func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// runFlags returns replay run's flag set: the shared target flags and
+// its own.
+func runFlags(stderr io.Writer) (*flag.FlagSet, *testbed.Flags, *runOptions) {
 	fs := flag.NewFlagSet("replay run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	tf := testbed.Register(fs, os.Getenv)
-	var o runOptions
+	o := &runOptions{}
 	fs.StringVar(&o.labelFilter, "label-filter", "", "run only scenarios whose labels (and profiles) match, in Ginkgo's syntax: 'invite && !transfer'")
 	fs.BoolVar(&o.jsonOut, "json", false, "write the result as JSON to stdout instead of the human report")
 	fs.IntVar(&o.parallel, "parallel", 4, "scenarios run at once (each has its own callback path)")
 	fs.BoolVar(&o.verbose, "v", false, "print every step of every scenario")
-	reportDir := fs.String("report-dir", "", "after the run, write junit.xml, report.json and report.html into `DIR`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
 	}
+	return fs, tf, o
+}
+
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, tf, o := runFlags(stderr)
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
 		return err
 	}
-	cfg, err := tf.Config()
+	cfg, fxs, err := prepareRun(fs, tf, o)
 	if err != nil {
-		return usageErr("run: %v", err)
-	}
-	if o.parallel < 1 {
-		return usageErr("run: --parallel must be at least 1")
-	}
-	fxs, err := loadFixtures(fs.Args())
-	if err != nil {
-		return &exitError{code: exitUsage, err: err}
-	}
-	fxs, err = filterFixtures(fxs, o.labelFilter)
-	if err != nil {
-		return usageErr("run: %v", err)
-	}
-	if len(fxs) == 0 {
-		return usageErr("run: no scenario matches --label-filter %q", o.labelFilter)
+		return err
 	}
 	warnUnknownVars(stderr, cfg.Vars, fxs)
 	env, err := testbed.Open(ctx, cfg)
 	if err != nil {
-		return &exitError{code: exitRuntime, err: fmt.Errorf("run: %w", err)}
+		return setupError(tf, err)
 	}
 	defer env.Close()
 	if !o.jsonOut {
@@ -109,9 +107,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if env.Embedded {
 			where = "the embedded simulator at " + env.Sim.URL
 		}
-		fmt.Fprintf(stdout, "running %d scenario(s) against %s (profile %s)\n", len(fxs), where, profileOf(cfg.Profile))
+		fmt.Fprintf(stdout, "running %d scenario(s) against %s (profile %s)\n", len(fxs), excerpt.Printable(where), profileOf(cfg.Profile))
 	}
-	results := runAll(ctx, env.Runner, fxs, o, stdout)
+	results := runAll(ctx, env.Runner, fxs, *o, stdout)
 	rep := runOutcome(cfg, env, results)
 	if o.jsonOut {
 		// The report's JSON: redacted as report.json is.
@@ -121,12 +119,53 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	} else {
 		printSummary(stdout, results)
 	}
-	if err := writeRunReports(*reportDir, rep); err != nil {
+	if err := writeRunReports(tf.ReportDir(), rep); err != nil {
 		return &exitError{code: exitRuntime, err: err}
 	}
+	return runVerdict(results)
+}
+
+// prepareRun reads the settings and loads the fixtures to run; every error
+// is a usage error.
+func prepareRun(fs *flag.FlagSet, tf *testbed.Flags, o *runOptions) (testbed.Config, []*fixture.Fixture, error) {
+	cfg, err := tf.Config()
+	if err != nil {
+		return cfg, nil, usageErr("run: %v", err)
+	}
+	if o.parallel < 1 {
+		return cfg, nil, usageErr("run: --parallel must be at least 1")
+	}
+	fxs, err := loadFixtures(fs.Args())
+	if err != nil {
+		return cfg, nil, &exitError{code: exitUsage, err: err}
+	}
+	fxs, err = filterFixtures(fxs, o.labelFilter)
+	if err != nil {
+		return cfg, nil, usageErr("run: %v", err)
+	}
+	if len(fxs) == 0 {
+		return cfg, nil, usageErr("run: no scenario matches --label-filter %q", o.labelFilter)
+	}
+	return cfg, fxs, nil
+}
+
+// setupError is the error of a run whose target could not be opened: a
+// usage error for a settings problem, else the tool could not work; one
+// line that says what to do.
+func setupError(tf *testbed.Flags, err error) error {
+	code := exitRuntime
+	if errors.Is(err, testbed.ErrConfig) {
+		code = exitUsage
+	}
+	return &exitError{code: code, err: fmt.Errorf("run: %s", tf.Explain(err))}
+}
+
+// runVerdict is the outcome of a run: a failure when a scenario failed, a
+// usage error when nothing could be tested.
+func runVerdict(results []*harness.Result) error {
 	passed, failed, skipped := harness.Count(results)
 	if failed > 0 {
-		return &exitError{code: exitFailed, err: fmt.Errorf("")}
+		return &exitError{code: exitFailed} // the report says which
 	}
 	if passed == 0 {
 		return usageErr("run: nothing was tested: all %d scenario(s) were skipped (the reasons are above)", skipped)
@@ -151,7 +190,7 @@ func warnUnknownVars(w io.Writer, vars map[string]string, fxs []*fixture.Fixture
 	}
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
-		fmt.Fprintf(w, "replay: warning: --vars sets %s, which no selected scenario reads\n", strings.Join(unknown, ", "))
+		fmt.Fprintf(w, "replay: warning: --vars sets %s, which no selected scenario reads\n", excerpt.Line(strings.Join(unknown, ", "), 1000))
 	}
 }
 
@@ -209,7 +248,7 @@ func runAll(ctx context.Context, r *harness.Runner, fxs []*fixture.Fixture, o ru
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			res := r.Run(ctx, f)
+			res := runOne(ctx, r, f)
 			mu.Lock()
 			defer mu.Unlock()
 			results[i] = res
@@ -223,34 +262,52 @@ func runAll(ctx context.Context, r *harness.Runner, fxs []*fixture.Fixture, o ru
 	return results
 }
 
+// runOne runs f, or skips it with the reason in terms of replay run's
+// flags.
+func runOne(ctx context.Context, r *harness.Runner, f *fixture.Fixture) *harness.Result {
+	if skip := r.SkipReason(f); skip != nil {
+		return &harness.Result{ID: f.ID, Title: f.Title, File: f.File, Source: f.Source, Labels: f.Labels, Start: time.Now(),
+			Status: harness.Skipped, Reason: testbed.ExplainSkip(skip)}
+	}
+	return r.Run(ctx, f)
+}
+
+// printResult prints a scenario's outcome. What came from outside (the
+// fixture's title, the target's answers, the notifications) has its control
+// characters escaped: it cannot move the cursor or clear the screen.
 func printResult(w io.Writer, r *harness.Result, done, total int, verbose bool) {
+	var b strings.Builder
 	mark := map[harness.Status]string{harness.Passed: "PASS", harness.Failed: "FAIL", harness.Skipped: "SKIP"}[r.Status]
-	fmt.Fprintf(w, "[%d/%d] %s %s (%s) %s\n", done, total, mark, r.ID, r.Duration.Round(time.Millisecond), r.Title)
+	fmt.Fprintf(&b, "[%d/%d] %s %s (%s) %s\n", done, total, mark, oneLine(r.ID), r.Duration.Round(time.Millisecond), oneLine(r.Title))
 	if r.Status == harness.Skipped {
-		fmt.Fprintf(w, "      skipped: %s\n", r.Reason)
+		fmt.Fprintf(&b, "      skipped: %s\n", oneLine(r.Reason))
 	}
 	if verbose || r.Status == harness.Failed {
 		for _, s := range r.Steps {
 			if s.Status == harness.Skipped && !verbose {
 				continue
 			}
-			fmt.Fprintf(w, "      step %d %-7s %s:%d: %s\n", s.Index, s.Kind, s.File, s.Line, s.Status)
+			fmt.Fprintf(&b, "      step %d %-7s %s:%d: %s\n", s.Index, s.Kind, oneLine(s.File), s.Line, s.Status)
 		}
 	}
 	if len(r.Unmatched) > 0 && (verbose || r.Status == harness.Failed) {
-		fmt.Fprintf(w, "      %d notification(s) no await block took:\n", len(r.Unmatched))
+		fmt.Fprintf(&b, "      %d notification(s) no await block took:\n", len(r.Unmatched))
 		for _, u := range r.Unmatched {
-			fmt.Fprintf(w, "        #%d %s\n", u.Index, clipLine(string(u.Item), 160))
+			fmt.Fprintf(&b, "        #%d %s\n", u.Index, excerpt.Line(string(u.Item), 160))
 		}
 	}
 	if r.Failure != nil {
-		fmt.Fprintf(w, "      %s:%d: step %d (%s) failed:\n", r.Failure.File, r.Failure.Line, r.Failure.Step, r.Failure.Kind)
+		fmt.Fprintf(&b, "      %s:%d: step %d (%s) failed:\n", oneLine(r.Failure.File), r.Failure.Line, r.Failure.Step, r.Failure.Kind)
 		for _, line := range strings.Split(r.Failure.Message, "\n") {
-			fmt.Fprintf(w, "        %s\n", line)
+			fmt.Fprintf(&b, "        %s\n", excerpt.Printable(line))
 		}
-		printTimeline(w, r)
+		printTimeline(&b, r)
 	}
+	_, _ = io.WriteString(w, b.String())
 }
+
+// oneLine is text from outside as part of one console line.
+func oneLine(s string) string { return excerpt.Line(s, 1000) }
 
 // printTimeline shows what arrived, for a failed scenario.
 func printTimeline(w io.Writer, r *harness.Result) {
@@ -262,24 +319,16 @@ func printTimeline(w io.Writer, r *harness.Result) {
 		}
 		at := e.At.Sub(t0).Round(100 * time.Microsecond)
 		switch e.Kind {
-		case "request":
-			fmt.Fprintf(w, "        %8s step %d → %s %s\n", at, e.Step, e.Method, e.URL)
-		case "response":
+		case timeline.Request:
+			fmt.Fprintf(w, "        %8s step %d → %s %s\n", at, e.Step, oneLine(e.Method), oneLine(e.URL))
+		case timeline.Response:
 			fmt.Fprintf(w, "        %8s step %d ← %d (%s)\n", at, e.Step, e.Status, e.Elapsed.Round(time.Microsecond))
-		case "notification":
-			fmt.Fprintf(w, "        %8s step %d ⇐ notification %s\n", at, e.Step, clipLine(string(e.Body), 160))
-		case "refusal", "retry":
-			fmt.Fprintf(w, "        %8s step %d ! %s %d %s\n", at, e.Step, e.Kind, e.Status, e.Text)
+		case timeline.Notify:
+			fmt.Fprintf(w, "        %8s step %d ⇐ notification %s\n", at, e.Step, excerpt.Line(string(e.Body), 160))
+		case timeline.Refusal, timeline.Retry:
+			fmt.Fprintf(w, "        %8s step %d ! %s %d %s\n", at, e.Step, e.Kind, e.Status, oneLine(e.Text))
 		}
 	}
-}
-
-func clipLine(s string, n int) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }
 
 func printSummary(w io.Writer, results []*harness.Result) {

@@ -9,10 +9,10 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/callconform/callconform/harness/testbed"
+	"github.com/callconform/callconform/internal/excerpt"
 	"github.com/callconform/callconform/internal/playback"
 )
 
@@ -51,83 +51,121 @@ not run (listen error).
 Flags:
 `
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// serveOptions are replay serve's flags.
+type serveOptions struct {
+	listen, webhook, appID, tenantID, baseURL string
+	speed                                     float64
+	timeout, notifyTimeout                    time.Duration
+	jsonOut, quiet                            bool
+}
+
+func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs := flag.NewFlagSet("replay serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:8490", "`address` to listen on; port 0 picks a free one")
-	webhook := fs.String("bot-webhook", "", "the bot's calling webhook `URL`, where trigger steps (an incoming call) POST")
-	speed := fs.Float64("speed", 1, "time scale of the pace: the pause before each notification is the delay the fixture recorded (50ms when none) × `X`; 1 = as recorded, 0.5 = twice as fast, 0 = as fast as possible")
-	appID := fs.String("app-id", os.Getenv(testbed.EnvAppID), "the bot's app id: audience of the notification tokens and {{appId}} (default: a fresh id, printed) (env "+testbed.EnvAppID+")")
-	tenantID := fs.String("tenant-id", os.Getenv(testbed.EnvTenantID), "{{tenantId}} and the tid claim of tokens (default: a fresh id) (env "+testbed.EnvTenantID+")")
-	baseURL := fs.String("base-url", "", "the mock's `URL` as the bot reaches it, for Location headers (default: from each request's Host)")
-	timeout := fs.Duration("timeout", 0, "stop after this long (default: when every step is done, or on Ctrl-C)")
-	notifyTimeout := fs.Duration("notify-timeout", 5*time.Second, "how long the bot has to answer a notification")
-	jsonOut := fs.Bool("json", false, "write the final report as JSON to stdout (events go to stderr)")
-	quiet := fs.Bool("q", false, "do not print each request and notification as it happens")
+	o := &serveOptions{}
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8490", "`address` to listen on; port 0 picks a free one")
+	fs.StringVar(&o.webhook, "bot-webhook", "", "the bot's calling webhook `URL`, where trigger steps (an incoming call) POST")
+	fs.Float64Var(&o.speed, "speed", 1, "time scale of the pace: the pause before each notification is the delay the fixture recorded (50ms when none) × `X`; 1 = as recorded, 0.5 = twice as fast, 0 = as fast as possible")
+	fs.StringVar(&o.appID, "app-id", os.Getenv(testbed.EnvAppID), "the bot's app id: audience of the notification tokens and {{appId}} (default: a fresh id, printed) (env "+testbed.EnvAppID+")")
+	fs.StringVar(&o.tenantID, "tenant-id", os.Getenv(testbed.EnvTenantID), "{{tenantId}} and the tid claim of tokens (default: a fresh id) (env "+testbed.EnvTenantID+")")
+	fs.StringVar(&o.baseURL, "base-url", "", "the mock's `URL` as the bot reaches it, for Location headers (default: from each request's Host)")
+	fs.DurationVar(&o.timeout, "timeout", 0, "stop after this long (default: when every step is done, or on Ctrl-C)")
+	fs.DurationVar(&o.notifyTimeout, "notify-timeout", 5*time.Second, "how long the bot has to answer a notification")
+	fs.BoolVar(&o.jsonOut, "json", false, "write the final report as JSON to stdout (events go to stderr)")
+	fs.BoolVar(&o.quiet, "q", false, "do not print each request and notification as it happens")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serveUsage)
 		fs.PrintDefaults()
 	}
+	return fs, o
+}
+
+// check refuses what the flags cannot mean; nargs is how many fixtures
+// were named.
+func (o *serveOptions) check(nargs int) error {
+	if nargs == 0 {
+		return usageErr("serve: name at least one fixture file or folder")
+	}
+	if o.speed < 0 {
+		return usageErr("serve: --speed must be 0 or more")
+	}
+	if o.timeout < 0 || o.notifyTimeout <= 0 {
+		return usageErr("serve: --timeout must be 0 or more and --notify-timeout more than 0")
+	}
+	for _, f := range []struct{ name, value string }{{"--bot-webhook", o.webhook}, {"--base-url", o.baseURL}} {
+		if f.value == "" {
+			continue
+		}
+		if u, err := url.Parse(f.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageErr("serve: %s %q: want an http(s) URL", f.name, f.value)
+		}
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, o := serveFlags(stderr)
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return usageErr("serve: name at least one fixture file or folder")
-	}
-	if *speed < 0 {
-		return usageErr("serve: --speed must be 0 or more")
-	}
-	if *timeout < 0 || *notifyTimeout <= 0 {
-		return usageErr("serve: --timeout must be 0 or more and --notify-timeout more than 0")
-	}
-	for name, v := range map[string]string{"--bot-webhook": *webhook, "--base-url": *baseURL} {
-		if v == "" {
-			continue
-		}
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usageErr("serve: %s %q: want an http(s) URL", name, v)
-		}
+	if err := o.check(fs.NArg()); err != nil {
+		return err
 	}
 	fxs, err := loadFixtures(fs.Args())
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	out := &lockedWriter{w: stdout}
+	// What the bot sends reaches the console: its control characters are
+	// escaped.
+	out := &consoleWriter{w: stdout}
 	events := io.Writer(out)
-	if *jsonOut {
-		events = &lockedWriter{w: stderr}
+	if o.jsonOut {
+		events = &consoleWriter{w: stderr}
 	}
 	cfg := playback.Config{
-		AppID: *appID, TenantID: *tenantID, BotWebhook: *webhook, BaseURL: *baseURL,
-		Speed:         *speed,
-		NotifyTimeout: *notifyTimeout,
+		AppID: o.appID, TenantID: o.tenantID, BotWebhook: o.webhook, BaseURL: o.baseURL,
+		Speed:         o.speed,
+		NotifyTimeout: o.notifyTimeout,
 	}
-	if !*quiet {
+	if !o.quiet {
 		cfg.Log = events
 	}
-	srv, err := playback.Start(*listen, cfg, fxs...)
+	srv, err := playback.Start(o.listen, cfg, fxs...)
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("serve: %w", err)}
 	}
-	printServeBanner(events, srv, *webhook)
+	printServeBanner(events, srv, o.webhook)
+	fmt.Fprintf(events, "stopping: %s\n", awaitServe(ctx, srv, o.timeout))
+	closeErr := srv.Close()
+	if closeErr != nil {
+		defer fmt.Fprintf(stderr, "replay: serve: %s\n", excerpt.Printable(closeErr.Error()))
+	}
+	return serveOutcome(out, srv.Report(), o.jsonOut)
+}
+
+// awaitServe waits until the bot is done, ctx ends or timeout (0 = none)
+// passes, and says which.
+func awaitServe(ctx context.Context, srv *playback.Server, timeout time.Duration) string {
 	var expired <-chan time.Time
-	if *timeout > 0 {
-		t := time.NewTimer(*timeout)
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
 		defer t.Stop()
 		expired = t.C
 	}
-	why := "every step is done"
 	select {
 	case <-srv.Done():
+		return "every step is done"
 	case <-ctx.Done():
-		why = "interrupted"
+		return "interrupted"
 	case <-expired:
-		why = fmt.Sprintf("--timeout %s passed", *timeout)
+		return fmt.Sprintf("--timeout %s passed", timeout)
 	}
-	fmt.Fprintf(events, "stopping: %s\n", why)
-	closeErr := srv.Close()
-	rep := srv.Report()
-	if *jsonOut {
+}
+
+// serveOutcome prints the report, as JSON or text, and fails when the bot
+// did not follow the scenarios.
+func serveOutcome(out io.Writer, rep playback.Report, jsonOut bool) error {
+	if jsonOut {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
@@ -135,9 +173,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	} else {
 		fmt.Fprintf(out, "\n%s", rep)
-	}
-	if closeErr != nil {
-		fmt.Fprintf(stderr, "replay: serve: %v\n", closeErr)
 	}
 	if !rep.OK() {
 		return &exitError{code: exitFailed, err: fmt.Errorf("serve: the bot did not follow the scenario")}
@@ -155,17 +190,5 @@ func printServeBanner(w io.Writer, srv *playback.Server, webhook string) {
 	if webhook != "" {
 		fmt.Fprintf(&b, "  bot webhook     %s\n", webhook)
 	}
-	fmt.Fprint(w, b.String())
-}
-
-// lockedWriter serializes writes from the mock's workers and this command.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+	_, _ = io.WriteString(w, excerpt.Printable(b.String()))
 }

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,8 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"sigs.k8s.io/yaml"
+	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/callconform/callconform/internal/excerpt"
 	"github.com/callconform/callconform/simulator"
 )
 
@@ -59,106 +60,137 @@ Examples:
 
 // simFile is the YAML config file of replay sim.
 type simFile struct {
-	Profile      string   `json:"profile"`
-	AppID        string   `json:"appId"`
-	TenantID     string   `json:"tenantId"`
-	BaseURL      string   `json:"baseUrl"`
-	InviteAnswer string   `json:"inviteAnswer"`
-	UniformIDs   bool     `json:"uniformIds"`
-	StepDelay    duration `json:"stepDelay"`
-	Break        []string `json:"break"`
+	Profile      string   `yaml:"profile"`
+	AppID        string   `yaml:"appId"`
+	TenantID     string   `yaml:"tenantId"`
+	BaseURL      string   `yaml:"baseUrl"`
+	InviteAnswer string   `yaml:"inviteAnswer"`
+	UniformIDs   bool     `yaml:"uniformIds"`
+	StepDelay    duration `yaml:"stepDelay"`
+	Break        []string `yaml:"break"`
 	Delivery     struct {
-		Attempts   int      `json:"attempts"`
-		Backoff    duration `json:"backoff"`
-		MaxBackoff duration `json:"maxBackoff"`
-		Timeout    duration `json:"timeout"`
-	} `json:"delivery"`
+		Attempts   int      `yaml:"attempts"`
+		Backoff    duration `yaml:"backoff"`
+		MaxBackoff duration `yaml:"maxBackoff"`
+		Timeout    duration `yaml:"timeout"`
+	} `yaml:"delivery"`
 }
+
+// maxSimConfig bounds the size of a simulator config file: 1 MiB.
+const maxSimConfig = 1 << 20
 
 // duration reads a Go duration string such as "50ms".
 type duration time.Duration
 
-func (d *duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a duration must be a string such as \"50ms\", not %s", b)
+func (d *duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		return fmt.Errorf("line %d: a duration must be a string such as \"50ms\", not %s", n.Line, excerpt.Line(n.Value, 40))
 	}
-	v, err := time.ParseDuration(s)
+	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return err
+		return fmt.Errorf("line %d: %w", n.Line, err)
 	}
 	*d = duration(v)
 	return nil
 }
 
 func loadSimConfig(path string) (simulator.Config, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return simulator.Config{}, err
 	}
-	var f simFile
-	if err := yaml.UnmarshalStrict(b, &f); err != nil {
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSimConfig+1))
+	if err != nil {
+		return simulator.Config{}, err
+	}
+	if len(b) > maxSimConfig {
+		return simulator.Config{}, fmt.Errorf("larger than %d KiB", maxSimConfig>>10)
+	}
+	var sf simFile
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&sf); err != nil && !errors.Is(err, io.EOF) {
 		return simulator.Config{}, err
 	}
 	cfg := simulator.Config{
-		Profile: f.Profile, AppID: f.AppID, TenantID: f.TenantID, BaseURL: f.BaseURL,
-		InviteAnswer: f.InviteAnswer, UniformIDs: f.UniformIDs, StepDelay: time.Duration(f.StepDelay),
-		Break: f.Break,
+		Profile: sf.Profile, AppID: sf.AppID, TenantID: sf.TenantID, BaseURL: sf.BaseURL,
+		InviteAnswer: sf.InviteAnswer, UniformIDs: sf.UniformIDs, StepDelay: time.Duration(sf.StepDelay),
+		Break: sf.Break,
 	}
-	cfg.Delivery.Attempts = f.Delivery.Attempts
-	cfg.Delivery.Backoff = time.Duration(f.Delivery.Backoff)
-	cfg.Delivery.MaxBackoff = time.Duration(f.Delivery.MaxBackoff)
-	cfg.Delivery.Timeout = time.Duration(f.Delivery.Timeout)
+	cfg.Delivery.Attempts = sf.Delivery.Attempts
+	cfg.Delivery.Backoff = time.Duration(sf.Delivery.Backoff)
+	cfg.Delivery.MaxBackoff = time.Duration(sf.Delivery.MaxBackoff)
+	cfg.Delivery.Timeout = time.Duration(sf.Delivery.Timeout)
 	return cfg, nil
 }
 
-// runSim is "replay sim": serve the simulator until ctx is done.
-func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// simOptions are replay sim's flags.
+type simOptions struct {
+	listen, profile, configPath, inviteAnswer, breaks string
+}
+
+func simFlags(stderr io.Writer) (*flag.FlagSet, *simOptions) {
 	fs := flag.NewFlagSet("replay sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:8480", "`address` to listen on; port 0 picks a free one")
-	profile := fs.String("profile", simulator.ProfileBeta2018, "API `profile` (only beta-2018 exists)")
-	configPath := fs.String("config", "", "YAML `file` of simulator settings")
-	inviteAnswer := fs.String("invite-answer", "202", "invite answer: 202 (Accepted, no body) or 200 (OK with the operation)")
-	breaks := fs.String("break", "", "comma-separated `deviations` from the contract (see below)")
+	o := &simOptions{}
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8480", "`address` to listen on; port 0 picks a free one")
+	fs.StringVar(&o.profile, "profile", simulator.ProfileBeta2018, "API `profile` (only beta-2018 exists)")
+	fs.StringVar(&o.configPath, "config", "", "YAML `file` of simulator settings")
+	fs.StringVar(&o.inviteAnswer, "invite-answer", "202", "invite answer: 202 (Accepted, no body) or 200 (OK with the operation)")
+	fs.StringVar(&o.breaks, "break", "", "comma-separated `deviations` from the contract (see below)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), simUsage)
 		fs.PrintDefaults()
 		fmt.Fprintf(fs.Output(), simExamples, strings.Join(simulator.BreakNames(), ", "))
 	}
+	return fs, o
+}
+
+// config is the simulator's configuration: the config file's, with the
+// flags that were set on top.
+func (o *simOptions) config(fs *flag.FlagSet) (simulator.Config, error) {
+	var cfg simulator.Config
+	if o.configPath != "" {
+		var err error
+		if cfg, err = loadSimConfig(o.configPath); err != nil {
+			return cfg, usageErr("sim: config %s: %s", o.configPath, excerpt.Line(err.Error(), 500))
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["profile"] || cfg.Profile == "" {
+		cfg.Profile = o.profile
+	}
+	if set["invite-answer"] || cfg.InviteAnswer == "" {
+		cfg.InviteAnswer = o.inviteAnswer
+	}
+	if set["break"] {
+		cfg.Break = nil
+		for _, b := range strings.Split(o.breaks, ",") {
+			if b = strings.TrimSpace(b); b != "" {
+				cfg.Break = append(cfg.Break, b)
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// runSim is "replay sim": serve the simulator until ctx is done.
+func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, o := simFlags(stderr)
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErr("sim: unexpected arguments %q", fs.Args())
 	}
-
-	var cfg simulator.Config
-	if *configPath != "" {
-		var err error
-		if cfg, err = loadSimConfig(*configPath); err != nil {
-			return usageErr("sim: config %s: %v", *configPath, err)
-		}
+	cfg, err := o.config(fs)
+	if err != nil {
+		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["profile"] || cfg.Profile == "" {
-		cfg.Profile = *profile
-	}
-	if set["invite-answer"] || cfg.InviteAnswer == "" {
-		cfg.InviteAnswer = *inviteAnswer
-	}
-	if set["break"] {
-		cfg.Break = nil
-		for _, b := range strings.Split(*breaks, ",") {
-			if b = strings.TrimSpace(b); b != "" {
-				cfg.Break = append(cfg.Break, b)
-			}
-		}
-	}
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-
-	srv, err := simulator.Start(*listen, cfg)
+	cfg.Logger = slog.New(slog.NewTextHandler(&consoleWriter{w: stderr}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv, err := simulator.Start(o.listen, cfg)
 	if errors.Is(err, simulator.ErrConfig) {
 		return usageErr("sim: %v", err)
 	}
@@ -209,5 +241,5 @@ func printSimBanner(w io.Writer, srv *simulator.Server, cfg simulator.Config) {
 	fmt.Fprintf(&b, "  replay run --target %s --token-url %s \\\n    --client-id %s --app-id %s --tenant-id %s \\\n    --verify-callbacks --openid-config %s\n",
 		srv.URL, srv.TokenURL, calling.ID, sim.AppID(), sim.TenantID(), srv.OpenIDConfigURL)
 	fmt.Fprintf(&b, "\nServing until interrupted.\n")
-	_, _ = io.WriteString(w, b.String())
+	_, _ = io.WriteString(w, excerpt.Printable(b.String()))
 }

@@ -2,15 +2,17 @@ package testbed
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func parse(t *testing.T, env map[string]string, args ...string) (Config, error) {
@@ -37,8 +39,8 @@ func TestFlagsConfig(t *testing.T) {
 	if c.URL != "https://calls.example.test" || c.ClientSecret != "s3cret" || c.Vars["userId"] != "u1" || c.Vars["retries"] != "3" {
 		t.Errorf("config = %+v", c)
 	}
-	if !slices.Equal(c.Capabilities, []string{"incoming-call", "other"}) {
-		t.Errorf("capabilities = %q", c.Capabilities)
+	if diff := cmp.Diff([]string{"incoming-call", "other"}, c.Capabilities); diff != "" {
+		t.Errorf("capabilities (-want +got):\n%s", diff)
 	}
 
 	tests := []struct {
@@ -53,10 +55,58 @@ func TestFlagsConfig(t *testing.T) {
 		{"v1.0 on the simulator", nil, []string{"--profile", "v1.0"}, "speaks beta-2018 only"},
 		{"sim-break on a URL", nil, []string{"--target", "http://x", "--sim-break", "no-auth"}, "applies to the embedded simulator"},
 		{"vars file missing", nil, []string{"--vars", vars + ".nope"}, "vars file"},
+		{"verify without app id", nil, []string{"--target", "http://x", "--verify-callbacks", "--openid-config", "http://x/o"}, "--verify-callbacks needs --app-id"},
+		{"verify without OpenID configuration", map[string]string{EnvAppID: "a"}, []string{"--target", "http://x", "--verify-callbacks"}, "--verify-callbacks needs --openid-config URL"},
+		{"OpenID configuration not http", nil, []string{"--target", "http://x", "--openid-config", "x"}, `--openid-config "x": want an http(s) URL`},
+		{"callback URL not http", nil, []string{"--callback-url", "tunnel.example.net"}, `--callback-url "tunnel.example.net": want an http(s) URL`},
+		{"control URL not http", nil, []string{"--target", "http://x", "--control-url", "x"}, `--control-url "x": want an http(s) URL`},
 	}
 	for _, tt := range tests {
-		if _, err := parse(t, tt.env, tt.args...); err == nil || !strings.Contains(err.Error(), tt.want) {
+		_, err := parse(t, tt.env, tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err %v, want it to contain %q", tt.name, err, tt.want)
+		}
+		if !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: err %v is not a settings error (ErrConfig)", tt.name, err)
+		}
+	}
+}
+
+// TestVerifyCallbacksSettings: against a URL target --verify-callbacks
+// needs the app id and the OpenID configuration, and falls back on no
+// public URL; the embedded simulator needs neither.
+func TestVerifyCallbacksSettings(t *testing.T) {
+	c, err := parse(t, map[string]string{EnvAppID: "a", EnvOpenIDConfig: "https://login.example.test/openid"}, "--target", "http://x", "--verify-callbacks")
+	if err != nil || !c.VerifyCallbacks || c.OpenIDConfigURL != "https://login.example.test/openid" || c.AppID != "a" {
+		t.Errorf("from the environment: %+v, %v", c, err)
+	}
+	if c, err := parse(t, nil, "--target", "http://x"); err != nil || c.OpenIDConfigURL != "" {
+		t.Errorf("no OpenID configuration by default: %q, %v", c.OpenIDConfigURL, err)
+	}
+	if _, err := parse(t, nil, "--verify-callbacks"); err != nil {
+		t.Errorf("embedded simulator: %v", err)
+	}
+}
+
+// TestFlagsShared: Register defines the target flags and --report-dir,
+// which both the suite and replay run take from it.
+func TestFlagsShared(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	f := Register(fs, nil)
+	if err := fs.Parse([]string{"--report-dir", "out"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.ReportDir() != "out" {
+		t.Errorf("ReportDir = %q", f.ReportDir())
+	}
+	var names []string
+	fs.VisitAll(func(fl *flag.Flag) { names = append(names, fl.Name) })
+	if diff := cmp.Diff(names, FlagNames()); diff != "" {
+		t.Errorf("FlagNames (-registered +listed):\n%s", diff)
+	}
+	for _, want := range []string{"target", "profile", "token", "token-url", "client-id", "client-secret-env", "scope", "app-id", "tenant-id", "vars", "capability", "control-url", "callback-listen", "callback-url", "verify-callbacks", "openid-config", "timeout", "within", "sim-break", "sim-invite-answer", "report-dir"} {
+		if fs.Lookup(want) == nil {
+			t.Errorf("Register lacks --%s", want)
 		}
 	}
 }
@@ -83,7 +133,7 @@ func TestProbeCapabilities(t *testing.T) {
 	without := httptest.NewServer(http.NotFoundHandler())
 	defer without.Close()
 	ctx := context.Background()
-	if caps, err := ProbeCapabilities(ctx, with.URL); err != nil || !slices.Equal(caps, []string{"incoming-call"}) {
+	if caps, err := ProbeCapabilities(ctx, with.URL); err != nil || cmp.Diff([]string{"incoming-call"}, caps) != "" {
 		t.Errorf("with a control API: %q, %v", caps, err)
 	}
 	if caps, err := ProbeCapabilities(ctx, without.URL); err != nil || caps == nil || len(caps) != 0 {

@@ -11,15 +11,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/apiclient"
 	"github.com/callconform/callconform/harness/receiver"
+	"github.com/callconform/callconform/internal/secret"
 	"github.com/callconform/callconform/simulator"
 )
 
@@ -27,7 +25,7 @@ import (
 // simulator with a loopback receiver.
 type Config struct {
 	URL          string            // target base URL; "" = the embedded simulator
-	Profile      string            // "" = beta-2018
+	Profile      string            // "" = harness.DefaultProfile
 	Token        string            // static bearer token; "" = none (or OAuth2 below)
 	TokenURL     string            // OAuth2 client-credentials token endpoint
 	ClientID     string            // OAuth2 client id
@@ -48,8 +46,9 @@ type Config struct {
 	// target that is not on this machine; "" = the listen address.
 	CallbackURL string
 	// VerifyCallbacks checks the bearer token of every notification against
-	// OpenIDConfigURL with AppID as audience. The embedded simulator is
-	// always verified.
+	// OpenIDConfigURL with AppID as audience; both are then required, there
+	// is no default OpenID configuration. The embedded simulator's
+	// notifications are always verified, against its own configuration.
 	VerifyCallbacks bool
 	OpenIDConfigURL string
 	// Simulator configures the embedded simulator.
@@ -83,13 +82,19 @@ func (e *Testbed) Close() error {
 	return errors.Join(errs...)
 }
 
-// Open starts what cfg names. The caller must Close the Testbed.
+// Open starts what cfg names and checks, before any scenario runs, that
+// the target answers and that its token can be had. The caller must Close
+// the Testbed.
+//
+// Errors: a settings problem wraps ErrConfig; a target that gives no answer
+// is an *UnreachableError, a token that cannot be had a *TokenError, a
+// receiver that cannot listen a *ListenError.
 func Open(ctx context.Context, cfg Config) (*Testbed, error) {
-	env := &Testbed{}
+	tb := &Testbed{}
 	ok := false
 	defer func() {
 		if !ok {
-			_ = env.Close()
+			_ = tb.Close()
 		}
 	}()
 	vars := cfg.Vars
@@ -99,59 +104,130 @@ func Open(ctx context.Context, cfg Config) (*Testbed, error) {
 			return nil, err
 		}
 	}
-	rcfg := receiver.Config{Listen: cfg.CallbackListen, PublicURL: cfg.CallbackURL}
-	tcfg := apiclient.Config{BaseURL: cfg.URL, Timeout: cfg.Timeout}
-	t := harness.Target{BaseURL: cfg.URL, ControlURL: cfg.ControlURL, AppID: cfg.AppID, TenantID: cfg.TenantID, Vars: vars, Capabilities: cfg.Capabilities, Profile: cfg.Profile}
-	if cfg.URL == "" {
-		sc := cfg.Simulator
-		if sc.Profile == "" {
-			sc.Profile = cfg.Profile
-		}
-		sim, err := simulator.Start("127.0.0.1:0", sc)
-		if err != nil {
-			return nil, fmt.Errorf("start the embedded simulator: %w", err)
-		}
-		env.Sim, env.Embedded = sim, true
-		client, err := callingClient(sim.Sim)
-		if err != nil {
-			return nil, err
-		}
-		tcfg.BaseURL = sim.URL
-		tcfg.Auth = apiclient.Auth{TokenURL: sim.TokenURL, ClientID: client.ID, ClientSecret: client.Secret}
-		t.BaseURL, t.AppID, t.TenantID = sim.URL, sim.Sim.AppID(), sim.Sim.TenantID()
-		rcfg.Verifier = &receiver.Verifier{OpenIDConfigURL: sim.OpenIDConfigURL, Audience: sim.Sim.AppID()}
-	} else {
-		tcfg.Auth = apiclient.Auth{BearerToken: cfg.Token, TokenURL: cfg.TokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes}
-		if cfg.VerifyCallbacks {
-			if cfg.OpenIDConfigURL == "" || cfg.AppID == "" {
-				return nil, errors.New("verifying callbacks needs the OpenID configuration URL and the app id")
-			}
-			rcfg.Verifier = &receiver.Verifier{OpenIDConfigURL: cfg.OpenIDConfigURL, Audience: cfg.AppID}
-		}
+	p := &plan{
+		rcv:    receiver.Config{Listen: cfg.CallbackListen, PublicURL: cfg.CallbackURL},
+		client: apiclient.Config{BaseURL: cfg.URL, Timeout: cfg.Timeout},
+		target: harness.Target{BaseURL: cfg.URL, ControlURL: cfg.ControlURL, AppID: cfg.AppID, TenantID: cfg.TenantID, Vars: vars, Capabilities: cfg.Capabilities, Profile: cfg.Profile},
 	}
-	client, err := apiclient.New(tcfg)
+	var err error
+	if cfg.URL == "" {
+		err = tb.startSimulator(cfg, p)
+	} else {
+		err = planURLTarget(ctx, cfg, p)
+	}
 	if err != nil {
 		return nil, err
 	}
-	t.Client = client
-	if t.Capabilities == nil {
-		control := t.ControlURL
-		if control == "" {
-			control = t.BaseURL
-		}
-		if t.Capabilities, err = ProbeCapabilities(ctx, control); err != nil {
-			return nil, err
-		}
+	if err := p.connect(ctx); err != nil {
+		return nil, err
 	}
-	env.verify = rcfg.Verifier != nil
-	rcv, err := receiver.Start(rcfg)
+	tb.verify = p.rcv.Verifier != nil
+	rcv, err := receiver.Start(p.rcv)
 	if err != nil {
-		return nil, fmt.Errorf("start the callback receiver: %w", err)
+		return nil, &ListenError{Addr: or(p.rcv.Listen, receiver.DefaultListen), Err: err}
 	}
-	env.Receiver = rcv
-	env.Runner = &harness.Runner{Target: t, Receiver: rcv, Within: cfg.Within}
+	tb.Receiver = rcv
+	tb.Runner = &harness.Runner{Target: p.target, Receiver: rcv, Within: cfg.Within}
 	ok = true
-	return env, nil
+	return tb, nil
+}
+
+// plan is what Open is about to start.
+type plan struct {
+	rcv    receiver.Config
+	client apiclient.Config
+	target harness.Target
+}
+
+// startSimulator starts the embedded simulator and points p at it: its
+// calling client's credentials, its ids, and its OpenID configuration for
+// the callbacks, always verified.
+func (tb *Testbed) startSimulator(cfg Config, p *plan) error {
+	sc := cfg.Simulator
+	if sc.Profile == "" {
+		sc.Profile = cfg.Profile
+	}
+	sim, err := simulator.Start("127.0.0.1:0", sc)
+	if err != nil {
+		if errors.Is(err, simulator.ErrConfig) {
+			return &configError{fmt.Errorf("embedded simulator: %w", err)}
+		}
+		return fmt.Errorf("start the embedded simulator: %w", err)
+	}
+	tb.Sim, tb.Embedded = sim, true
+	client, err := callingClient(sim.Sim)
+	if err != nil {
+		return err
+	}
+	p.client.BaseURL = sim.URL
+	p.client.Auth = apiclient.Auth{TokenURL: sim.TokenURL, ClientID: client.ID, ClientSecret: client.Secret}
+	p.target.BaseURL, p.target.AppID, p.target.TenantID = sim.URL, sim.Sim.AppID(), sim.Sim.TenantID()
+	p.rcv.Verifier = &receiver.Verifier{OpenIDConfigURL: sim.OpenIDConfigURL, Audience: sim.Sim.AppID()}
+	return nil
+}
+
+// planURLTarget points p at the target cfg.URL, after checking that it
+// answers HTTP at all.
+func planURLTarget(ctx context.Context, cfg Config, p *plan) error {
+	p.client.Auth = apiclient.Auth{BearerToken: cfg.Token, TokenURL: cfg.TokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes}
+	if cfg.VerifyCallbacks {
+		if cfg.OpenIDConfigURL == "" || cfg.AppID == "" {
+			return configErr("verifying callbacks needs the OpenID configuration URL and the app id")
+		}
+		p.rcv.Verifier = &receiver.Verifier{OpenIDConfigURL: cfg.OpenIDConfigURL, Audience: cfg.AppID}
+	}
+	return checkReachable(ctx, cfg.URL, cfg.Timeout)
+}
+
+// connect makes the target's client, fetches its first token (so that bad
+// credentials fail here, once, rather than in every scenario) and learns
+// its capabilities when cfg named none.
+func (p *plan) connect(ctx context.Context) error {
+	client, err := apiclient.New(p.client)
+	if err != nil {
+		return &configError{err}
+	}
+	p.target.Client = client
+	if _, err := client.Token(ctx); err != nil {
+		a := p.client.Auth
+		return newTokenError(a.TokenURL, a.ClientSecret, err)
+	}
+	if p.target.Capabilities == nil {
+		control := p.target.ControlURL
+		if control == "" {
+			control = p.target.BaseURL
+		}
+		if p.target.Capabilities, err = ProbeCapabilities(ctx, control); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkReachable sends GET url and takes any HTTP answer, whatever its
+// status, as proof that the target is there.
+func checkReachable(ctx context.Context, url string, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = apiclient.DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return configErr("target %s: %v", secret.RedactURL(url), err)
+	}
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		return &UnreachableError{URL: secret.RedactURL(url), Err: err}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return nil
+}
+
+// noRedirects takes a redirect as the answer it is.
+var noRedirects = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
 func callingClient(s *simulator.Simulator) (simulator.Client, error) {
@@ -165,17 +241,17 @@ func callingClient(s *simulator.Simulator) (simulator.Client, error) {
 
 // ProbeCapabilities asks a target's test-control API what it can trigger.
 // A target without one (404, or not JSON) has none; a target that cannot be
-// reached is an error.
+// reached is an *UnreachableError.
 func ProbeCapabilities(ctx context.Context, controlURL string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(controlURL, "/")+"/_control", nil)
 	if err != nil {
-		return nil, fmt.Errorf("probe capabilities: %w", err)
+		return nil, configErr("probe capabilities of %s: %v", secret.RedactURL(controlURL), err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("probe capabilities of %s: %w", controlURL, err)
+		return nil, &UnreachableError{URL: secret.RedactURL(controlURL), Control: true, Err: err}
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -192,31 +268,4 @@ func ProbeCapabilities(ctx context.Context, controlURL string) ([]string, error)
 		v.Capabilities = []string{}
 	}
 	return v.Capabilities, nil
-}
-
-// ReadVars reads a YAML or JSON map of vars; "" reads nothing.
-func ReadVars(path string) (map[string]string, error) {
-	if path == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("vars file: %w", err)
-	}
-	var raw map[string]any
-	if err := yaml.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("vars file %s: %w", path, err)
-	}
-	vars := make(map[string]string, len(raw))
-	for k, v := range raw {
-		switch x := v.(type) {
-		case string:
-			vars[k] = x
-		case float64, bool, int, int64:
-			vars[k] = fmt.Sprint(x)
-		default:
-			return nil, fmt.Errorf("vars file %s: %q must be a string, number or boolean", path, k)
-		}
-	}
-	return vars, nil
 }

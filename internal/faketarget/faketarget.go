@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,7 +26,13 @@ type Faults struct {
 	Hang          bool   // never answer the invite (until the server closes)
 	Storm         int    // after the flow, POST this many extra notifications
 	Malformed     bool   // POST malformed JSON to the callback before answering
+	// TokenError makes the token endpoint (TokenPath) refuse every client
+	// with 401 and this OAuth2 error code; "" = it grants a token to any.
+	TokenError string
 }
+
+// TokenPath is the path of the fake target's OAuth2 token endpoint.
+const TokenPath = "/oauth2/v2.0/token"
 
 // Server is a running fake target. Close it.
 type Server struct {
@@ -34,6 +41,7 @@ type Server struct {
 	wg     sync.WaitGroup
 	hang   chan struct{}
 	once   sync.Once
+	tokens atomic.Int64 // token requests answered
 }
 
 // FlowFixture is a fixture that passes against a conformant fake target.
@@ -59,6 +67,7 @@ func Start(f Faults) *Server {
 	s := &Server{Faults: f, hang: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /app/calls/{id}/participants/invite", s.invite)
+	mux.HandleFunc("POST "+TokenPath, s.token)
 	s.Server = httptest.NewServer(mux)
 	return s
 }
@@ -91,9 +100,26 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	call := r.PathValue("id")
-	op := "op1"
+	if !s.answer(w, r, call) || s.Faults.Silent {
+		return
+	}
+	posts := s.notifications(call)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for _, p := range posts {
+			if post(body.Callback, p) != nil {
+				return
+			}
+		}
+	}()
+}
+
+// answer answers the invite on call as the faults say; false when the
+// answer is an error, which no notification follows.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, call string) bool {
 	if !s.Faults.NoLocation {
-		w.Header().Set("Location", fmt.Sprintf("http://%s/app/calls/%s/operations/%s", r.Host, call, op))
+		w.Header().Set("Location", fmt.Sprintf("http://%s/app/calls/%s/operations/op1", r.Host, call))
 	}
 	status := s.Faults.Status
 	if status == 0 {
@@ -106,15 +132,19 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 	if s.Faults.Body != "" {
 		_, _ = w.Write([]byte(s.Faults.Body))
 		if status < 200 || status > 299 {
-			return
+			return false
 		}
 	}
-	if s.Faults.Silent {
-		return
-	}
-	opRes := fmt.Sprintf("/app/calls/%s/operations/%s", call, op)
+	return true
+}
+
+// notifications are the POSTs that follow an invite on call, each a list
+// of items: the operation's completion and the roster, as the faults
+// order them, then the storm.
+func (s *Server) notifications(call string) [][]map[string]any {
+	opRes := fmt.Sprintf("/app/calls/%s/operations/op1", call)
 	if s.Faults.WrongResource {
-		opRes = "/app/calls/other/operations/" + op
+		opRes = "/app/calls/other/operations/op1"
 	}
 	done := item("deleted", opRes, map[string]any{"@odata.type": "#microsoft.graph.commsOperation", "status": "completed"})
 	roster := item("updated", fmt.Sprintf("/app/calls/%s/participants", call), []any{map[string]any{"info": map[string]any{"identity": map[string]any{"user": map[string]any{"id": "u1"}}}}})
@@ -137,15 +167,25 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 		}
 		posts = append(posts, batch)
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for _, p := range posts {
-			if post(body.Callback, p) != nil {
-				return
-			}
-		}
-	}()
+	return posts
+}
+
+// TokenRequests is how many token requests the server has answered.
+func (s *Server) TokenRequests() int { return int(s.tokens.Load()) }
+
+// token answers a client-credentials token request as the faults say.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	s.tokens.Add(1)
+	w.Header().Set("Content-Type", "application/json")
+	if s.Faults.TokenError != "" {
+		w.WriteHeader(http.StatusUnauthorized)
+		_ = json.NewEncoder(w).Encode(map[string]string{
+			"error":             s.Faults.TokenError,
+			"error_description": "AADSTS7000215: Invalid client secret provided. Trace ID: 0000\r\nCorrelation ID: 1111",
+		})
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "fake-access-token", "token_type": "Bearer", "expires_in": 3600})
 }
 
 func item(changeType, resource string, data any) map[string]any {

@@ -8,9 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callconform/callconform/harness/testbed"
+	"github.com/callconform/callconform/internal/faketarget"
 )
 
 // suiteBin is the suite built as a binary, as `make suite-binary` builds it.
@@ -259,4 +263,144 @@ func keys(m map[string]specReport) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// runBinary runs the suite binary from an empty folder and returns its exit
+// code and its combined output; it does not expect any report.
+func runBinary(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, suiteBin, append([]string{"--ginkgo.no-color"}, args...)...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = cleanEnv()
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode(), string(out)
+	case err != nil:
+		t.Fatalf("run the suite: %v\n%s", err, out)
+	}
+	return 0, string(out)
+}
+
+// TestSetupProblemIsOneLineAndExit3: a target that cannot be reached stops
+// the suite before any spec, with one line that says what to do and exit
+// code 3 (a failed spec is 1), and the reports of an earlier run stay.
+func TestSetupProblemIsOneLineAndExit3(t *testing.T) {
+	reports := t.TempDir()
+	earlier := filepath.Join(reports, "report.json")
+	if err := os.WriteFile(earlier, []byte(`{"earlier":true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		start, end string // of the one line
+	}{
+		{"unreachable target", []string{"--target=http://127.0.0.1:1"}, 3,
+			"callconform: setup: cannot reach the target at http://127.0.0.1:1: ", "; check --target\n"},
+		{"bad flag value", []string{"--target=ftp://x"}, 2,
+			`callconform: setup: --target "ftp://x": want an http(s) URL`, "\n"},
+		{"verify callbacks without an app id", []string{"--target=http://127.0.0.1:1", "--verify-callbacks", "--openid-config=http://127.0.0.1:1/openid"}, 2,
+			"callconform: setup: --verify-callbacks needs --app-id", "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := runBinary(t, append(tt.args, "--report-dir="+reports)...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d:\n%s", code, tt.code, out)
+			}
+			if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, tt.start) || !strings.HasSuffix(out, tt.end) {
+				t.Errorf("output is not one line %q...%q:\n%s", tt.start, tt.end, out)
+			}
+			b, err := os.ReadFile(earlier)
+			if err != nil || string(b) != `{"earlier":true}` {
+				t.Errorf("the earlier report was touched: %q, %v", b, err)
+			}
+			if entries, _ := os.ReadDir(reports); len(entries) != 1 {
+				t.Errorf("the report folder holds %d files, want the earlier one only", len(entries))
+			}
+		})
+	}
+}
+
+// TestSetupProblemUnderGinkgoParallel: under `ginkgo -p` the suite is
+// aborted with the same line, said once, and the reports stay.
+func TestSetupProblemUnderGinkgoParallel(t *testing.T) {
+	work := t.TempDir()
+	reports := filepath.Join(work, "reports")
+	if err := os.Mkdir(reports, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "tool", "ginkgo", "-p", "--no-color", suiteBin, "--", "--target=http://127.0.0.1:1", "--report-dir="+reports)
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = cleanEnv()
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("ginkgo -p passed against an unreachable target:\n%s", out)
+	}
+	line := "setup: cannot reach the target at http://127.0.0.1:1: "
+	if n := strings.Count(string(out), line); n != 1 {
+		t.Errorf("the reason is said %d times, want once:\n%s", n, out)
+	}
+	if strings.Contains(string(out), "timed out waiting for all parallel procs") {
+		t.Errorf("a process left without reporting to the Ginkgo CLI:\n%s", out)
+	}
+	if entries, _ := os.ReadDir(reports); len(entries) != 0 {
+		t.Errorf("reports were written after a setup problem: %v", entries)
+	}
+}
+
+// TestSuiteAcceptsEveryTargetFlag: the suite binary takes every flag of
+// the registration it shares with replay run (cmd/replay:
+// TestRunAcceptsEveryTargetFlag).
+func TestSuiteAcceptsEveryTargetFlag(t *testing.T) {
+	code, out := runBinary(t, "--help")
+	if code != 0 {
+		t.Fatalf("--help: exit %d\n%s", code, out)
+	}
+	for _, name := range testbed.FlagNames() {
+		if !regexp.MustCompile(`(?m)^\s+-` + regexp.QuoteMeta(name) + `\b`).MatchString(out) {
+			t.Errorf("the suite binary lacks --%s", name)
+		}
+	}
+}
+
+// TestFailureMessagesAreEscaped: a target answering ESC sequences and NUL
+// to a fixture whose title holds ESC fails its spec, readably, with no raw
+// control byte in the suite's output.
+func TestFailureMessagesAreEscaped(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{Status: 400, Body: "\x1b[2J\x00"})
+	defer srv.Close()
+	dir := t.TempDir()
+	src := strings.Replace(faketarget.FlowFixture, "title: Invite on the fake target", `title: "Invite \e[2J\e]0;pwned\a on the fake target"`, 1)
+	src = strings.Replace(src, "labels: [invite]", "labels: [escaping]", 1)
+	if err := os.WriteFile(filepath.Join(dir, "evil.yaml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, specs, out := runSuite(t, "--target="+srv.URL, "--fixtures="+dir, "--ginkgo.label-filter=escaping")
+	var failed []string
+	for _, s := range specs {
+		if s.State == "failed" {
+			failed = append(failed, s.name())
+		}
+	}
+	if code != 1 || len(failed) != 1 {
+		t.Fatalf("exit %d, failed specs %q, want 1:\n%s", code, failed, out)
+	}
+	for i := 0; i < len(out); i++ {
+		if c := out[i]; (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f {
+			t.Fatalf("raw control byte %#x at %d in the output:\n%q", c, i, out)
+		}
+	}
+	for _, want := range []string{`Invite \x1b[2J\x1b]0;pwned\x07 on the fake target`, `answer: 400 \x1b[2J\x00`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
 }
