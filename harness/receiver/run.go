@@ -45,6 +45,7 @@ type Run struct {
 
 	mu       sync.Mutex
 	items    []timeline.Notification
+	firsts   map[itemKey]int // item identity → arrival index of its first delivery
 	posts    int
 	refusals []Refusal
 	overflow bool
@@ -154,9 +155,14 @@ func (r *Run) wake() {
 }
 
 // accept appends the items of one POST, all at once and in order, and records
-// each in the timeline. Items past the run's bound are dropped and the run is
-// marked overflowed. It reports false when the run is closed.
+// each in the timeline, marking an item identical to an earlier one as a
+// redelivery (see canonicalKey). Items past the run's bound are dropped and
+// the run is marked overflowed. It reports false when the run is closed.
 func (r *Run) accept(path string, header http.Header, items []json.RawMessage) bool {
+	keys := make([]itemKey, len(items))
+	for k, item := range items {
+		keys[k] = canonicalKey(item) // outside the lock: POSTs hash in parallel
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -168,31 +174,42 @@ func (r *Run) accept(path string, header http.Header, items []json.RawMessage) b
 	changed := false
 	for k, item := range items {
 		if len(r.items) >= r.max {
-			if !r.overflow {
-				r.overflow = true
-				changed = true
-				r.tl.Add(timeline.Event{
-					At:   at,
-					Kind: timeline.Note,
-					URL:  path,
-					Text: fmt.Sprintf("callback run overflowed: more than %d notification items; dropped %d of POST %d and will drop any further items", r.max, len(items)-k, post),
-				})
-			}
+			changed = r.overflowed(at, path, post, len(items)-k) || changed
 			break
 		}
-		r.items = append(r.items, timeline.Notification{
-			Index:  len(r.items),
-			At:     at,
-			Post:   post,
-			Item:   item,
-			Header: header,
-		})
-		r.tl.AddRedacted(withBody(timeline.Event{At: at, Kind: timeline.Notify, URL: path, Header: header}, item))
+		n := timeline.Notification{Index: len(r.items), At: at, Post: post, Item: item, Header: header}
+		n.Original, n.Redelivery = r.firsts[keys[k]]
+		if !n.Redelivery {
+			r.firsts[keys[k]] = n.Index
+		}
+		r.items = append(r.items, n)
+		e := withBody(timeline.Event{At: at, Kind: timeline.Notify, URL: path, Header: header}, item)
+		if n.Redelivery {
+			e.RedeliveryOf = &n.Original
+		}
+		r.tl.AddRedacted(e)
 		changed = true
 	}
 	if changed {
 		r.wake()
 	}
+	return true
+}
+
+// overflowed marks the run overflowed, noting in the timeline how many
+// items of POST post were dropped, and reports true; if the run had
+// overflowed already it does nothing and reports false. r.mu must be held.
+func (r *Run) overflowed(at time.Time, path string, post, dropped int) bool {
+	if r.overflow {
+		return false
+	}
+	r.overflow = true
+	r.tl.Add(timeline.Event{
+		At:   at,
+		Kind: timeline.Note,
+		URL:  path,
+		Text: fmt.Sprintf("callback run overflowed: more than %d notification items; dropped %d of POST %d and will drop any further items", r.max, dropped, post),
+	})
 	return true
 }
 
