@@ -17,8 +17,8 @@ func TestCanonicalKey(t *testing.T) {
 		" {\n  \"resource\" : \"/app/calls/c1\",\n  \"resourceData\": {\"n\": [ 1 , 2 ], \"state\": \"established\"},\n  \"changeType\": \"updated\"\n} ",
 	}
 	different := []string{
-		`{"changeType":"updated","resource":"/app/calls/c1","resourceData":{"state":"established","n":[2,1]}}`,    // array order
-		`{"changeType":"updated","resource":"/app/calls/c1","resourceData":{"state":"established","n":[1,2.0]}}`,  // number spelling
+		`{"changeType":"updated","resource":"/app/calls/c1","resourceData":{"state":"established","n":[2,1]}}`,      // array order
+		`{"changeType":"updated","resource":"/app/calls/c1","resourceData":{"state":"established","n":[1,2.0]}}`,    // number spelling
 		`{"changeType":"updated","resource":"/app/calls/c1","resourceData":{"state":"establishe\u0064","n":[1,2]}}`, // string spelling
 		`{"changeType":"updated","resource":"/app/calls/c1","resourceData":{"state":"established","n":[1,2],"x":null}}`,
 		`{"changeType":"deleted","resource":"/app/calls/c1","resourceData":{"state":"established","n":[1,2]}}`,
