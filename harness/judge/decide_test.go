@@ -234,3 +234,23 @@ func TestJudgeRedeliveryIsOneNotification(t *testing.T) {
 		t.Errorf("the report does not say established was not waited for:\n%s", v)
 	}
 }
+
+// TestJudgeDecidedReasons: when an expectation can no longer be met, the
+// others without a match say so plainly; when the block refused a
+// notification (forbidden, unexpected, duplicate), they were not waited for.
+func TestJudgeDecidedReasons(t *testing.T) {
+	opRoster := Block{Expect: []Expectation{
+		exp("op", "deleted", call+"/operations/0FE0623F", ""),
+		exp("roster", "updated", call+"/participants", "", "op"),
+	}}
+	v, _ := run(opRoster, roster)
+	if want := `expectation "op" not met: no notification matched before the block was decided at notification #0`; !strings.Contains(v.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, v)
+	}
+	strict := opRoster
+	strict.FailUnexpected = true
+	v, _ = run(strict, establishing)
+	if want := `expectation "op" not met: not waited for: the block ended at notification #0, which it refuses`; !strings.Contains(v.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, v)
+	}
+}

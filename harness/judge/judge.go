@@ -108,6 +108,10 @@ type Judge struct {
 type decision struct {
 	index  int    // arrival index of the notification that decided it
 	reason string // why no further notification can make the block pass
+	// unmeetable is true when an expectation could no longer be met, false
+	// when a notification the block refuses (forbidden, unexpected, a
+	// duplicate) ended it: the others are then "not waited for".
+	unmeetable bool
 }
 
 // late is an optional predecessor that arrived after its successor matched:
@@ -299,7 +303,7 @@ func (j *Judge) spend(idx int) {
 			continue
 		}
 		j.spent[i]++
-		j.decide(idx, fmt.Sprintf("%q can no longer be met: #%d matches it but came before %q, and counts toward its count (%d)", e.Name, idx, j.lastEarly(i), j.need[i]))
+		j.decideUnmeetable(idx, fmt.Sprintf("%q can no longer be met: #%d matches it but came before %q, and counts toward its count (%d)", e.Name, idx, j.lastEarly(i), j.need[i]))
 	}
 }
 
@@ -322,10 +326,19 @@ func (j *Judge) offerRedelivery(n timeline.Notification) bool {
 	return false
 }
 
-// decide records the first reason the block failed for good.
+// decide records the first reason the block failed for good: a
+// notification it refuses.
 func (j *Judge) decide(idx int, reason string) {
 	if j.decision == nil {
 		j.decision = &decision{index: idx, reason: reason}
+	}
+}
+
+// decideUnmeetable records, unless the block was decided already, that an
+// expectation can no longer be met.
+func (j *Judge) decideUnmeetable(idx int, reason string) {
+	if j.decision == nil {
+		j.decision = &decision{index: idx, reason: reason, unmeetable: true}
 	}
 }
 

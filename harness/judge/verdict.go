@@ -130,8 +130,10 @@ func (j *Judge) unmet(i int, timedOut bool) (Unmet, bool) {
 		u.Reason, u.Candidates = j.tooEarly(i)
 	case got > 0:
 		u.Reason = fmt.Sprintf("only %d of %d arrived", got, j.need[i])
+	case j.decision != nil && !timedOut && j.decision.unmeetable:
+		u.Reason = fmt.Sprintf("no notification matched before the block was decided at notification #%d", j.decision.index)
 	case j.decision != nil && !timedOut:
-		u.Reason = fmt.Sprintf("not waited for: the block ended at notification #%d, which decided it", j.decision.index)
+		u.Reason = fmt.Sprintf("not waited for: the block ended at notification #%d, which it refuses", j.decision.index)
 	default:
 		u.Reason = "no notification matched"
 	}
