@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/callconform/callconform/internal/excerpt"
 )
 
 // FuzzPayload parses arbitrary commsNotifications bodies. It never panics;
@@ -52,7 +54,7 @@ func FuzzPayload(f *testing.F) {
 				continue // encoding/json reads some things gjson accepts differently
 			}
 			if canonicalKey(item) != canonicalKey(indented.Bytes()) {
-				t.Fatalf("item %d: re-indenting it changed its identity:\n%s\n%s", i, item, indented.Bytes())
+				t.Fatalf("item %d: re-indenting it changed its identity: %s", i, excerpt.Clip(string(item), 300))
 			}
 		}
 	})

@@ -1,8 +1,10 @@
 package receiver
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
+	"encoding/json"
 	"slices"
 
 	"github.com/tidwall/gjson"
@@ -29,8 +31,9 @@ import (
 // valid JSON is keyed by its exact bytes.
 type itemKey [sha256.Size]byte
 
-// maxCanonicalDepth bounds the nesting that canonicalKey sorts; below it,
-// values are kept exactly as written (still a sound, if stricter, key).
+// maxCanonicalDepth bounds the nesting that canonicalKey sorts (and so its
+// recursion); below it, values are kept as written less their whitespace:
+// still a sound, if stricter, key.
 const maxCanonicalDepth = 64
 
 // canonicalKey returns the identity of one notification item.
@@ -51,8 +54,15 @@ type member struct {
 // object members sorted by their raw name (stable, so members that share a
 // name keep their order).
 func appendCanonical(dst []byte, v gjson.Result, depth int) []byte {
-	if depth >= maxCanonicalDepth || (!v.IsObject() && !v.IsArray()) {
+	if !v.IsObject() && !v.IsArray() {
 		return append(dst, v.Raw...)
+	}
+	if depth >= maxCanonicalDepth {
+		var compact bytes.Buffer
+		if json.Compact(&compact, []byte(v.Raw)) != nil {
+			return append(dst, v.Raw...)
+		}
+		return append(dst, compact.Bytes()...)
 	}
 	if v.IsArray() {
 		dst = append(dst, '[')
