@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/callconform/callconform/harness/timeline"
 	"github.com/callconform/callconform/internal/faketarget"
 )
@@ -198,5 +200,32 @@ func TestAwaitRedeliveryOfAnEarlierBlocksNotification(t *testing.T) {
 	}
 	if len(res.Unmatched) != 0 {
 		t.Errorf("unmatched = %+v, want none: the redelivery goes with its original", res.Unmatched)
+	}
+}
+
+// TestUnmatchedRedeliverySaysWhatItRepeats: a roster no block takes,
+// delivered twice, is reported unmatched twice, the second time as a
+// redelivery of the first.
+func TestUnmatchedRedeliverySaysWhatItRepeats(t *testing.T) {
+	rosterAgain := strings.ReplaceAll(rosterItem, ",", ", ")
+	url := scriptedTarget(t, []string{rosterItem}, []string{rosterAgain}, []string{opDoneItem})
+	r := newRunner(t, url)
+	src := flowWith(t, "        - {name: roster, after: [opDone], changeType: updated, resource: /app/calls/c1/participants}\n", "")
+	src = strings.Replace(src, "      within: 1s\n", "      within: 30s\n", 1)
+	res := r.Run(context.Background(), parse(t, src))
+	if res.Status != Passed {
+		t.Fatalf("status %s: %s", res.Status, res.Reason)
+	}
+	type unmatched struct {
+		Index        int
+		RedeliveryOf *int
+	}
+	var got []unmatched
+	for _, u := range res.Unmatched {
+		got = append(got, unmatched{u.Index, u.RedeliveryOf})
+	}
+	zero := 0
+	if diff := cmp.Diff([]unmatched{{0, nil}, {1, &zero}}, got); diff != "" {
+		t.Errorf("unmatched (-want +got):\n%s", diff)
 	}
 }
