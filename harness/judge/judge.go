@@ -93,8 +93,8 @@ type Judge struct {
 	patternHits map[string][]int
 	succs       [][]int // per expectation: local successors (after edges)
 	late        []late  // optional predecessors that arrived after a successor
-	offers      []timeline.Notification
-	extras      []int // offsets into offers
+	offers      []offer // every first delivery offered, in arrival order
+	extras      []int   // offsets into offers
 	hits        []ForbiddenHit
 	remain      int   // required expectations not yet met
 	spent       []int // per expectation: matches refused for order that no expectation took
@@ -124,6 +124,12 @@ type late struct {
 
 // maxPatternCache bounds the per-resource cache of pattern expectations.
 const maxPatternCache = 4096
+
+// offer is what the judge keeps of an offered notification.
+type offer struct {
+	Index int    // arrival index
+	Item  []byte // the item, shared with the caller
+}
 
 type early struct {
 	index int    // arrival index
@@ -230,7 +236,7 @@ func (j *Judge) Offer(n timeline.Notification) bool {
 		return j.offerRedelivery(n)
 	}
 	off := len(j.offers)
-	j.offers = append(j.offers, n)
+	j.offers = append(j.offers, offer{Index: n.Index, Item: n.Item})
 	item := gjson.ParseBytes(n.Item)
 	j.refused = j.refused[:0]
 	for _, i := range j.candidates(item) {
