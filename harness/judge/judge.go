@@ -255,14 +255,14 @@ func (j *Judge) Offer(n timeline.Notification) bool {
 	j.spend(n.Index)
 	j.extras = append(j.extras, off)
 	if j.b.FailUnexpected {
-		j.decide(n.Index, fmt.Sprintf("notification #%d is one no expectation takes, and the block says unexpected: fail", n.Index))
+		j.decide(n.Index, "notification #%d is one no expectation takes, and the block says unexpected: fail", n.Index)
 	}
 	// Forbid applies to what the block's expectations did not take, so that
 	// a block can expect one operation and forbid any other.
 	for _, f := range j.b.Forbid {
 		if f.matches(item) {
 			j.hits = append(j.hits, ForbiddenHit{Pattern: f.Name, Index: n.Index, Item: redacted(n.Item)})
-			j.decide(n.Index, fmt.Sprintf("forbidden notification #%d arrived (pattern %q)", n.Index, f.Name))
+			j.decide(n.Index, "forbidden notification #%d arrived (pattern %q)", n.Index, f.Name)
 			break
 		}
 	}
@@ -293,7 +293,7 @@ func (j *Judge) take(i, idx int) {
 	for _, s := range j.succs[i] {
 		if len(j.matched[s]) > 0 {
 			j.late = append(j.late, late{succ: s, pred: i, predIndex: idx, succIndex: j.matched[s][0]})
-			j.decide(idx, fmt.Sprintf("optional %q arrived (#%d) after %q, which must follow it, matched (#%d)", e.Name, idx, j.b.Expect[s].Name, j.matched[s][0]))
+			j.decide(idx, "optional %q arrived (#%d) after %q, which must follow it, matched (#%d)", e.Name, idx, j.b.Expect[s].Name, j.matched[s][0])
 		}
 	}
 }
@@ -309,7 +309,7 @@ func (j *Judge) spend(idx int) {
 			continue
 		}
 		j.spent[i]++
-		j.decideUnmeetable(idx, fmt.Sprintf("%q can no longer be met: #%d matches it but came before %q, and counts toward its count (%d)", e.Name, idx, j.lastEarly(i), j.need[i]))
+		j.decideUnmeetable(idx, "%q can no longer be met: #%d matches it but came before %q, and counts toward its count (%d)", e.Name, idx, j.lastEarly(i), j.need[i])
 	}
 }
 
@@ -322,7 +322,7 @@ func (j *Judge) lastEarly(i int) string { return j.early[i][len(j.early[i])-1].p
 func (j *Judge) offerRedelivery(n timeline.Notification) bool {
 	j.redelivered = append(j.redelivered, Redelivery{Index: n.Index, Original: n.Original, Item: redacted(n.Item)})
 	if j.b.FailDuplicates {
-		j.decide(n.Index, fmt.Sprintf("notification #%d is a redelivery of #%d, and the block fails on duplicates", n.Index, n.Original))
+		j.decide(n.Index, "notification #%d is a redelivery of #%d, and the block fails on duplicates", n.Index, n.Original)
 	}
 	for _, m := range j.matched {
 		if slices.Contains(m, n.Original) {
@@ -332,19 +332,19 @@ func (j *Judge) offerRedelivery(n timeline.Notification) bool {
 	return false
 }
 
-// decide records the first reason the block failed for good: a
-// notification it refuses.
-func (j *Judge) decide(idx int, reason string) {
+// decide records, unless the block was decided already, that the
+// notification at arrival index idx failed it for good: one it refuses.
+// The reason is formatted as by fmt.Sprintf.
+func (j *Judge) decide(idx int, format string, args ...any) {
 	if j.decision == nil {
-		j.decision = &decision{index: idx, reason: reason}
+		j.decision = &decision{index: idx, reason: fmt.Sprintf(format, args...)}
 	}
 }
 
-// decideUnmeetable records, unless the block was decided already, that an
-// expectation can no longer be met.
-func (j *Judge) decideUnmeetable(idx int, reason string) {
+// decideUnmeetable is decide for an expectation that can no longer be met.
+func (j *Judge) decideUnmeetable(idx int, format string, args ...any) {
 	if j.decision == nil {
-		j.decision = &decision{index: idx, reason: reason, unmeetable: true}
+		j.decision = &decision{index: idx, reason: fmt.Sprintf(format, args...), unmeetable: true}
 	}
 }
 
