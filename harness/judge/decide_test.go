@@ -247,10 +247,28 @@ func TestJudgeDecidedReasons(t *testing.T) {
 	if want := `expectation "op" not met: no notification matched before the block was decided at notification #0`; !strings.Contains(v.String(), want) {
 		t.Errorf("report lacks %q:\n%s", want, v)
 	}
+	if names(v.Unmet) != "roster" || names(v.Open) != "op" {
+		t.Errorf("unmet %q, open %q; want roster to blame and op not waited for", names(v.Unmet), names(v.Open))
+	}
+	// The completion came on another call, then the roster: the near miss
+	// is likely the target's completion, so op is to blame too.
+	v, _ = run(opRoster, note("deleted", "/app/calls/OTHER/operations/0FE0623F", ""), roster)
+	if names(v.Unmet) != "op roster" || len(v.Open) != 0 {
+		t.Errorf("unmet %q, open %q; want op and roster to blame", names(v.Unmet), names(v.Open))
+	}
 	strict := opRoster
 	strict.FailUnexpected = true
 	v, _ = run(strict, establishing)
 	if want := `expectation "op" not met: not waited for: the block ended at notification #0, which it refuses`; !strings.Contains(v.String(), want) {
 		t.Errorf("report lacks %q:\n%s", want, v)
 	}
+}
+
+// names lists the names of us, space-separated.
+func names(us []Unmet) string {
+	var out []string
+	for _, u := range us {
+		out = append(out, u.Name)
+	}
+	return strings.Join(out, " ")
 }

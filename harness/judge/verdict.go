@@ -2,6 +2,7 @@ package judge
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -59,9 +60,14 @@ type Verdict struct {
 	// Decided says why the block failed before its bound, when it did: no
 	// further notification could have made it pass. DecidedAt is the
 	// arrival index of the notification that decided it.
-	Decided    string         `json:"decided,omitempty"`
-	DecidedAt  int            `json:"decidedAt,omitempty"`
-	Unmet      []Unmet        `json:"unmet,omitempty"`
+	Decided   string  `json:"decided,omitempty"`
+	DecidedAt int     `json:"decidedAt,omitempty"`
+	Unmet     []Unmet `json:"unmet,omitempty"`
+	// Open are the expectations not met when the block was decided before
+	// its bound for which nothing close arrived (see nearMiss): the block
+	// did not wait for them, and the target is not yet to blame. The
+	// report (String) shows them after Unmet.
+	Open       []Unmet        `json:"open,omitempty"`
 	Forbidden  []ForbiddenHit `json:"forbidden,omitempty"`
 	Unexpected []Candidate    `json:"unexpected,omitempty"` // offered, taken by no expectation
 	Failing    bool           `json:"unexpectedFail,omitempty"`
@@ -85,7 +91,12 @@ func (j *Judge) Verdict(timedOut bool) Verdict {
 	}
 	v.Unmet = j.lateUnmet()
 	for i := range j.b.Expect {
-		if u, ok := j.unmet(i, timedOut); ok {
+		u, ok := j.unmet(i, timedOut)
+		switch {
+		case !ok:
+		case j.open(i, timedOut) && !nearMiss(u):
+			v.Open = append(v.Open, u)
+		default:
 			v.Unmet = append(v.Unmet, u)
 		}
 	}
@@ -116,6 +127,25 @@ func (j *Judge) lateUnmet() []Unmet {
 	return out
 }
 
+// open reports whether expectation i, unmet, was left open: the block was
+// decided before its bound by something else, so what i still needed may
+// yet have come.
+func (j *Judge) open(i int, timedOut bool) bool {
+	return j.decision != nil && !timedOut && j.spent[i] == 0
+}
+
+// nearMiss reports whether a candidate of u fails at most one of its
+// conditions: likely what the target sent for it, and worth showing as a
+// failure even when the block did not wait for u.
+func nearMiss(u Unmet) bool {
+	for _, c := range u.Candidates {
+		if len(c.Diff) <= 1 {
+			return true
+		}
+	}
+	return false
+}
+
 // unmet reports expectation i when the block did not meet it: why, and the
 // closest candidates.
 func (j *Judge) unmet(i int, timedOut bool) (Unmet, bool) {
@@ -125,17 +155,22 @@ func (j *Judge) unmet(i int, timedOut bool) (Unmet, bool) {
 		return Unmet{}, false
 	}
 	u := Unmet{Name: e.Name, Want: e.String(), Got: got, Need: j.need[i]}
+	var until string // when the block stopped waiting for i, if it did
+	if j.open(i, timedOut) {
+		until = fmt.Sprintf(" before the block was decided at notification #%d", j.decision.index)
+	}
 	switch {
 	case len(j.early[i]) > 0:
 		u.Reason, u.Candidates = j.tooEarly(i)
+		if until != "" {
+			u.Reason += "; no later one arrived" + until
+		}
 	case got > 0:
-		u.Reason = fmt.Sprintf("only %d of %d arrived", got, j.need[i])
-	case j.decision != nil && !timedOut && j.decision.unmeetable:
-		u.Reason = fmt.Sprintf("no notification matched before the block was decided at notification #%d", j.decision.index)
-	case j.decision != nil && !timedOut:
+		u.Reason = fmt.Sprintf("only %d of %d arrived", got, j.need[i]) + until
+	case until != "" && !j.decision.unmeetable:
 		u.Reason = fmt.Sprintf("not waited for: the block ended at notification #%d, which it refuses", j.decision.index)
 	default:
-		u.Reason = "no notification matched"
+		u.Reason = "no notification matched" + until
 	}
 	if len(u.Candidates) == 0 {
 		u.Candidates = j.closest(e)
@@ -233,7 +268,7 @@ func (v Verdict) String() string {
 	if v.Decided != "" {
 		fmt.Fprintf(&b, "decided: failed at notification #%d, before the bound: %s\n", v.DecidedAt, excerpt.Printable(v.Decided))
 	}
-	for _, u := range v.Unmet {
+	for _, u := range slices.Concat(v.Unmet, v.Open) {
 		fmt.Fprintf(&b, "expectation %q not met: %s\n  want %s\n", u.Name, excerpt.Printable(u.Reason), excerpt.Printable(u.Want))
 		for _, c := range u.Candidates {
 			if c.Note != "" {
