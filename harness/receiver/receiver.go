@@ -1,6 +1,8 @@
 // Package receiver is the callback server a target POSTs commsNotifications
 // to: each run gets its own callback path, and the value[] items posted to it
-// are flattened, numbered in arrival order and recorded in the run's timeline.
+// are flattened, numbered in arrival order, marked when they repeat an
+// earlier item (delivery is at least once) and recorded in the run's
+// timeline.
 package receiver
 
 import (
