@@ -14,8 +14,8 @@ import (
 // FuzzPayload parses arbitrary commsNotifications bodies. It never panics;
 // a refusal is an error with a lower-case reason and no items; an accepted
 // body is a JSON object whose "value" array holds exactly the items
-// returned, each valid JSON; and an item's identity (for redeliveries) does
-// not depend on its whitespace.
+// returned, each valid JSON; and an item is identical to, and hashes as,
+// its canonical form and itself re-indented (see redeliveries).
 func FuzzPayload(f *testing.F) {
 	f.Add([]byte(`{"value": [{"changeType":"updated","resource":"/app/calls/c1","resourceData":{"state":"established"}}]}`))
 	f.Add([]byte(`{"@odata.type":"#microsoft.graph.commsNotifications","value":[{"a":1},{"b":[2, {"c" : null}]}, 3, "s", true]}`))
@@ -49,11 +49,15 @@ func FuzzPayload(f *testing.F) {
 			if !gjson.ValidBytes(item) {
 				t.Fatalf("item %d is not valid JSON: %q", i, item)
 			}
+			canon := appendCanonical(nil, gjson.ParseBytes(item), 0)
+			if !identical(item, canon) || itemHash(item) != itemHash(canon) {
+				t.Fatalf("item %d and its canonical form are not identical, or hash apart: %s", i, excerpt.Clip(string(item), 300))
+			}
 			var indented bytes.Buffer
 			if json.Indent(&indented, item, " ", "\t") != nil {
 				continue // encoding/json reads some things gjson accepts differently
 			}
-			if canonicalKey(item) != canonicalKey(indented.Bytes()) {
+			if !identical(item, indented.Bytes()) || itemHash(item) != itemHash(indented.Bytes()) {
 				t.Fatalf("item %d: re-indenting it changed its identity: %s", i, excerpt.Clip(string(item), 300))
 			}
 		}

@@ -184,7 +184,6 @@ func (rc *Receiver) NewRun(tl *timeline.Timeline) *Run {
 		url:     rc.base + callbackPrefix + id,
 		tl:      tl,
 		max:     rc.cfg.MaxPerRun,
-		firsts:  make(map[itemKey]int),
 		changed: make(chan struct{}),
 	}
 	rc.mu.Lock()

@@ -3,6 +3,7 @@ package receiver
 import (
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -10,7 +11,9 @@ import (
 	"github.com/callconform/callconform/harness/timeline"
 )
 
-func TestCanonicalKey(t *testing.T) {
+// TestIdentical: items that differ only in whitespace and member order are
+// identical, and hash alike; any other difference tells them apart.
+func TestIdentical(t *testing.T) {
 	const item = `{"changeType":"updated","resource":"/app/calls/c1","resourceData":{"state":"established","n":[1,2]}}`
 	same := []string{
 		item,
@@ -23,26 +26,49 @@ func TestCanonicalKey(t *testing.T) {
 		`{"changeType":"updated","resource":"/app/calls/c1","resourceData":{"state":"established","n":[1,2],"x":null}}`,
 		`{"changeType":"deleted","resource":"/app/calls/c1","resourceData":{"state":"established","n":[1,2]}}`,
 		`{"changeType":"updated","resource":"/app/calls/C1","resourceData":{"state":"established","n":[1,2]}}`,
+		`{"changeType":"updated","resourceData":{"resource":"/app/calls/c1","state":"established","n":[1,2]}}`, // moved a level
 		`[` + item + `]`,
-		`{not json`,
 	}
-	want := canonicalKey([]byte(item))
 	for _, s := range same {
-		if canonicalKey([]byte(s)) != want {
-			t.Errorf("canonicalKey(%s) differs from canonicalKey(%s): only whitespace and member order changed", s, item)
+		if !identical([]byte(s), []byte(item)) || itemHash([]byte(s)) != itemHash([]byte(item)) {
+			t.Errorf("%s and %s: not identical, or hashed apart; only whitespace and member order changed", s, item)
 		}
 	}
 	for _, s := range different {
-		if canonicalKey([]byte(s)) == want {
-			t.Errorf("canonicalKey(%s) equals canonicalKey(%s): a different notification would count as a redelivery", s, item)
+		if identical([]byte(s), []byte(item)) {
+			t.Errorf("%s is identical to %s: a different notification would count as a redelivery", s, item)
 		}
 	}
 	// Members that share a name keep their order: a reader sees the first.
-	if canonicalKey([]byte(`{"a":1,"a":2}`)) == canonicalKey([]byte(`{"a":2,"a":1}`)) {
-		t.Error(`{"a":1,"a":2} and {"a":2,"a":1} have one key; gjson reads a as 1 in one and 2 in the other`)
+	if identical([]byte(`{"a":1,"a":2}`), []byte(`{"a":2,"a":1}`)) {
+		t.Error(`{"a":1,"a":2} and {"a":2,"a":1} are identical; gjson reads a as 1 in one and 2 in the other`)
 	}
-	if canonicalKey([]byte(`{"b":1,"a":1,"a":2}`)) != canonicalKey([]byte(`{"a":1,"b":1,"a":2}`)) {
-		t.Error("moving another member around duplicate names changed the key")
+	if !identical([]byte(`{"b":1,"a":1,"a":2}`), []byte(`{"a":1,"b":1,"a":2}`)) {
+		t.Error("moving another member around duplicate names made the items differ")
+	}
+	// Deeper than the canonical form sorts, whitespace still does not count.
+	deep := strings.Repeat(`{"a":[`, maxCanonicalDepth) + `{"y":1,"x":2}` + strings.Repeat("]}", maxCanonicalDepth)
+	spaced := strings.ReplaceAll(deep, ":", " : ")
+	if !identical([]byte(deep), []byte(spaced)) || itemHash([]byte(deep)) != itemHash([]byte(spaced)) {
+		t.Error("below the canonical depth, whitespace made two items differ")
+	}
+}
+
+// TestRedeliveriesSurviveHashCollisions: items are filed by hash, but only
+// an identical item is a redelivery; a colliding one is a first delivery.
+func TestRedeliveriesSurviveHashCollisions(t *testing.T) {
+	items := [][]byte{[]byte(`{"n":1}`), []byte(`{"n":2}`), []byte(` {"n" : 1} `), []byte(`{"n":2}`)}
+	var d redeliveries
+	var got []int
+	for i, it := range items {
+		first, ok := d.first(it, 42, i, func(k int) []byte { return items[k] }) // one hash for all
+		if !ok {
+			first = -1
+		}
+		got = append(got, first)
+	}
+	if diff := cmp.Diff([]int{-1, -1, 0, 1}, got); diff != "" {
+		t.Errorf("first deliveries (-want +got; -1 = none):\n%s", diff)
 	}
 }
 
@@ -110,4 +136,14 @@ func TestRunIDsAreUnguessable(t *testing.T) {
 		}
 		seen[m[1]] = true
 	}
+}
+
+// BenchmarkItemHash is the receiver's cost, per notification item, of
+// filing it to tell a redelivery: a roster update as the service sends it.
+func BenchmarkItemHash(b *testing.B) {
+	item := []byte(`{"@odata.type":"#microsoft.graph.commsNotification","changeType":"updated","resource":"/app/calls/57DAB8B1894C409AB240BD8BEAE78896/participants","resourceUrl":"/communications/calls/57dab8b1-894c-409a-b240-bd8beae78896/participants","resourceData":[{"@odata.type":"#microsoft.graph.participant","id":"550fae72-d251-43ec-868c-373732c2704f","info":{"identity":{"user":{"id":"550fae72-d251-43ec-868c-373732c2704f","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","displayName":"Heidi Steen"}},"languageId":"en-US","region":"westus"},"mediaStreams":[{"mediaType":"audio","sourceId":"1","direction":"sendReceive","serverMuted":false}],"isMuted":false,"isInLobby":false}]}`)
+	for b.Loop() {
+		itemHash(item)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/item")
 }

@@ -45,7 +45,7 @@ type Run struct {
 
 	mu       sync.Mutex
 	items    []timeline.Notification
-	firsts   map[itemKey]int // item identity → arrival index of its first delivery
+	firsts   redeliveries // first deliveries, to tell a redelivery
 	posts    int
 	refusals []Refusal
 	overflow bool
@@ -156,12 +156,12 @@ func (r *Run) wake() {
 
 // accept appends the items of one POST, all at once and in order, and records
 // each in the timeline, marking an item identical to an earlier one as a
-// redelivery (see canonicalKey). Items past the run's bound are dropped and
+// redelivery (see redeliveries). Items past the run's bound are dropped and
 // the run is marked overflowed. It reports false when the run is closed.
 func (r *Run) accept(path string, header http.Header, items []json.RawMessage) bool {
-	keys := make([]itemKey, len(items))
+	hashes := make([]uint64, len(items))
 	for k, item := range items {
-		keys[k] = canonicalKey(item) // outside the lock: POSTs hash in parallel
+		hashes[k] = itemHash(item) // outside the lock: POSTs hash in parallel
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -178,10 +178,7 @@ func (r *Run) accept(path string, header http.Header, items []json.RawMessage) b
 			break
 		}
 		n := timeline.Notification{Index: len(r.items), At: at, Post: post, Item: item, Header: header}
-		n.Original, n.Redelivery = r.firsts[keys[k]]
-		if !n.Redelivery {
-			r.firsts[keys[k]] = n.Index
-		}
+		n.Original, n.Redelivery = r.firsts.first(item, hashes[k], n.Index, r.item)
 		r.items = append(r.items, n)
 		e := withBody(timeline.Event{At: at, Kind: timeline.Notify, URL: path, Header: header}, item)
 		if n.Redelivery {
@@ -195,6 +192,9 @@ func (r *Run) accept(path string, header http.Header, items []json.RawMessage) b
 	}
 	return true
 }
+
+// item returns the item at arrival index i; r.mu must be held.
+func (r *Run) item(i int) []byte { return r.items[i].Item }
 
 // overflowed marks the run overflowed, noting in the timeline how many
 // items of POST post were dropped, and reports true; if the run had
