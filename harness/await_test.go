@@ -48,8 +48,7 @@ func scriptedTarget(t testing.TB, posts ...[]string) string {
 			for _, items := range posts {
 				resp, err := client.Post(body.Callback, "application/json", bytes.NewReader([]byte(`{"value":[`+strings.Join(items, ",")+`]}`)))
 				if err != nil {
-					t.Errorf("post notifications: %v", err)
-					return
+					return // the run ended (a test then says what it lacked)
 				}
 				resp.Body.Close()
 			}
