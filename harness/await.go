@@ -80,53 +80,21 @@ func CompilePattern(fp *fixture.Pattern, lookup fixture.Lookup) (judge.Pattern, 
 }
 
 // await judges the notifications not yet taken by earlier blocks, then each
-// new arrival, until the block is settled or its bound passes. The wait is
-// event-driven: the receiver wakes it on each arrival.
+// new arrival, until the block is settled (met, or decided failed) or its
+// bound passes. The wait is event-driven: the receiver wakes it on each
+// arrival, so a decided block returns as soon as the deciding notification
+// is judged.
 func (s *scenario) await(ctx context.Context, a *fixture.Await) error {
 	block, err := CompileBlock(a, s.lookup)
 	if err != nil {
 		return err
 	}
-	within := time.Duration(a.Within)
-	if within == 0 {
-		within = s.r.Within
-	}
-	if within == 0 {
-		within = fixture.DefaultWithin
-	}
 	j := judge.New(block, s.prior)
-	ctx, cancel := context.WithTimeout(ctx, within)
+	ctx, cancel := context.WithTimeout(ctx, s.within(a))
 	defer cancel()
-	next := 0
-	offer := func() {
-		for _, n := range s.run.Since(next) {
-			next = n.Index + 1
-			if s.isConsumed(n.Index) {
-				continue
-			}
-			if j.Offer(n) {
-				s.consume(n.Index)
-			}
-		}
-	}
-	offer()
-	timedOut := false
-	for !j.Done() {
-		if err := s.run.WaitFor(ctx, next, s.refusals); err != nil {
-			if errors.Is(err, receiver.ErrTooManyNotifications) {
-				offer()
-				return fmt.Errorf("callback: %w", err)
-			}
-			if errors.Is(err, receiver.ErrRefused) {
-				return s.callbackTrouble()
-			}
-			if ctx.Err() != nil {
-				timedOut = true
-				break
-			}
-			return err
-		}
-		offer()
+	timedOut, err := s.judgeArrivals(ctx, j)
+	if err != nil {
+		return err
 	}
 	v := j.Verdict(timedOut)
 	for name, idx := range v.Matched {
@@ -135,6 +103,70 @@ func (s *scenario) await(ctx context.Context, a *fixture.Await) error {
 	if !v.OK {
 		return &verdictError{v}
 	}
+	return s.captureFrom(j, a, v)
+}
+
+// within is the bound of block a: its own, else the runner's, else the
+// default.
+func (s *scenario) within(a *fixture.Await) time.Duration {
+	if a.Within != 0 {
+		return time.Duration(a.Within)
+	}
+	if s.r.Within != 0 {
+		return s.r.Within
+	}
+	return fixture.DefaultWithin
+}
+
+// judgeArrivals offers j what it has not seen, then waits for each new
+// arrival, until j is done or ctx ends (timedOut). A refused POST or an
+// overflowed run ends the wait with an error.
+func (s *scenario) judgeArrivals(ctx context.Context, j *judge.Judge) (timedOut bool, err error) {
+	next := 0
+	offer := func() {
+		for _, n := range s.run.Since(next) {
+			next = n.Index + 1
+			s.offer(j, n)
+		}
+	}
+	offer()
+	for !j.Done() {
+		if err := s.run.WaitFor(ctx, next, s.refusals); err != nil {
+			if errors.Is(err, receiver.ErrTooManyNotifications) {
+				offer()
+				return false, fmt.Errorf("callback: %w", err)
+			}
+			if errors.Is(err, receiver.ErrRefused) {
+				return false, s.callbackTrouble()
+			}
+			if ctx.Err() != nil {
+				return true, nil
+			}
+			return false, err
+		}
+		offer()
+	}
+	return false, nil
+}
+
+// offer gives n to j unless an earlier block took it. A redelivery goes to
+// j too (to be shown, or to fail a block that fails on duplicates), and is
+// taken with its original: by an earlier block, or by j.
+func (s *scenario) offer(j *judge.Judge, n timeline.Notification) {
+	if s.isConsumed(n.Index) {
+		return
+	}
+	if n.Redelivery && s.isConsumed(n.Original) {
+		s.consume(n.Index)
+	}
+	if j.Offer(n) {
+		s.consume(n.Index)
+	}
+}
+
+// captureFrom takes the captures of block a from the notifications its
+// expectations matched (verdict v of judge j).
+func (s *scenario) captureFrom(j *judge.Judge, a *fixture.Await, v judge.Verdict) error {
 	for _, e := range a.Expect {
 		for _, name := range match.SortedKeys(e.Capture) {
 			idx := v.Matched[e.Name]
@@ -174,7 +206,11 @@ func (s *scenario) unmatched() []Unmatched {
 			if !json.Valid(item) {
 				item, _ = json.Marshal(string(item))
 			}
-			out = append(out, Unmatched{Index: n.Index, At: n.At, Item: item})
+			u := Unmatched{Index: n.Index, At: n.At, Item: item}
+			if n.Redelivery {
+				u.RedeliveryOf = &n.Original
+			}
+			out = append(out, u)
 		}
 	}
 	return out

@@ -81,4 +81,7 @@ type Unmatched struct {
 	Index int             `json:"index"` // arrival index within the run
 	At    time.Time       `json:"at"`
 	Item  json.RawMessage `json:"item"` // redacted
+	// RedeliveryOf is, for a redelivery of an identical notification that
+	// no block took either, the arrival index of its first delivery.
+	RedeliveryOf *int `json:"redeliveryOf,omitempty"`
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/callconform/callconform/harness/match"
 	"github.com/callconform/callconform/harness/timeline"
@@ -272,5 +273,27 @@ func TestJudgePatternResources(t *testing.T) {
 	}
 	if got := j.Matched()["ops"]; len(got) != 2 || got[0] != 0 || got[1] != 2 {
 		t.Errorf("ops took %v, want [0 2]", got)
+	}
+}
+
+// TestVerdictShowsReceivedValuesSafely: what a target sent is shown with
+// control characters escaped, and clipped on a UTF-8 boundary.
+func TestVerdictShowsReceivedValuesSafely(t *testing.T) {
+	hostile := []byte("{\"changeType\":\"updated\",\"resource\":\"" + call + "\",\"resourceData\":{\"state\":\"\u009b2J\u202eestablished\x7f\"}}")
+	v, _ := run(stateBlock(), establishing, hostile)
+	report := v.String()
+	for _, bad := range []string{"\u009b", "\u202e", "\x7f"} {
+		if strings.Contains(report, bad) {
+			t.Errorf("report holds %q raw:\n%s", bad, report)
+		}
+	}
+	if !strings.Contains(report, `+ resourceData.state: "\x9b2J\u202eestablished\x7f"`) {
+		t.Errorf("report does not show the received state escaped:\n%s", report)
+	}
+	// A long item is clipped on a character boundary, not inside "é".
+	long := []byte(`{"changeType":"deleted","resource":"/x","pad":"` + strings.Repeat("é", 400) + `"}`)
+	v, _ = run(Block{Forbid: []Pattern{{Name: "no-delete", ChangeType: "deleted"}}}, long)
+	if report := v.String(); !utf8.ValidString(report) || !strings.Contains(report, "é…") {
+		t.Errorf("a long item is not clipped on a character boundary:\n%q", report)
 	}
 }

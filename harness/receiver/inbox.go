@@ -13,15 +13,15 @@ import (
 	"github.com/callconform/callconform/harness/timeline"
 )
 
-// ErrTooManyNotifications is returned by Run.Err and Run.Wait once a run
+// ErrTooManyNotifications is returned by Inbox.Err and Inbox.Wait once a run
 // received more notification items than Config.MaxPerRun.
 var ErrTooManyNotifications = errors.New("too many notifications")
 
-// ErrClosed is returned by Run.Wait when the run (or its receiver) was closed
+// ErrClosed is returned by Inbox.Wait when the run (or its receiver) was closed
 // before the awaited notification arrived: none can arrive any more.
 var ErrClosed = errors.New("callback run closed")
 
-// ErrRefused is returned by Run.WaitFor when a POST was refused.
+// ErrRefused is returned by Inbox.WaitFor when a POST was refused.
 var ErrRefused = errors.New("callback POST refused")
 
 // Refusal is one POST the receiver refused on a run's callback path.
@@ -45,6 +45,7 @@ type Inbox struct {
 
 	mu       sync.Mutex
 	items    []timeline.Notification
+	firsts   redeliveries // first deliveries, to tell a redelivery
 	posts    int
 	refusals []Refusal
 	overflow bool
@@ -56,7 +57,7 @@ type Inbox struct {
 func (r *Inbox) URL() string { return r.url }
 
 // Timeline returns the timeline the run records into: the one given to
-// NewRun, or the run's private one.
+// NewInbox, or the run's private one.
 func (r *Inbox) Timeline() *timeline.Timeline { return r.tl }
 
 // Len returns the number of notification items kept so far.
@@ -154,9 +155,14 @@ func (r *Inbox) wake() {
 }
 
 // accept appends the items of one POST, all at once and in order, and records
-// each in the timeline. Items past the run's bound are dropped and the run is
-// marked overflowed. It reports false when the run is closed.
+// each in the timeline, marking an item identical to an earlier one as a
+// redelivery (see redeliveries). Items past the run's bound are dropped and
+// the run is marked overflowed. It reports false when the run is closed.
 func (r *Inbox) accept(path string, header http.Header, items []json.RawMessage) bool {
+	hashes := make([]uint64, len(items))
+	for k, item := range items {
+		hashes[k] = itemHash(item) // outside the lock: POSTs hash in parallel
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -168,31 +174,42 @@ func (r *Inbox) accept(path string, header http.Header, items []json.RawMessage)
 	changed := false
 	for k, item := range items {
 		if len(r.items) >= r.max {
-			if !r.overflow {
-				r.overflow = true
-				changed = true
-				r.tl.Add(timeline.Event{
-					At:   at,
-					Kind: timeline.Note,
-					URL:  path,
-					Text: fmt.Sprintf("callback run overflowed: more than %d notification items; dropped %d of POST %d and will drop any further items", r.max, len(items)-k, post),
-				})
-			}
+			changed = r.overflowed(at, path, post, len(items)-k) || changed
 			break
 		}
-		r.items = append(r.items, timeline.Notification{
-			Index:  len(r.items),
-			At:     at,
-			Post:   post,
-			Item:   item,
-			Header: header,
-		})
-		r.tl.AddRedacted(withBody(timeline.Event{At: at, Kind: timeline.Notify, URL: path, Header: header}, item))
+		n := timeline.Notification{Index: len(r.items), At: at, Post: post, Item: item, Header: header}
+		n.Original, n.Redelivery = r.firsts.first(item, hashes[k], n.Index, r.item)
+		r.items = append(r.items, n)
+		e := withBody(timeline.Event{At: at, Kind: timeline.Notify, URL: path, Header: header}, item)
+		if n.Redelivery {
+			e.RedeliveryOf = &n.Original
+		}
+		r.tl.AddRedacted(e)
 		changed = true
 	}
 	if changed {
 		r.wake()
 	}
+	return true
+}
+
+// item returns the item at arrival index i; r.mu must be held.
+func (r *Inbox) item(i int) []byte { return r.items[i].Item }
+
+// overflowed marks the run overflowed, noting in the timeline how many
+// items of POST post were dropped, and reports true; if the run had
+// overflowed already it does nothing and reports false. r.mu must be held.
+func (r *Inbox) overflowed(at time.Time, path string, post, dropped int) bool {
+	if r.overflow {
+		return false
+	}
+	r.overflow = true
+	r.tl.Add(timeline.Event{
+		At:   at,
+		Kind: timeline.Note,
+		URL:  path,
+		Text: fmt.Sprintf("callback run overflowed: more than %d notification items; dropped %d of POST %d and will drop any further items", r.max, dropped, post),
+	})
 	return true
 }
 

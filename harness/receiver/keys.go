@@ -13,6 +13,23 @@ import (
 	"strings"
 )
 
+// Why the signing keys are fetched and cached here rather than with
+// github.com/MicahParks/keyfunc/v3 (v3.9.2, with jwkset v0.11.4), which was
+// weighed for it: it fits golang-jwt/jwt/v5, but not the behaviour this
+// verifier promises and tests.
+//   - Its unknown-kid refresh is a golang.org/x/time/rate limiter read with
+//     the wall clock: the 30 s gap and the RefreshEvery expiry could no
+//     longer be tested with the verifier's clock (TestKeyRotation), only by
+//     waiting them out or shrinking them to timings a busy CI cannot keep.
+//   - Within the gap it waits (RateLimitWaitMax) instead of refusing at
+//     once, so a POST with an unknown kid blocks the receiver's handler; and
+//     the refresh that follows runs under that same bound, not HTTPTimeout.
+//   - Periodic refresh is a goroutine per key set, ended only by a context:
+//     Verifier is a plain struct without Close, built as a literal outside
+//     this package, so each verifier would leak one.
+//   - It decodes the JWKS with no size bound (here: maxKeyDocument), and it
+//     does not read the OpenID configuration, so that part stays anyway.
+
 // maxKeyDocument bounds the size of an OpenID configuration or a JWKS.
 const maxKeyDocument = 1 << 20
 

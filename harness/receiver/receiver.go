@@ -1,11 +1,11 @@
 // Package receiver is the callback server a target POSTs commsNotifications
 // to: each run gets its own callback path, and the value[] items posted to it
-// are flattened, numbered in arrival order and recorded in the run's timeline.
+// are flattened, numbered in arrival order, marked when they repeat an
+// earlier item (delivery is at least once) and recorded in the run's
+// timeline.
 package receiver
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // Defaults applied to a zero Config.
@@ -46,7 +47,7 @@ type Config struct {
 	MaxBody int64
 	// MaxPerRun bounds the notification items kept per run, and separately the
 	// refusals kept per run; 0 (or less) means 10000. Past it the run is marked
-	// overflowed (Run.Err) and further items are dropped, so memory stays
+	// overflowed (Inbox.Err) and further items are dropped, so memory stays
 	// bounded whatever the target sends.
 	MaxPerRun int
 	// Verifier checks the bearer token of each notification POST; nil means
@@ -73,36 +74,10 @@ type Receiver struct {
 // Start listens on cfg.Listen and serves callbacks until Close. The caller
 // must call Close when finished.
 func Start(cfg Config) (*Receiver, error) {
-	if cfg.Listen == "" {
-		cfg.Listen = DefaultListen
+	cfg, public, err := cfg.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("start callback receiver: %w", err)
 	}
-	if cfg.MaxBody <= 0 {
-		cfg.MaxBody = DefaultMaxBody
-	}
-	if cfg.MaxPerRun <= 0 {
-		cfg.MaxPerRun = DefaultMaxPerRun
-	}
-	if cfg.Status == 0 {
-		cfg.Status = DefaultStatus
-	}
-	if cfg.Status < 100 || cfg.Status > 999 {
-		return nil, fmt.Errorf("start callback receiver: invalid status %d", cfg.Status)
-	}
-	if v := cfg.Verifier; v != nil && (v.OpenIDConfigURL == "" || v.Audience == "") {
-		return nil, errors.New("start callback receiver: verifier needs OpenIDConfigURL and Audience")
-	}
-	var public *url.URL
-	if cfg.PublicURL != "" {
-		u, err := url.Parse(cfg.PublicURL)
-		if err != nil {
-			return nil, fmt.Errorf("start callback receiver: public url: %w", err)
-		}
-		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return nil, fmt.Errorf("start callback receiver: public url %q is not an http(s) base url", cfg.PublicURL)
-		}
-		public = u
-	}
-
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("start callback receiver: %w", err)
@@ -130,6 +105,40 @@ func Start(cfg Config) (*Receiver, error) {
 		_ = rc.srv.Serve(ln) // always returns an error; ErrServerClosed after Close
 	}()
 	return rc, nil
+}
+
+// withDefaults returns cfg with its zero fields set to their defaults, and
+// its public URL parsed (nil when none), or why cfg cannot work.
+func (cfg Config) withDefaults() (Config, *url.URL, error) {
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxPerRun <= 0 {
+		cfg.MaxPerRun = DefaultMaxPerRun
+	}
+	if cfg.Status == 0 {
+		cfg.Status = DefaultStatus
+	}
+	if cfg.Status < 100 || cfg.Status > 999 {
+		return cfg, nil, fmt.Errorf("invalid status %d", cfg.Status)
+	}
+	if v := cfg.Verifier; v != nil && (v.OpenIDConfigURL == "" || v.Audience == "") {
+		return cfg, nil, errors.New("verifier needs OpenIDConfigURL and Audience")
+	}
+	if cfg.PublicURL == "" {
+		return cfg, nil, nil
+	}
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("public url: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return cfg, nil, fmt.Errorf("public url %q is not an http(s) base url", cfg.PublicURL)
+	}
+	return cfg, u, nil
 }
 
 // URL returns the public base URL of the receiver, without a trailing slash.
@@ -161,13 +170,13 @@ func (rc *Receiver) Close() error {
 
 // NewInbox registers a fresh callback path (/callbacks/{random id}) whose
 // notifications and refusals are recorded in tl; a nil tl means a private
-// timeline (see Run.Timeline). The caller should Close the run when finished;
+// timeline (see Inbox.Timeline). The caller should Close the run when finished;
 // Receiver.Close closes every run.
 func (rc *Receiver) NewInbox(tl *timeline.Timeline) *Inbox {
 	if tl == nil {
 		tl = &timeline.Timeline{}
 	}
-	id := newID()
+	id := guid.New().Hex() // 32 hex digits: unguessable, and safe in a path
 	r := &Inbox{
 		rc:      rc,
 		id:      id,
@@ -253,11 +262,4 @@ func (rc *Receiver) refuse(w http.ResponseWriter, req *http.Request, run *Inbox,
 	reason = timeline.RedactString(reason)
 	run.refuse(req.Method, req.URL.Path, header, status, reason)
 	http.Error(w, reason, status)
-}
-
-// newID returns a random callback id: 32 hex digits.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand crashes the program instead)
-	return hex.EncodeToString(b[:])
 }

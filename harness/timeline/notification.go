@@ -13,4 +13,11 @@ type Notification struct {
 	Post   int         // index of the POST within the run, from 0
 	Item   []byte      // the value[] item, raw JSON
 	Header http.Header // the POST's headers, redacted
+	// Redelivery is true when an identical item arrived before it in the same
+	// run: delivery is at least once, so this is the same notification
+	// delivered again, and it is judged as one with Original.
+	Redelivery bool
+	// Original is, when Redelivery is true, the arrival index of the first
+	// delivery of the identical item; otherwise it is not used.
+	Original int
 }

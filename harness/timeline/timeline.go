@@ -38,6 +38,10 @@ type Event struct {
 	Body    json.RawMessage `json:"body,omitempty"`    // JSON bodies; see Text otherwise
 	Text    string          `json:"text,omitempty"`    // non-JSON body or a message
 	Elapsed time.Duration   `json:"elapsed,omitempty"` // response: time since the request
+	// RedeliveryOf is set on a notification that repeats an identical,
+	// earlier one (delivery is at least once): the arrival index of the first
+	// delivery. Nil for a first delivery and for other kinds of event.
+	RedeliveryOf *int `json:"redeliveryOf,omitempty"`
 }
 
 // Timeline is a concurrency-safe, append-only list of events. The zero value
