@@ -1,0 +1,125 @@
+package interop
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/callconform/callconform/internal/guid"
+	"github.com/callconform/callconform/simulator"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+	"golang.org/x/oauth2"
+)
+
+func TestNewClientRefusesBadSettings(t *testing.T) {
+	creds := Credentials{TokenURL: "https://login.example/t/oauth2/v2.0/token", ClientID: "id", ClientSecret: "s"}
+	for name, cfg := range map[string]ClientConfig{
+		"no base URL":       {Credentials: creds},
+		"relative base URL": {BaseURL: "/v1.0", Credentials: creds},
+		"no credentials":    {BaseURL: "https://graph.example/v1.0"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := NewClient(cfg); !errors.Is(err, ErrConfig) {
+				t.Errorf("error %v; want ErrConfig", err)
+			}
+		})
+	}
+}
+
+// The SDK, its base URL the simulator's and its tokens from the
+// simulator's token endpoint, reads a beta-2018 call, its roster and an
+// operation, hangs up, and reads the 404 that follows as an ODataError.
+// The beta-2018 paths are under /app/calls, which the SDK's request
+// builders do not write, so each request names its URL (WithUrl).
+func TestSDKDrivesTheBeta2018Simulator(t *testing.T) {
+	srv := startSim(t, simulator.Config{})
+	cb := newCallback(t)
+	tok := callingToken(t, srv)
+	r := do(t, srv, tok, http.MethodPost, "/app/calls", meetingCall(cb.URL()))
+	if r.status != http.StatusCreated {
+		t.Fatalf("create call: %d %s", r.status, r.body)
+	}
+	id := locationID(t, r)
+	cb.waitFor(t, "established call", has("updated call:established"), betaRes(id)...)
+	r = do(t, srv, tok, http.MethodPost, "/app/calls/"+id+"/participants/invite",
+		map[string]any{"participants": []any{invitee()}, "clientContext": "sdk-read"})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("invite: %d %s", r.status, r.body)
+	}
+	opID := locationID(t, r)
+	cb.waitFor(t, "roster", has("updated roster"), betaRes(id)...)
+
+	client, err := NewClient(ClientConfig{BaseURL: srv.URL, Credentials: callingCredentials(t, srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+	defer cancel()
+	callURL := srv.URL + "/app/calls/" + id
+	calls := client.Communications().Calls()
+
+	call, err := calls.ByCallId(id).WithUrl(callURL).Get(ctx, nil)
+	if err != nil {
+		t.Fatalf("SDK GET call: %v", err)
+	}
+	if g, ok := guid.Parse(deref(call.GetId())); !ok || g.String() != strings.ToLower(id) ||
+		call.GetState() == nil || *call.GetState() != models.ESTABLISHED_CALLSTATE {
+		t.Errorf("SDK read call id %q state %v; want %s established", deref(call.GetId()), call.GetState(), id)
+	}
+
+	roster, err := calls.ByCallId(id).Participants().WithUrl(callURL+"/participants").Get(ctx, nil)
+	if err != nil {
+		t.Fatalf("SDK GET participants: %v", err)
+	}
+	if n := len(roster.GetValue()); n != 2 {
+		t.Errorf("SDK read %d participants, want 2 (the bot and the invitee)", n)
+	}
+
+	op, err := calls.ByCallId(id).Operations().ByCommsOperationId(opID).WithUrl(callURL+"/operations/"+opID).Get(ctx, nil)
+	if err != nil {
+		t.Fatalf("SDK GET operation: %v", err)
+	}
+	if g, ok := guid.Parse(deref(op.GetId())); !ok || !strings.EqualFold(g.String(), opID) && !strings.EqualFold(g.Compact(), opID) ||
+		deref(op.GetClientContext()) != "sdk-read" {
+		t.Errorf("SDK read operation id %q clientContext %q; want %s, sdk-read", deref(op.GetId()), deref(op.GetClientContext()), opID)
+	}
+
+	if err := calls.ByCallId(id).WithUrl(callURL).Delete(ctx, nil); err != nil {
+		t.Fatalf("SDK DELETE call: %v", err)
+	}
+	_, err = calls.ByCallId(id).WithUrl(callURL).Get(ctx, nil)
+	var odata *odataerrors.ODataError
+	if !errors.As(err, &odata) || odata.GetStatusCode() != http.StatusNotFound ||
+		odata.GetErrorEscaped() == nil || deref(odata.GetErrorEscaped().GetCode()) != "NotFound" {
+		t.Errorf("SDK GET of a deleted call: %v; want an ODataError 404 NotFound", err)
+	}
+}
+
+// With a secret the token endpoint refuses, the SDK's request fails with
+// the token endpoint's OAuth error.
+func TestSDKReportsARefusedSecret(t *testing.T) {
+	srv := startSim(t, simulator.Config{})
+	creds := callingCredentials(t, srv)
+	creds.ClientSecret = "wrong"
+	client, err := NewClient(ClientConfig{BaseURL: srv.URL, Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+	defer cancel()
+	_, err = client.Communications().Calls().ByCallId("x").WithUrl(srv.URL+"/app/calls/x").Get(ctx, nil)
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.ErrorCode != "invalid_client" {
+		t.Errorf("error %v; want the token endpoint's invalid_client", err)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
