@@ -123,3 +123,22 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// Without WithUrl, the SDK's requests go to the base URL plus its own
+// paths: the beta-2018 simulator has no /communications/calls and says so
+// in the Graph error shape, which the SDK reads.
+func TestSDKRequestsGoToTheBaseURL(t *testing.T) {
+	srv := startSim(t, simulator.Config{})
+	client, err := NewClient(ClientConfig{BaseURL: srv.URL + "/", Credentials: callingCredentials(t, srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+	defer cancel()
+	_, err = client.Communications().Calls().ByCallId("c4115").Get(ctx, nil)
+	var odata *odataerrors.ODataError
+	if !errors.As(err, &odata) || odata.GetStatusCode() != http.StatusNotFound || odata.GetErrorEscaped() == nil ||
+		!strings.Contains(deref(odata.GetErrorEscaped().GetMessage()), "GET /communications/calls/c4115") {
+		t.Errorf("SDK GET: %v; want the simulator's 404 for GET /communications/calls/c4115", err)
+	}
+}

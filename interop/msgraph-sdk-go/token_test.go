@@ -47,10 +47,12 @@ func TestClientCredentialsCachesTheToken(t *testing.T) {
 }
 
 // A token endpoint that gives tokens expiring at once: the provider asks
-// again each time instead of handing out an expired token.
+// again each time instead of handing out an expired token, with one request
+// each, its credentials in the form as Entra ID takes them.
 func TestClientCredentialsFetchesAgainOnceExpired(t *testing.T) {
 	var n atomic.Int32
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k := n.Add(1)
 		if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" ||
 			r.PostForm.Get("client_id") != "id" || r.PostForm.Get("client_secret") != "s3cret" ||
 			r.PostForm.Get("scope") != DefaultScope {
@@ -58,7 +60,7 @@ func TestClientCredentialsFetchesAgainOnceExpired(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"access_token":"tok%d","token_type":"Bearer","expires_in":1}`, n.Add(1))
+		fmt.Fprintf(w, `{"access_token":"tok%d","token_type":"Bearer","expires_in":1}`, k)
 	}))
 	defer ts.Close()
 	p, err := NewClientCredentials(Credentials{TokenURL: ts.URL + "/token", ClientID: "id", ClientSecret: "s3cret"}, "api.example")
