@@ -2,11 +2,14 @@ package interop
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/microsoft/kiota-abstractions-go/authentication"
+	khttp "github.com/microsoft/kiota-http-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
+	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 )
 
 // ClientConfig says where the SDK's requests go and how it gets tokens.
@@ -18,6 +21,11 @@ type ClientConfig struct {
 	// Credentials are the application's; tokens are given for BaseURL's
 	// host only.
 	Credentials Credentials
+	// UncompressedBodies turns off what the SDK's default middleware does
+	// to every request body: compress it with gzip (Content-Encoding:
+	// gzip), sending it again uncompressed only after a 415. False keeps
+	// the SDK's default, as in a bot built with it.
+	UncompressedBodies bool
 }
 
 // NewClient returns a GraphServiceClient of Microsoft's SDK, built as a bot
@@ -34,10 +42,28 @@ func NewClient(cfg ClientConfig) (*msgraphsdk.GraphServiceClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	adapter, err := msgraphsdk.NewGraphRequestAdapter(authentication.NewBaseBearerTokenAuthenticationProvider(tokens))
+	var httpClient *http.Client // nil: the SDK's default
+	if cfg.UncompressedBodies {
+		httpClient = uncompressedClient()
+	}
+	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
+		authentication.NewBaseBearerTokenAuthenticationProvider(tokens), nil, nil, httpClient)
 	if err != nil {
 		return nil, fmt.Errorf("interop: create the SDK's request adapter: %w", err)
 	}
 	adapter.SetBaseUrl(strings.TrimRight(cfg.BaseURL, "/"))
 	return msgraphsdk.NewGraphServiceClient(adapter), nil
+}
+
+// uncompressedClient returns the SDK's default HTTP client with its
+// compression handler told not to compress.
+func uncompressedClient() *http.Client {
+	opts := msgraphsdk.GetDefaultClientOptions()
+	mw := msgraphgocore.GetDefaultMiddlewaresWithOptions(&opts)
+	for i, m := range mw {
+		if _, ok := m.(*khttp.CompressionHandler); ok {
+			mw[i] = khttp.NewCompressionHandlerWithOptions(khttp.NewCompressionOptions(false))
+		}
+	}
+	return msgraphgocore.GetDefaultClient(&opts, mw...)
 }

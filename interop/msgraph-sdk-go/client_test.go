@@ -1,9 +1,13 @@
 package interop
 
 import (
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -142,3 +146,64 @@ func TestSDKRequestsGoToTheBaseURL(t *testing.T) {
 		t.Errorf("SDK GET: %v; want the simulator's 404 for GET /communications/calls/c4115", err)
 	}
 }
+
+// The SDK compresses request bodies by default; UncompressedBodies turns
+// that off and nothing else.
+func TestNewClientCompression(t *testing.T) {
+	for name, tc := range map[string]struct {
+		uncompressed bool
+		encoding     string
+	}{
+		"SDK default":        {false, "gzip"},
+		"UncompressedBodies": {true, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			encodings := make(chan string, 4)
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/token" {
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = io.WriteString(w, `{"access_token":"t","token_type":"Bearer","expires_in":3600}`)
+					return
+				}
+				encodings <- r.Header.Get("Content-Encoding")
+				rd := io.Reader(r.Body)
+				if r.Header.Get("Content-Encoding") == "gzip" {
+					zr, err := gzip.NewReader(r.Body)
+					if err != nil {
+						http.Error(w, "bad gzip", http.StatusBadRequest)
+						return
+					}
+					rd = zr
+				}
+				var call struct{ CallbackURI string }
+				if err := json.NewDecoder(rd).Decode(&call); err != nil || call.CallbackURI != "https://bot.example/cb" ||
+					r.Header.Get("Authorization") != "Bearer t" {
+					http.Error(w, "bad request", http.StatusBadRequest)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusCreated)
+				_, _ = io.WriteString(w, `{"@odata.type":"#microsoft.graph.call","id":"c4115","state":"establishing"}`)
+			}))
+			defer ts.Close()
+			client, err := NewClient(ClientConfig{BaseURL: ts.URL, UncompressedBodies: tc.uncompressed,
+				Credentials: Credentials{TokenURL: ts.URL + "/token", ClientID: "id", ClientSecret: "s"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+			defer cancel()
+			call := models.NewCall()
+			call.SetCallbackUri(ptr("https://bot.example/cb"))
+			got, err := client.Communications().Calls().Post(ctx, call, nil)
+			if err != nil || deref(got.GetId()) != "c4115" {
+				t.Fatalf("SDK create call: %v", err)
+			}
+			if enc := <-encodings; enc != tc.encoding {
+				t.Errorf("Content-Encoding %q, want %q", enc, tc.encoding)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
