@@ -52,28 +52,34 @@ func FuzzMatch(f *testing.F) {
 			}
 			_ = m.Match(got)
 		}
-		raw := bytes.TrimSpace(matcher)
-		if !gjson.ValidBytes(raw) {
-			return
-		}
-		self := gjson.ParseBytes(raw)
-		if m, err := Compile(raw); err == nil {
-			if _, ok := m.(literal); ok && !isForm(self) {
-				if r := m.Match(self); r != "" {
-					t.Errorf("literal %s does not match itself: %s", raw, r)
-				}
-			}
-		}
-		if self.Type == gjson.String && self.Str != "" && !strings.HasPrefix(self.Str, "~") {
-			m, err := CompileResource(raw)
-			if err != nil {
-				t.Fatalf("resource %s refused: %v", raw, err)
-			}
-			if r := m.Match(self); r != "" {
-				t.Errorf("resource %s does not match itself: %s", raw, r)
-			}
-		}
+		checkSelfMatch(t, matcher)
 	})
+}
+
+// checkSelfMatch checks that a literal matcher matches the value it is
+// written as, and that a resource matches itself.
+func checkSelfMatch(t *testing.T, matcher []byte) {
+	raw := bytes.TrimSpace(matcher)
+	if !gjson.ValidBytes(raw) {
+		return
+	}
+	self := gjson.ParseBytes(raw)
+	if m, err := Compile(raw); err == nil {
+		if _, ok := m.(literal); ok && !isForm(self) {
+			if r := m.Match(self); r != "" {
+				t.Errorf("literal %s does not match itself: %s", raw, r)
+			}
+		}
+	}
+	if self.Type == gjson.String && self.Str != "" && !strings.HasPrefix(self.Str, "~") {
+		m, err := CompileResource(raw)
+		if err != nil {
+			t.Fatalf("resource %s refused: %v", raw, err)
+		}
+		if r := m.Match(self); r != "" {
+			t.Errorf("resource %s does not match itself: %s", raw, r)
+		}
+	}
 }
 
 // isForm reports whether v is written as a matcher form: an object whose
