@@ -48,13 +48,13 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var fxs []*fixture.Fixture
 	var err error
 	if fset.NArg() == 0 {
-		fxs, err = fixture.LoadFS(fixtures.FS, ".")
+		fxs, err = fixture.LoadFSContext(ctx, fixtures.FS, ".")
 		read = func(name string) ([]byte, error) { return fs.ReadFile(fixtures.FS, name) }
 	} else {
-		fxs, err = loadFixtures(fset.Args())
+		fxs, err = loadFixtures(ctx, fset.Args())
 	}
 	if err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("lint: %w", err)}
+		return loadError(ctx, fmt.Errorf("lint: %w", err))
 	}
 	seen := map[string]bool{}
 	var files []string

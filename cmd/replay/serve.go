@@ -111,9 +111,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := o.check(fs.NArg()); err != nil {
 		return err
 	}
-	fxs, err := loadFixtures(fs.Args())
+	fxs, err := loadFixtures(ctx, fs.Args())
 	if err != nil {
-		return &exitError{code: exitUsage, err: err}
+		return loadError(ctx, err)
 	}
 	// What the bot sends reaches the console: its control characters are
 	// escaped.
