@@ -175,7 +175,7 @@ func set(cur any, parts []pathPart, v any) (any, error) {
 		if p.query.exists {
 			want = map[string]any{}
 		}
-		var e any = want
+		e := want
 		if p.query.lhs != "" {
 			qparts, err := parsePath(p.query.lhs)
 			if err != nil {
