@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode"
@@ -18,7 +19,7 @@ import (
 
 // newSmallPlayer returns a Player of smallFixture, not served: tests call
 // its ServeHTTP.
-func newSmallPlayer(t *testing.T, cfg Config) *Player {
+func newSmallPlayer(t testing.TB, cfg Config) *Player {
 	t.Helper()
 	f, err := fixture.Parse("small.yaml", []byte(strings.ReplaceAll(smallFixture, "{{tenantIdVar}}", "t1")))
 	if err != nil {
@@ -121,6 +122,28 @@ func TestUnmatchedRequestIsClipped(t *testing.T) {
 			t.Errorf("%s is %d bytes, want at most %d and clipped", name, len(s), maxExcerpt)
 		}
 	}
+}
+
+// BenchmarkUnmatchedRequests floods a Player with requests that match no
+// step, each with a 4 KiB body, and reports the heap it keeps for each:
+// near zero once MaxUnmatched are kept (run with -benchtime 60000x).
+func BenchmarkUnmatchedRequests(b *testing.B) {
+	m := newSmallPlayer(b, Config{})
+	body := `{"subject":"` + strings.Repeat("x", 4<<10) + `"}`
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for i := range b.N {
+		serve(m, "POST", fmt.Sprintf("/nowhere/%d", i), body)
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	rep := m.Report()
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "retained-B/req")
+	b.ReportMetric(float64(len(rep.Unmatched)), "kept")
+	b.ReportMetric(float64(len(rep.String())), "report-B")
 }
 
 func TestGrouped(t *testing.T) {
