@@ -42,16 +42,16 @@ func largestBody() json.RawMessage {
 // bodies and headers, so that the test stays small in memory.
 func flood(n int) *harness.Result {
 	body := largestBody()
-	huge := json.RawMessage(`{"blob":"` + strings.Repeat("x", 1<<20) + `"}`)
+	huge := json.RawMessage(`{"blob":"` + strings.Repeat("x", 2*MaxBody) + `"}`)
 	header := http.Header{"Authorization": {"Bearer " + plantedJWT}}
 	for i := range 200 {
 		header.Add(fmt.Sprintf("X-Header-%03d", i), strings.Repeat("h", 100))
 	}
-	text := strings.Repeat("t<", 10_000)
-	url := "http://target.test/" + strings.Repeat("p", 3_000) + "?token=" + plantedJWT
+	text := strings.Repeat("t<", MaxBody)
+	url := "http://target.test/" + strings.Repeat("p", 3_000)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	res := &harness.Result{ID: "flood", Title: "Flood", File: "fixtures/flood.yaml", Status: harness.Failed, Start: t0,
-		Reason: strings.Repeat("r", 1<<20), Captures: map[string]string{"callId": strings.Repeat("c", 1<<20)}}
+		Reason: strings.Repeat("r", 2*MaxBody), Captures: map[string]string{"callId": strings.Repeat("c", 2*maxLine)}}
 	kinds := []timeline.Kind{timeline.Request, timeline.Response, timeline.Notify, timeline.Notify, timeline.Refusal}
 	for i := range n {
 		e := timeline.Event{Seq: i, At: t0.Add(time.Duration(i) * time.Millisecond), Kind: kinds[i%len(kinds)], Step: 2,
@@ -61,7 +61,7 @@ func flood(n int) *harness.Result {
 		}
 		res.Timeline = append(res.Timeline, e)
 	}
-	item := `{"changeType":"updated","resource":"/app/calls/x","blob":"` + strings.Repeat("u", 20_000) + `"}`
+	item := `{"changeType":"updated","resource":"/app/calls/x","blob":"` + strings.Repeat("u", 2*MaxBody) + `"}`
 	for i := range 10_000 {
 		res.Unmatched = append(res.Unmatched, harness.Unmatched{Index: i, At: t0, Item: json.RawMessage(item)})
 	}
@@ -74,8 +74,8 @@ func flood(n int) *harness.Result {
 	last := notifications(res.Timeline) - 1
 	v.Unmet = []judge.Unmet{{Name: "opDone", Want: "deleted /app/calls/x/operations/y", Reason: "no notification matched",
 		Candidates: []judge.Candidate{{Index: last, Item: item, Diff: []judge.Mismatch{{Field: "changeType", Want: `"deleted"`, Got: `"updated"`}}}}}}
-	res.Failure = &harness.Failure{Step: 2, Kind: "await", File: "fixtures/flood.yaml", Line: 9, Message: strings.Repeat("m", 4<<20), Verdict: v}
-	res.Steps = []harness.StepResult{{Index: 2, Kind: "await", Status: harness.Failed, Message: strings.Repeat("s", 1<<20)}}
+	res.Failure = &harness.Failure{Step: 2, Kind: "await", File: "fixtures/flood.yaml", Line: 9, Message: strings.Repeat("m", 2*maxMessage), Verdict: v}
+	res.Steps = []harness.StepResult{{Index: 2, Kind: "await", Status: harness.Failed, Message: strings.Repeat("s", 2*MaxBody)}}
 	return res
 }
 
