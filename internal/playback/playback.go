@@ -357,7 +357,7 @@ func (m *Player) handle(req request, base string, ready chan struct{}) answer {
 	closest(cands)
 	u, status, code := explainUnmatched(req, cands)
 	m.keepUnmatched(u)
-	m.logf("unmatched: %s %s%s", u.Method, excerpt.Line(secret.RedactURL(u.Path), maxExcerpt), closestNote(u))
+	m.logf("unmatched: %s %s%s", u.Method, u.Path, closestNote(u))
 	return errorAnswer(status, code, "callconform mock: "+u.message())
 }
 
@@ -371,7 +371,7 @@ const maxExcerpt = 2000
 func explainUnmatched(req request, cands []candidate) (Unmatched, int, string) {
 	u := Unmatched{
 		Method: excerpt.Clip(req.method, 100),
-		Path:   excerpt.Clip(timeline.RedactString(req.path), maxExcerpt),
+		Path:   excerpt.Clip(secret.RedactURL(req.path), maxExcerpt),
 		Body:   redactBody(req.body),
 	}
 	status, code := http.StatusNotFound, "NotFound"

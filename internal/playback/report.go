@@ -8,7 +8,6 @@ import (
 
 	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/internal/excerpt"
-	"github.com/callconform/callconform/internal/secret"
 )
 
 // Report is what a bot did with the scenarios: each step made or not, each
@@ -86,7 +85,7 @@ func (d Delivery) outcome() string {
 // and how the request differs from it.
 type Unmatched struct {
 	Method   string           `json:"method"`
-	Path     string           `json:"path"`
+	Path     string           `json:"path"`               // without its query (secret.RedactURL), clipped
 	Body     string           `json:"body,omitempty"`     // redacted, clipped to 2,000 bytes
 	Scenario string           `json:"scenario,omitempty"` // of the closest step
 	Step     int              `json:"step,omitempty"`     // 1-based
@@ -97,7 +96,7 @@ type Unmatched struct {
 
 func (u Unmatched) message() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s matches no step of the scenario", u.Method, secret.RedactURL(u.Path))
+	fmt.Fprintf(&b, "%s %s matches no step of the scenario", u.Method, u.Path)
 	if u.Closest != "" {
 		fmt.Fprintf(&b, "; closest: %s", u.Closest)
 	}
@@ -196,7 +195,7 @@ func (r Report) writeUnmatched(b *strings.Builder) {
 	}
 	b.WriteString("bot requests that matched no step:\n")
 	for _, u := range r.Unmatched {
-		fmt.Fprintf(b, "  %s %s\n", line(u.Method), line(secret.RedactURL(u.Path)))
+		fmt.Fprintf(b, "  %s %s\n", line(u.Method), line(u.Path))
 		if u.Closest != "" {
 			fmt.Fprintf(b, "    closest: %s\n", line(u.Closest))
 		} else {

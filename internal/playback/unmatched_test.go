@@ -95,6 +95,22 @@ func TestUnmatchedBoundDefaultsAndNone(t *testing.T) {
 	}
 }
 
+func TestUnmatchedPathLosesItsQuery(t *testing.T) {
+	var log bytes.Buffer
+	m := newSmallPlayer(t, Config{Log: &log})
+	serve(m, "GET", "/nowhere?sig=s3cr3t&sv=2020", "")
+	rep := m.Report()
+	m.mu.Lock()
+	logged := log.String()
+	m.mu.Unlock()
+	if got := rep.Unmatched[0].Path; got != "/nowhere" {
+		t.Errorf("path %q, want /nowhere", got)
+	}
+	if text := rep.String() + logged; strings.Contains(text, "s3cr3t") {
+		t.Errorf("the query shows:\n%s", text)
+	}
+}
+
 func TestUnmatchedRequestIsClipped(t *testing.T) {
 	m := newSmallPlayer(t, Config{})
 	long := strings.Repeat("x", 50_000)
