@@ -23,7 +23,8 @@ import (
 // scenario: its outcome, the failed expectations with their -want +got
 // diff, a sequence diagram (inline SVG), and every request, answer and
 // notification one click away with its headers and body. Everything is
-// redacted and HTML-escaped.
+// redacted, HTML-escaped and within the limits of a scenario
+// (MaxScenarioBytes).
 func HTML(w io.Writer, r Run) error {
 	r = clean(r)
 	p, f, s := harness.Count(r.Results)

@@ -65,7 +65,8 @@ type (
 // JUnit writes r as JUnit XML: one testsuite; a testcase per scenario
 // (classname the fixture file, or its labels; name its id and title); a
 // failure with the readable verdict (-want +got), a skip with its reason,
-// and the scenario's timeline as system-out. Everything is redacted.
+// and the scenario's timeline as system-out. Everything is redacted and
+// within the limits of a scenario (MaxScenarioBytes).
 func JUnit(w io.Writer, r Run) error {
 	r = clean(r)
 	_, f, s := harness.Count(r.Results)

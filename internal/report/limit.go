@@ -23,8 +23,8 @@ import (
 // left out"), or "… (N bytes left out)" at the end of a text.
 const (
 	// MaxEvents is how many timeline events of a scenario the reports
-	// keep, notes included: the first and the last ones, with a note in
-	// between saying how many were left out.
+	// keep, counting the notes on what was left out: the first and the
+	// last events, with a note in between saying how many are not shown.
 	MaxEvents = 500
 	// MaxBody bounds a body or a message, in bytes. A longer JSON body is
 	// kept as clipped text, as is one whose indented form would be more
