@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/excerpt"
 )
 
 // HTML writes r as one self-contained page: no external asset and no
@@ -21,7 +23,8 @@ import (
 // scenario: its outcome, the failed expectations with their -want +got
 // diff, a sequence diagram (inline SVG), and every request, answer and
 // notification one click away with its headers and body. Everything is
-// redacted and HTML-escaped.
+// redacted, HTML-escaped and within the limits of a scenario
+// (MaxScenarioBytes).
 func HTML(w io.Writer, r Run) error {
 	r = clean(r)
 	p, f, s := harness.Count(r.Results)
@@ -95,41 +98,8 @@ func scenarioPage(res *harness.Result, anchor string) scenarioView {
 	if res.Status == harness.Skipped {
 		v.Reason = res.Reason
 	}
-	seqOf := map[int]int{} // arrival index → event seq
-	arrival := 0
-	for _, e := range res.Timeline {
-		if e.Kind == timeline.Notify {
-			seqOf[arrival] = e.Seq
-			arrival++
-		}
-	}
-	if f := res.Failure; f != nil {
-		fv := &failureView{Where: fmt.Sprintf("step %d (%s) at %s:%d", f.Step, f.Kind, f.File, f.Line), Message: f.Message}
-		if vd := f.Verdict; vd != nil {
-			if vd.TimedOut {
-				fv.Other = append(fv.Other, "the wait reached its bound")
-			}
-			for _, u := range vd.Unmet {
-				uv := unmetView{Name: u.Name, Want: u.Want, Reason: u.Reason}
-				for _, c := range u.Candidates {
-					cv := candidateView{Index: c.Index, Note: c.Note, Diff: c.Diff, Item: clip(c.Item, 2000)}
-					if seq, ok := seqOf[c.Index]; ok {
-						cv.Link = fmt.Sprintf("%s-e%d", anchor, seq)
-					}
-					uv.Candidates = append(uv.Candidates, cv)
-				}
-				fv.Unmet = append(fv.Unmet, uv)
-			}
-			for _, h := range vd.Forbidden {
-				fv.Other = append(fv.Other, fmt.Sprintf("forbidden notification #%d arrived (pattern %q): %s", h.Index, h.Pattern, clip(h.Item, 300)))
-			}
-			if vd.Failing {
-				for _, c := range vd.Unexpected {
-					fv.Other = append(fv.Other, fmt.Sprintf("unexpected notification #%d: %s", c.Index, clip(c.Item, 300)))
-				}
-			}
-		}
-		v.Failure = fv
+	if res.Failure != nil {
+		v.Failure = failurePage(res.Failure, anchor, notificationSeqs(res))
 	} else if res.Status == harness.Failed {
 		v.Failure = &failureView{Where: "the scenario", Message: res.Reason}
 	}
@@ -140,28 +110,79 @@ func scenarioPage(res *harness.Result, anchor string) scenarioView {
 	if len(res.Timeline) > 0 {
 		v.SVG = template.HTML(diagram(res, anchor)) // built from escaped text only
 	}
+	v.Events = eventViews(res, anchor)
+	for _, k := range slices.Sorted(maps.Keys(res.Captures)) {
+		v.Captures = append(v.Captures, [2]string{k, res.Captures[k]})
+	}
+	return v
+}
+
+// notificationSeqs maps the arrival index of each notification in the
+// timeline to its event's seq.
+func notificationSeqs(res *harness.Result) map[int]int {
+	seqOf := map[int]int{}
+	arrival := 0
+	for _, e := range res.Timeline {
+		if e.Kind == timeline.Notify {
+			seqOf[arrival] = e.Seq
+		}
+		arrival += arrivals(e)
+	}
+	return seqOf
+}
+
+// failurePage shows a failure: where, the unmet expectations with their
+// closest notifications (linked to their event) and diffs, and what else
+// the verdict holds against the target.
+func failurePage(f *harness.Failure, anchor string, seqOf map[int]int) *failureView {
+	fv := &failureView{Where: fmt.Sprintf("step %d (%s) at %s:%d", f.Step, f.Kind, f.File, f.Line), Message: f.Message}
+	vd := f.Verdict
+	if vd == nil {
+		return fv
+	}
+	if vd.TimedOut {
+		fv.Other = append(fv.Other, "the wait reached its bound")
+	}
+	for _, u := range vd.Unmet {
+		uv := unmetView{Name: u.Name, Want: u.Want, Reason: u.Reason}
+		for _, c := range u.Candidates {
+			cv := candidateView{Index: c.Index, Note: c.Note, Diff: c.Diff, Item: excerpt.Clip(c.Item, 2000)}
+			if seq, ok := seqOf[c.Index]; ok {
+				cv.Link = fmt.Sprintf("%s-e%d", anchor, seq)
+			}
+			uv.Candidates = append(uv.Candidates, cv)
+		}
+		fv.Unmet = append(fv.Unmet, uv)
+	}
+	for _, h := range vd.Forbidden {
+		fv.Other = append(fv.Other, fmt.Sprintf("forbidden notification #%d arrived (pattern %q): %s", h.Index, h.Pattern, excerpt.Clip(h.Item, 300)))
+	}
+	if vd.Failing {
+		for _, c := range vd.Unexpected {
+			fv.Other = append(fv.Other, fmt.Sprintf("unexpected notification #%d: %s", c.Index, excerpt.Clip(c.Item, 300)))
+		}
+	}
+	return fv
+}
+
+// eventViews lists a timeline's events, the notifications a failure points
+// at marked.
+func eventViews(res *harness.Result, anchor string) []eventView {
+	var out []eventView
 	marked := failedNotifications(res)
 	t0 := start(res)
-	arrival = 0
+	arrival := 0
 	for _, e := range res.Timeline {
 		ev := eventView{Anchor: fmt.Sprintf("%s-e%d", anchor, e.Seq), At: relTime(e.At.Sub(t0)), Step: e.Step,
 			Kind: string(e.Kind), Line: eventLine(e), Header: headerText(e), Body: prettyBody(e)}
 		if e.Kind == timeline.Notify {
 			_, ev.Marked = marked[arrival]
 			ev.Line = "⇐ " + notificationLabel(e.Body)
-			arrival++
 		}
-		v.Events = append(v.Events, ev)
+		arrival += arrivals(e)
+		out = append(out, ev)
 	}
-	keys := make([]string, 0, len(res.Captures))
-	for k := range res.Captures {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v.Captures = append(v.Captures, [2]string{k, res.Captures[k]})
-	}
-	return v
+	return out
 }
 
 // headerText lists an event's headers, one a line, sorted.
@@ -170,13 +191,8 @@ func headerText(e timeline.Event) string {
 		return ""
 	}
 	h := timeline.RedactHeader(e.Header)
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		for _, v := range h[k] {
 			fmt.Fprintf(&b, "%s: %s\n", k, redact(v))
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/excerpt"
 )
 
 // Geometry of a sequence diagram.
@@ -111,9 +112,9 @@ func writeRow(b *strings.Builder, r row, id string, y int) {
 	switch {
 	case r.failure:
 		fmt.Fprintf(b, `<rect x="96" y="%d" width="%d" height="20" rx="3" fill="#fdecea" stroke="%s"/>`, y-12, svgWidth-104, colorFail)
-		fmt.Fprintf(b, `<text x="104" y="%d" fill="%s" font-weight="bold">%s</text>`, y+2, colorFail, esc(clipRunes(r.label, noteLabel)))
+		fmt.Fprintf(b, `<text x="104" y="%d" fill="%s" font-weight="bold">%s</text>`, y+2, colorFail, esc(excerpt.ClipRunes(r.label, noteLabel)))
 	case r.from < 0:
-		fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s" font-style="italic">%s</text>`, laneX[laneHarness]-70, y+4, r.color, esc(clipRunes(r.label, noteLabel)))
+		fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s" font-style="italic">%s</text>`, laneX[laneHarness]-70, y+4, r.color, esc(excerpt.ClipRunes(r.label, noteLabel)))
 	default:
 		x1, x2 := laneX[r.from], laneX[r.to]
 		marker := map[string]string{colorInk: "ink", colorAnswer: "answer", colorNotify: "notify", colorFail: "fail"}[r.color]
@@ -122,9 +123,9 @@ func writeRow(b *strings.Builder, r row, id string, y int) {
 			dash = ` stroke-dasharray="6 3"`
 		}
 		fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="1.5"%s marker-end="url(#%s-%s)"/>`, x1, y, x2, y, r.color, dash, id, marker)
-		fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" fill="%s">%s</text>`, (x1+x2)/2, y-5, r.color, esc(clipRunes(r.label, arrowLabel)))
+		fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" fill="%s">%s</text>`, (x1+x2)/2, y-5, r.color, esc(excerpt.ClipRunes(r.label, arrowLabel)))
 		for k, m := range r.marks {
-			fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" fill="%s">%s</text>`, (x1+x2)/2, y+13+k*svgMarkRow, colorFail, esc(clipRunes(m, 2*arrowLabel)))
+			fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" fill="%s">%s</text>`, (x1+x2)/2, y+13+k*svgMarkRow, colorFail, esc(excerpt.ClipRunes(m, 2*arrowLabel)))
 		}
 	}
 	b.WriteString("</g></a>\n")
@@ -154,12 +155,11 @@ func diagramRows(res *harness.Result) []row {
 		case timeline.Notify:
 			r.from, r.to, r.color = laneTarget, laneReceiver, colorNotify
 			r.label = notificationLabel(e.Body)
-			r.title = fmt.Sprintf("notification #%d at %s: %s", arrival, e.URL, clip(compactJSON(e.Body), 400))
+			r.title = fmt.Sprintf("notification #%d at %s: %s", arrival, e.URL, excerpt.Clip(compactJSON(e.Body), 400))
 			if m, ok := marks[arrival]; ok {
 				r.color, r.marks = colorFail, m
 				r.label = "✗ " + r.label
 			}
-			arrival++
 		case timeline.Refusal:
 			r.from, r.to, r.color = laneReceiver, laneTarget, colorFail
 			r.label = fmt.Sprintf("refused %d: %s", e.Status, firstLine(e.Text))
@@ -167,6 +167,10 @@ func diagramRows(res *harness.Result) []row {
 		case timeline.Retry:
 			r.color = colorNote
 			r.label = "↻ " + firstLine(e.Text)
+			r.title = e.Text
+		case kindOmitted:
+			r.color = colorNote
+			r.label = "… " + firstLine(e.Text)
 			r.title = e.Text
 		case timeline.Failure:
 			r.failure, r.color = true, colorFail
@@ -180,6 +184,7 @@ func diagramRows(res *harness.Result) []row {
 		if len(r.marks) > maxMarks {
 			r.marks = append(r.marks[:maxMarks:maxMarks], fmt.Sprintf("… and %d more", len(r.marks)-maxMarks))
 		}
+		arrival += arrivals(e)
 		rows = append(rows, r)
 	}
 	return rows
@@ -253,14 +258,6 @@ var guidRE = regexp.MustCompile(`[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-
 // fits on an arrow.
 func shortIDs(s string) string {
 	return guidRE.ReplaceAllStringFunc(s, func(id string) string { return id[:8] + "…" })
-}
-
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // esc escapes text for XML and HTML.
