@@ -453,3 +453,10 @@ func TestServeUsage(t *testing.T) {
 		}
 	}
 }
+
+// A scenario that starts with an incoming call cannot be played without the
+// bot's webhook: serve says which flag gives it, in the CLI's words.
+func TestServeNamesTheWebhookFlag(t *testing.T) {
+	s := startServe(t, "--timeout", "30s", answerCall)
+	s.waitFor(t, regexp.MustCompile(`NOT PLAYABLE\n.*needs the bot's webhook \(--bot-webhook\)`))
+}
