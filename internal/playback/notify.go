@@ -381,7 +381,7 @@ func (m *Player) deliver(p *post) Delivery {
 		d.Error = "not posted: the mock stopped first"
 		return d
 	}
-	tok, err := m.sign.token(m.appID)
+	tok, err := m.sign.Token(m.appID)
 	if err != nil {
 		d.Error = err.Error()
 		return d

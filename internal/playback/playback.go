@@ -17,6 +17,7 @@ import (
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/callbacksign"
 	"github.com/callconform/callconform/internal/excerpt"
 	"github.com/callconform/callconform/internal/guid"
 	"github.com/callconform/callconform/internal/secret"
@@ -101,7 +102,7 @@ type Config struct {
 type Player struct {
 	cfg      Config
 	client   *http.Client
-	sign     *signer
+	sign     *callbacksign.Signer
 	appID    string
 	tenantID string
 
@@ -156,7 +157,7 @@ func New(cfg Config, fxs ...*fixture.Fixture) (*Player, error) {
 		m.client = newClient()
 	}
 	var err error
-	if m.sign, err = newSigner(m.tenantID); err != nil {
+	if m.sign, err = callbacksign.NewSigner(m.tenantID); err != nil {
 		return nil, err
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
@@ -287,10 +288,10 @@ func (m *Player) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	base := m.base(r)
 	switch r.URL.Path {
 	case OpenIDConfigPath:
-		m.sign.serveOpenIDConfig(w, base)
+		m.sign.ServeOpenIDConfig(w, base+JWKSPath)
 		return
 	case JWKSPath:
-		m.sign.serveJWKS(w)
+		m.sign.ServeJWKS(w)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))

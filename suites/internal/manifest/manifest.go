@@ -4,6 +4,7 @@
 package manifest
 
 import (
+	"bytes"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -13,28 +14,28 @@ import (
 	"strconv"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/callconform/callconform/harness/fixture"
 )
 
 // Entry is one requirement.
 type Entry struct {
-	ID       string   `json:"id"`
-	Title    string   `json:"title"`
-	Kind     string   `json:"kind"` // "fixture" or "spec"
-	Labels   []string `json:"labels,omitempty"`
-	Profiles []string `json:"profiles,omitempty"`
-	Must     string   `json:"must"`
-	Source   string   `json:"source,omitempty"`
-	Entries  []string `json:"entries,omitempty"` // a table's rows
-	File     string   `json:"file"`
+	ID       string   `json:"id" yaml:"id"`
+	Title    string   `json:"title" yaml:"title"`
+	Kind     string   `json:"kind" yaml:"kind"` // "fixture" or "spec"
+	Labels   []string `json:"labels,omitempty" yaml:"labels,omitempty"`
+	Profiles []string `json:"profiles,omitempty" yaml:"profiles,omitempty"`
+	Must     string   `json:"must" yaml:"must"`
+	Source   string   `json:"source,omitempty" yaml:"source,omitempty"`
+	Entries  []string `json:"entries,omitempty" yaml:"entries,omitempty"` // a table's rows
+	File     string   `json:"file" yaml:"file"`
 }
 
 // Manifest is the whole list, sorted by id.
 type Manifest struct {
-	Note         string  `json:"note"`
-	Requirements []Entry `json:"requirements"`
+	Note         string  `json:"note" yaml:"note"`
+	Requirements []Entry `json:"requirements" yaml:"requirements"`
 }
 
 // Build collects the requirements of the fixtures and of the spec files in
@@ -74,11 +75,17 @@ func Build(fixtures []*fixture.Fixture, specDir string) (*Manifest, error) {
 
 // YAML renders the manifest.
 func (m *Manifest) YAML() ([]byte, error) {
-	b, err := yaml.Marshal(m)
-	if err != nil {
+	var b bytes.Buffer
+	b.WriteString("# callconform conformance manifest. Regenerate with: make manifest\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(m); err != nil {
 		return nil, err
 	}
-	return append([]byte("# callconform conformance manifest. Regenerate with: make manifest\n"), b...), nil
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // specsIn finds the It and DescribeTable calls of one spec file and the
