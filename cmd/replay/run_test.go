@@ -47,6 +47,8 @@ func TestRunAgainstFakeTargets(t *testing.T) {
 		{"dropped notification", faketarget.Faults{DropRoster: true}, 1, []string{`expectation "roster" not met: no notification matched`, "the wait reached its bound"}},
 		{"wrong resource", faketarget.Faults{WrongResource: true}, 1, []string{`expectation "opDone" not met`, `+ resource: "/app/calls/other/operations/op1"`}},
 		{"never notifies", faketarget.Faults{Silent: true}, 1, []string{`expectation "opDone" not met`, "no notification was received in this block"}},
+		// Delivery is at least once: a notification delivered twice is one.
+		{"redelivers every notification", faketarget.Faults{Redeliver: true}, 0, []string{"PASS fake-invite", "1 passed, 0 failed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,6 +64,19 @@ func TestRunAgainstFakeTargets(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A redelivery is neither unexpected nor a second match: a block that fails
+// on unexpected notifications still passes against a target that delivers
+// everything twice.
+func TestRunRedeliveryIsNotUnexpected(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{Redeliver: true})
+	defer srv.Close()
+	fx := writeFixture(t, strings.Replace(faketarget.FlowFixture, "      within: 1s\n", "      within: 30s\n      unexpected: fail\n", 1))
+	code, out, errOut := replay(t, "run", "--target", srv.URL, fx)
+	if code != 0 || !strings.Contains(out, "PASS fake-invite") {
+		t.Fatalf("exit %d, want 0:\n%s\n%s", code, out, errOut)
 	}
 }
 
