@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/guid"
 	"github.com/callconform/callconform/simulator"
 )
 
@@ -129,9 +129,9 @@ func (b *testBot) wait(ctx context.Context, what string, ok func(botItem) bool) 
 // and state ("" = any).
 func (b *testBot) waitCall(ctx context.Context, callID, changeType, state string) botItem {
 	b.t.Helper()
-	want := match.NormalizeID(callID)
+	want := guid.Normalize(callID)
 	return b.wait(ctx, fmt.Sprintf("%s %s on call %s", changeType, state, callID), func(it botItem) bool {
-		return it.ChangeType == changeType && strings.HasSuffix(match.NormalizeID(it.Resource), "/calls/"+want) &&
+		return it.ChangeType == changeType && strings.HasSuffix(guid.Normalize(it.Resource), "/calls/"+want) &&
 			(state == "" || it.state() == state)
 	})
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // awaitWithin bounds each await block of a recorded fixture: generous, since
@@ -69,10 +69,10 @@ func newBuilder(red *redactor, basePath, appID, tenantID string, keep map[string
 		comments: map[int]string{}, lastOn: map[string]string{},
 	}
 	if appID != "" {
-		b.ids[match.NormalizeID(appID)] = &idVar{name: "appId", form: appID}
+		b.ids[guid.Normalize(appID)] = &idVar{name: "appId", form: appID}
 	}
 	if tenantID != "" {
-		b.ids[match.NormalizeID(tenantID)] = &idVar{name: "tenantId", form: tenantID}
+		b.ids[guid.Normalize(tenantID)] = &idVar{name: "tenantId", form: tenantID}
 	}
 	return b
 }
@@ -123,12 +123,12 @@ func (b *builder) flush() {
 
 // templ writes every known id in s as its {{variable}}.
 func (b *builder) templ(s string) string {
-	if v := b.ids[match.NormalizeID(s)]; v != nil && looksID(s) {
+	if v := b.ids[guid.Normalize(s)]; v != nil && looksID(s) {
 		b.use(s, v)
 		return "{{" + v.name + "}}"
 	}
 	s = guidRE.ReplaceAllStringFunc(s, func(m string) string {
-		if v := b.ids[match.NormalizeID(m)]; v != nil {
+		if v := b.ids[guid.Normalize(m)]; v != nil {
 			b.use(m, v)
 			return "{{" + v.name + "}}"
 		}
@@ -139,7 +139,7 @@ func (b *builder) templ(s string) string {
 	}
 	segs := strings.Split(s, "/")
 	for i, seg := range segs {
-		if v := b.ids[match.NormalizeID(seg)]; v != nil && looksID(seg) {
+		if v := b.ids[guid.Normalize(seg)]; v != nil && looksID(seg) {
 			b.use(seg, v)
 			segs[i] = "{{" + v.name + "}}"
 		}
@@ -149,14 +149,14 @@ func (b *builder) templ(s string) string {
 
 func (b *builder) use(id string, v *idVar) {
 	if v.base != "" {
-		b.used[match.NormalizeID(id)] = true
+		b.used[guid.Normalize(id)] = true
 	}
 }
 
 // regexSegment writes one path segment in a regular expression: a known id
 // written as captured becomes its variable, any other id [^/]+.
 func (b *builder) regexSegment(seg string) string {
-	if v := b.ids[match.NormalizeID(seg)]; v != nil && looksID(seg) {
+	if v := b.ids[guid.Normalize(seg)]; v != nil && looksID(seg) {
 		if v.form == seg {
 			b.use(seg, v)
 			return "{{" + v.name + "}}"
@@ -172,7 +172,7 @@ func (b *builder) regexSegment(seg string) string {
 // mint makes a variable for an id the service wrote first, unless the bot
 // sent it before or this pass keeps no capture of it. base is callId, opId...
 func (b *builder) mint(id, base string) (*idVar, bool) {
-	norm := match.NormalizeID(id)
+	norm := guid.Normalize(id)
 	if b.ids[norm] != nil || b.sent[norm] || !looksID(id) {
 		return nil, false
 	}
@@ -279,7 +279,7 @@ func (b *builder) addRequest(x *exchange) {
 	}
 	for _, v := range minted {
 		if v.base == "opId" {
-			b.origin[match.NormalizeID(v.form)] = related
+			b.origin[guid.Normalize(v.form)] = related
 		}
 	}
 	b.steps = append(b.steps, st)
@@ -353,7 +353,7 @@ func (b *builder) location(st *fixture.Step, loc string) []*idVar {
 		if base == "" && i == len(segs)-1 && looksID(seg) {
 			base = "id"
 		}
-		if base != "" && b.ids[match.NormalizeID(seg)] == nil {
+		if base != "" && b.ids[guid.Normalize(seg)] == nil {
 			parts[i] = "[^/]+"
 			if v, ok := b.mint(seg, base); ok {
 				addCapture(&st.Capture, v.name, fixture.Capture{Header: "Location", Regex: captureRegex(segs, i)})

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/callconform/callconform/internal/secret"
 )
 
 // isCallbackKey reports whether a JSON member names a callback URL.
@@ -223,7 +225,7 @@ func (r *Recorder) relay(w http.ResponseWriter, req *http.Request, n int) {
 	out.Header.Del("Content-Length")
 	resp, err := r.bot.Do(out)
 	if err != nil {
-		r.log.Warn("recorder: the bot's callback did not answer", "callback", redactURL(bot), "error", err)
+		r.log.Warn("recorder: the bot's callback did not answer", "callback", secret.RedactURL(bot), "error", err)
 		http.Error(w, "the bot's callback did not answer", http.StatusBadGateway)
 		return
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // addNote adds the items of one notification POST to the current await
@@ -93,7 +93,7 @@ func (b *builder) resource(e *fixture.Expectation, field, res string) string {
 	fresh := map[int]string{} // segment → base of a new id
 	for i := 1; i < len(segs); i++ {
 		if base := collectionVar(segs[i-1]); base != "" && looksID(segs[i]) {
-			norm := match.NormalizeID(segs[i])
+			norm := guid.Normalize(segs[i])
 			if b.ids[norm] == nil && !b.sent[norm] {
 				fresh[i] = base
 			}
@@ -132,7 +132,7 @@ func (b *builder) resource(e *fixture.Expectation, field, res string) string {
 			continue
 		}
 		name := strings.TrimSuffix(base, "Id")
-		if v := b.ids[match.NormalizeID(segs[i])]; v != nil && v.base != "" {
+		if v := b.ids[guid.Normalize(segs[i])]; v != nil && v.base != "" {
 			name = strings.TrimSuffix(v.base, "Id") + strings.TrimPrefix(v.name, v.base)
 		}
 		subject = name
@@ -152,7 +152,7 @@ func (b *builder) resource(e *fixture.Expectation, field, res string) string {
 // notification on the same resource, and the completion of an operation
 // whose effect it is.
 func (b *builder) order(e *fixture.Expectation, res string) {
-	key := match.NormalizeID(res)
+	key := guid.Normalize(res)
 	if prev, ok := b.lastOn[key]; ok {
 		e.After = append(e.After, prev)
 	}

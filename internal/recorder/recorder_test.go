@@ -10,7 +10,7 @@ import (
 
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/guid"
 	"github.com/callconform/callconform/harness/testbed"
 	"github.com/callconform/callconform/internal/secret"
 	"github.com/callconform/callconform/simulator"
@@ -156,7 +156,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for what, secret := range map[string]string{
 		"the access token": bot.token, "the client secret": client.Secret,
-		"the user id": realUserID, "the user id (compact)": match.NormalizeID(realUserID),
+		"the user id": realUserID, "the user id (compact)": guid.Normalize(realUserID),
 		"the organizer id": realOrganizerID, "the tenant id": realTenantID,
 		"the display name": realName, "the organizer's name": realOrganizer,
 		"the bot's callback": bot.cb.URL, "the simulator's address in a Location": sim.URL + "/app",
