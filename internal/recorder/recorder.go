@@ -187,14 +187,15 @@ func parseBase(what, s string) (*url.URL, error) {
 // Stats counts what a Recorder recorded.
 type Stats struct {
 	Requests      int // requests of the bot (token and discovery requests are forwarded, not recorded)
-	Notifications int // notification POSTs of the upstream
+	Notifications int // notification POSTs of the upstream, redeliveries included
+	// Redeliveries counts the notification POSTs that delivered again one
+	// already recorded (the upstream's retries): the fixture holds each
+	// notification once, Notifications-Redeliveries of them.
+	Redeliveries int
 }
 
 // Stats returns what was recorded so far.
-func (r *Recorder) Stats() Stats {
-	req, notes := r.journal.counts()
-	return Stats{Requests: req, Notifications: notes}
-}
+func (r *Recorder) Stats() Stats { return r.journal.stats() }
 
 // CloseIdleConnections closes the idle connections to the upstream and to
 // the bot's callbacks.
