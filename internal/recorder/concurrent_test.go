@@ -7,16 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/fixture"
 )
-
-// flowsBound bounds TestConcurrentFlows from its first request to the end
-// of the replay. The flows take seconds; the bound is only reached when
-// something is stuck, however busy the machine.
-const flowsBound = 3 * time.Minute
 
 // TestConcurrentFlows records 50 call flows at once: every request and
 // every notification reaches the fixture once, the bot receives every
