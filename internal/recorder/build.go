@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -218,6 +219,28 @@ func (b *builder) addRequest(x *exchange) {
 		body, _ = parseJSON(x.body)
 	}
 	b.markSent(x.path, body)
+	st, related := b.requestStep(x, body)
+	if x.status == 0 {
+		why := x.failure
+		if why == "" {
+			why = "the recording ended before the answer"
+		}
+		st.Name = "no answer was recorded: " + why
+		b.steps = append(b.steps, st)
+		return
+	}
+	for _, v := range b.expectAnswer(&st, x) {
+		if v.base == "opId" {
+			b.origin[guid.Normalize(v.form)] = related
+		}
+	}
+	b.steps = append(b.steps, st)
+}
+
+// requestStep returns the step that sends x's request (or triggers an
+// incoming call) with its body and headers scrubbed, and the known calls
+// its body names.
+func (b *builder) requestStep(x *exchange, body *jvalue) (fixture.Step, map[string]bool) {
 	var st fixture.Step
 	path, _, _ := strings.Cut(x.path, "?")
 	if x.method == "POST" && strings.TrimRight(path, "/") == "/_control/incoming-calls" {
@@ -235,7 +258,7 @@ func (b *builder) addRequest(x *exchange) {
 	case len(bytes.TrimSpace(x.body)) > 0:
 		st.Name = "the request body was not JSON; it is not recorded"
 	}
-	for _, k := range sortedHeaderKeys(x.header) {
+	for _, k := range slices.Sorted(maps.Keys(x.header)) {
 		if b.red.dropHeader(k) {
 			continue
 		}
@@ -244,45 +267,40 @@ func (b *builder) addRequest(x *exchange) {
 		}
 		st.Headers[k] = b.red.text(b.templ(strings.Join(x.header[k], ", ")))
 	}
-	if x.status == 0 {
-		why := x.failure
-		if why == "" {
-			why = "the recording ended before the answer"
-		}
-		st.Name = "no answer was recorded: " + why
-		b.steps = append(b.steps, st)
-		return
-	}
+	return st, related
+}
+
+// expectAnswer writes what x's answer showed as st's expectation (status,
+// Location, and an action's id, status and state) and returns the
+// variables of the ids it minted.
+func (b *builder) expectAnswer(st *fixture.Step, x *exchange) []*idVar {
 	exp := &fixture.Response{Status: fixture.StatusSet{x.status}}
 	st.Expect = exp
-	minted := b.location(&st, x.location)
+	minted := b.location(st, x.location)
 	// A GET shows a state that may have moved on by the time a replay asks:
 	// only the answers of actions are judged by their body.
-	if rb, _ := parseJSON(x.respBody); rb != nil && rb.kind == 'o' && !x.truncated && x.method != "GET" {
-		status, isOp := rb.str("status")
-		if id, ok := rb.str("id"); ok {
-			base := "callId"
-			if isOp {
-				base = "opId"
-			}
-			if v, ok := b.mint(id, base); ok {
-				addCapture(&st.Capture, v.name, fixture.Capture{JSON: "id"})
-				minted = append(minted, v)
-			}
-		}
+	rb, _ := parseJSON(x.respBody)
+	if rb == nil || rb.kind != 'o' || x.truncated || x.method == "GET" {
+		return minted
+	}
+	status, isOp := rb.str("status")
+	if id, ok := rb.str("id"); ok {
+		base := "callId"
 		if isOp {
-			setMatcher(&exp.Body, "status", "~(?i)^"+regexp.QuoteMeta(strings.ToLower(status))+"$")
+			base = "opId"
 		}
-		if state, ok := rb.str("state"); ok {
-			setMatcher(&exp.Body, "state", b.red.text(state))
-		}
-	}
-	for _, v := range minted {
-		if v.base == "opId" {
-			b.origin[guid.Normalize(v.form)] = related
+		if v, ok := b.mint(id, base); ok {
+			addCapture(&st.Capture, v.name, fixture.Capture{JSON: "id"})
+			minted = append(minted, v)
 		}
 	}
-	b.steps = append(b.steps, st)
+	if isOp {
+		setMatcher(&exp.Body, "status", "~(?i)^"+regexp.QuoteMeta(strings.ToLower(status))+"$")
+	}
+	if state, ok := rb.str("state"); ok {
+		setMatcher(&exp.Body, "state", b.red.text(state))
+	}
+	return minted
 }
 
 // markSent notes the ids of a request: the service did not mint them.
@@ -433,13 +451,4 @@ func setMatcher(m *map[string]json.RawMessage, key, val string) {
 		*m = map[string]json.RawMessage{}
 	}
 	(*m)[key] = jsonQuote(val)
-}
-
-func sortedHeaderKeys(h map[string][]string) []string {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -99,7 +99,6 @@ func (b *builder) resource(e *fixture.Expectation, field, res string) string {
 			}
 		}
 	}
-	subject := ""
 	if len(fresh) == 0 {
 		e.Resource = jsonQuote(b.red.text(b.templ(res)))
 	} else {
@@ -125,7 +124,13 @@ func (b *builder) resource(e *fixture.Expectation, field, res string) string {
 		}
 		e.Resource = jsonQuote("~^/" + strings.Join(parts, "/") + "$")
 	}
-	// The subject: the last id's variable, and what follows it.
+	return b.subject(segs)
+}
+
+// subject returns the subject of the name of an expectation on the
+// resource of segments segs: the last id's variable (call2, op...) and what
+// follows it (Roster for participants), or "".
+func (b *builder) subject(segs []string) string {
 	for i := len(segs) - 1; i >= 1; i-- {
 		base := collectionVar(segs[i-1])
 		if base == "" {
@@ -135,17 +140,16 @@ func (b *builder) resource(e *fixture.Expectation, field, res string) string {
 		if v := b.ids[guid.Normalize(segs[i])]; v != nil && v.base != "" {
 			name = strings.TrimSuffix(v.base, "Id") + strings.TrimPrefix(v.name, v.base)
 		}
-		subject = name
 		for _, s := range segs[i+1:] {
 			if s == "participants" {
-				subject += "Roster"
+				name += "Roster"
 			} else if !looksID(s) {
-				subject += title(s)
+				name += title(s)
 			}
 		}
-		break
+		return name
 	}
-	return subject
+	return ""
 }
 
 // order gives an expectation its required predecessors: the previous
