@@ -96,9 +96,13 @@ func TestRedact(t *testing.T) {
 	if got := Redact("nothing here", nil); got != "nothing here" {
 		t.Errorf("Redact without a secret = %q", got)
 	}
-	// A replacement that joins its neighbours into a random-looking run is
-	// itself replaced on the next pass.
-	joined := "Q7wZ2kR9xL4vB8nT3yH6pJ5" + "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+	// A replacement that joins its neighbours into a random-looking run
+	// (here 15 characters, a JWT, 14 characters: too short to judge apart)
+	// is itself replaced on the next pass.
+	joined := "Zq9Xw8Vu7Ts6Rp5" + "eyJabcd.efgh.ijkl" + "+Mn4Lk3Jh2Gf1"
+	if ms := Find(joined); len(ms) != 1 || ms[0].Kind != JWT {
+		t.Fatalf("Find(%q) = %+v, want the JWT alone", joined, ms)
+	}
 	if got := Redact(joined, func(Match, string) string { return "x" }); len(Find(got)) > 0 {
 		t.Errorf("Redact(%q) = %q, which still holds a secret", joined, got)
 	}
