@@ -19,7 +19,7 @@ func looksID(s string) bool {
 	if len(s) < 16 {
 		return false
 	}
-	if guidRE.FindString(s) == s {
+	if _, ok := guid.Parse(s); ok {
 		return true
 	}
 	return idTokenRE.MatchString(s) && strings.ContainsAny(s, "0123456789")

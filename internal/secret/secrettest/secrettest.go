@@ -85,22 +85,32 @@ func Generate(seed uint64, perKind int) []Sample {
 // Leak returns a part of s's secret (8 characters of it as issued or as
 // written) that out still holds, or "" if none.
 func Leak(out string, s Sample) string {
-	const part = 8
-	parts := map[string]bool{}
-	for i := 0; i+part <= len(out); i++ {
-		parts[out[i:i+part]] = true
-	}
 	for _, v := range []string{s.Secret, s.Written} {
-		if len(v) < part {
-			if strings.Contains(out, v) {
-				return v
-			}
-			continue
+		if p := commonPart(out, v); p != "" {
+			return p
 		}
-		for i := 0; i+part <= len(v); i++ {
-			if parts[v[i:i+part]] {
-				return v[i : i+part]
-			}
+	}
+	return ""
+}
+
+// commonPart returns a string of 8 bytes (all of secret, if shorter) that
+// both out and secret hold, or "". It slides over the shorter of the two
+// and looks in the longer.
+func commonPart(out, secret string) string {
+	const part = 8
+	if len(secret) < part {
+		if strings.Contains(out, secret) {
+			return secret
+		}
+		return ""
+	}
+	short, long := out, secret
+	if len(secret) < len(out) {
+		short, long = secret, out
+	}
+	for i := 0; i+part <= len(short); i++ {
+		if w := short[i : i+part]; strings.Contains(long, w) {
+			return w
 		}
 	}
 	return ""
