@@ -18,7 +18,7 @@ import (
 // upstream has not answered still writes a fixture that loads, the request
 // recorded without an answer.
 func TestShutdownWithAnExchangeInProgress(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), flowsBound)
 	defer cancel()
 	entered := make(chan struct{})
 	release := make(chan struct{})
