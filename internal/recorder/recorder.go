@@ -65,6 +65,10 @@ type Config struct {
 	MaxBody int64
 	// Logger receives forwarding failures; nil means discard.
 	Logger *slog.Logger
+	// ReadTimeout bounds how long Start's server reads one request, body
+	// included, so that a client sending slowly cannot hold a connection;
+	// 0 means 30 s.
+	ReadTimeout time.Duration
 }
 
 // Recorder is the capture proxy, an http.Handler: notifications to

@@ -1,13 +1,15 @@
 package recorder
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/internal/guid"
@@ -75,18 +77,70 @@ const redactionNote = "scrubbed when recorded: Authorization and secret headers 
 // LoadRules reads redaction rules from a YAML (or JSON) list of
 // {kind, path, pattern, header, replacement} and checks them.
 func LoadRules(path string) ([]fixture.RedactionRule, error) {
-	b, err := os.ReadFile(path)
+	b, err := readRulesFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("redaction rules: %w", err)
 	}
-	var rules []fixture.RedactionRule
-	if err := yaml.UnmarshalStrict(b, &rules); err != nil {
+	rules, err := decodeRules(b)
+	if err != nil {
 		return nil, fmt.Errorf("redaction rules %s: %w", path, err)
 	}
 	if _, err := compileRules(rules); err != nil {
 		return nil, fmt.Errorf("redaction rules %s: %w", path, err)
 	}
 	return rules, nil
+}
+
+// maxRulesFile bounds a rules file: rules are a few lines each.
+const maxRulesFile = 1 << 20
+
+// readRulesFile reads a rules file of at most maxRulesFile bytes.
+func readRulesFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxRulesFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxRulesFile {
+		return nil, fmt.Errorf("%s is larger than %d KiB: a rules file holds a few rules", path, maxRulesFile>>10)
+	}
+	return b, nil
+}
+
+// decodeRules reads a YAML (or JSON) list of rules: unknown fields and YAML
+// aliases are refused, so that a typo is an error and a file cannot expand.
+func decodeRules(b []byte) ([]fixture.RedactionRule, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	if line := aliasLine(&doc); line > 0 {
+		return nil, fmt.Errorf("line %d: YAML aliases are not allowed", line)
+	}
+	var rules []fixture.RedactionRule
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&rules); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return rules, nil
+}
+
+// aliasLine is the line of the first alias or merge key in n, or 0.
+func aliasLine(n *yaml.Node) int {
+	if n.Kind == yaml.AliasNode || n.Tag == "!!merge" {
+		return n.Line
+	}
+	for _, c := range n.Content {
+		if l := aliasLine(c); l > 0 {
+			return l
+		}
+	}
+	return 0
 }
 
 // rule is a compiled redaction rule.

@@ -123,6 +123,9 @@ func TestLoadRules(t *testing.T) {
 		"two-groups.yaml":  "- {kind: x, pattern: '(a)(b)'}\n",
 		"header.yaml":      "- {kind: header}\n",
 		"unknown-key.yaml": "- {kind: x, path: y, colour: red}\n",
+		"alias.yaml":       "- &r {kind: x, path: y}\n- *r\n",
+		"not-a-list.yaml":  "kind: x\n",
+		"too-large.yaml":   "- {kind: x, path: '" + strings.Repeat("y", maxRulesFile) + "'}\n",
 	} {
 		if _, err := LoadRules(write(name, body)); err == nil {
 			t.Errorf("%s: no error", name)
