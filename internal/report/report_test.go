@@ -135,15 +135,21 @@ func TestJSONRoundTripAndWrite(t *testing.T) {
 // verdict judges items against one expectation, as the harness would.
 func verdict(t *testing.T, name, resource string, items ...string) judge.Verdict {
 	t.Helper()
+	j := judge.New(judge.Block{Expect: []judge.Expectation{completion(t, name, resource)}}, nil)
+	for i, it := range items {
+		j.Offer(timeline.Notification{Index: i, Item: []byte(it)})
+	}
+	return j.Verdict(true)
+}
+
+// completion expects the completion of the operation at resource.
+func completion(t *testing.T, name, resource string) judge.Expectation {
+	t.Helper()
 	res, err := match.CompileResource(json.RawMessage(`"` + resource + `"`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	status, _ := match.Compile(json.RawMessage(`"completed"`))
-	j := judge.New(judge.Block{Expect: []judge.Expectation{{Pattern: judge.Pattern{Name: name, ChangeType: "deleted", Resource: res,
-		Where: []judge.Cond{{Path: "resourceData.status", M: status}}}}}}, nil)
-	for i, it := range items {
-		j.Offer(timeline.Notification{Index: i, Item: []byte(it)})
-	}
-	return j.Verdict(true)
+	return judge.Expectation{Pattern: judge.Pattern{Name: name, ChangeType: "deleted", Resource: res,
+		Where: []judge.Cond{{Path: "resourceData.status", M: status}}}}
 }
