@@ -111,13 +111,9 @@ func (f *fitter) event(e timeline.Event) timeline.Event {
 // (before redaction, which a flood would make slow) and each text fitted.
 func (f *fitter) verdict(v judge.Verdict) judge.Verdict {
 	out := v
-	out.Unmet = make([]judge.Unmet, len(v.Unmet))
-	for i, u := range v.Unmet {
-		u.Want = f.text(redact(u.Want), maxLine)
-		u.Reason = f.text(redact(u.Reason), maxLine)
-		u.Candidates = f.candidates(u.Candidates, fmt.Sprintf("closest notifications of %q", u.Name))
-		out.Unmet[i] = u
-	}
+	out.Decided = f.text(redact(v.Decided), maxLine)
+	out.Unmet = f.unmet(v.Unmet, "unmet expectations")
+	out.Open = f.unmet(v.Open, "expectations not waited for")
 	forbidden := capped(v.Forbidden, "forbidden notifications", &f.notes)
 	out.Forbidden = make([]judge.ForbiddenHit, len(forbidden))
 	for i, h := range forbidden {
@@ -125,11 +121,45 @@ func (f *fitter) verdict(v judge.Verdict) judge.Verdict {
 		out.Forbidden[i] = h
 	}
 	out.Unexpected = f.candidates(v.Unexpected, "unexpected notifications")
+	out.Redelivered = f.redeliveries(v.Redelivered)
 	if v.Matched != nil {
 		out.Matched = make(map[string][]int, len(v.Matched))
 		for _, k := range slices.Sorted(maps.Keys(v.Matched)) {
 			out.Matched[k] = capped(v.Matched[k], fmt.Sprintf("matches of %q", k), &f.notes)
 		}
+	}
+	return out
+}
+
+// unmet fits a verdict's unmet (or open) expectations: the list capped,
+// each text fitted, each expectation's candidates as candidates does.
+func (f *fitter) unmet(us []judge.Unmet, what string) []judge.Unmet {
+	if us == nil {
+		return nil
+	}
+	us = capped(us, what, &f.notes)
+	out := make([]judge.Unmet, len(us))
+	for i, u := range us {
+		u.Name = f.text(redact(u.Name), maxLine)
+		u.Want = f.text(redact(u.Want), maxLine)
+		u.Reason = f.text(redact(u.Reason), maxLine)
+		u.Candidates = f.candidates(u.Candidates, fmt.Sprintf("closest notifications of %q", u.Name))
+		out[i] = u
+	}
+	return out
+}
+
+// redeliveries fits a verdict's redeliveries: the list capped, each item
+// redacted and fitted.
+func (f *fitter) redeliveries(rs []judge.Redelivery) []judge.Redelivery {
+	if rs == nil {
+		return nil
+	}
+	rs = capped(rs, "redeliveries", &f.notes)
+	out := make([]judge.Redelivery, len(rs))
+	for i, r := range rs {
+		r.Item = f.text(redact(r.Item), MaxBody)
+		out[i] = r
 	}
 	return out
 }

@@ -64,8 +64,10 @@ type (
 
 // JUnit writes r as JUnit XML: one testsuite; a testcase per scenario
 // (classname the fixture file, or its labels; name its id and title); a
-// failure with the readable verdict (-want +got), a skip with its reason,
-// and the scenario's timeline as system-out. Everything is redacted and
+// failure with the readable verdict (-want +got; where the block was
+// decided, the expectations it did not wait for, the redeliveries), a skip
+// with its reason, and the scenario's timeline as system-out, a
+// redelivery marked as one. Everything is redacted and
 // within the limits of a scenario (MaxScenarioBytes).
 func JUnit(w io.Writer, r Run) error {
 	r = clean(r)
@@ -168,6 +170,9 @@ func eventLine(e timeline.Event) string {
 	case timeline.Response:
 		return fmt.Sprintf("← %d (%s)", e.Status, e.Elapsed.Round(time.Microsecond))
 	case timeline.Notify:
+		if e.RedeliveryOf != nil {
+			return fmt.Sprintf("⇐ notification at %s (redelivery of #%d, counted once with it)", e.URL, *e.RedeliveryOf)
+		}
 		return "⇐ notification at " + e.URL
 	case timeline.Refusal:
 		return fmt.Sprintf("✗ callback refused %s %s: %d %s", e.Method, e.URL, e.Status, e.Text)

@@ -135,3 +135,46 @@ func TestJUnitHoldsOnlyXMLCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestJUnitSaysWhereTheBlockWasDecidedAndNotesRedeliveries(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		run  Run
+		want []string
+	}{
+		{"real run", redeliveredRun(t), []string{
+			"step 2 (await) at fixtures/fake/invite-redelivered.yaml:",
+			"decided: failed at notification #2, before the bound: notification #2 is one no expectation takes, and the block says unexpected: fail",
+			`expectation "roster" not met: not waited for: the block ended at notification #2, which it refuses`,
+			"unexpected notification #2: " + extraItem,
+			"notification #1 is a redelivery of #0, counted once with it",
+		}},
+		{"duplicates", Run{Results: []*harness.Result{redeliveredResult(t, true)}}, []string{
+			"decided: failed at notification #1, before the bound: notification #1 is a redelivery of #0, and the block fails on duplicates",
+			"duplicate: notification #1 is a redelivery of #0 (the block fails on duplicates): {",
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := JUnit(&b, tt.run); err != nil {
+				t.Fatal(err)
+			}
+			var doc testSuites
+			if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+				t.Fatalf("junit.xml does not parse: %v", err)
+			}
+			c := doc.Suites[0].Cases[0]
+			if c.Failure == nil {
+				t.Fatal("the failing case has no failure")
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(c.Failure.Text, want) {
+					t.Errorf("failure text lacks %q:\n%s", want, c.Failure.Text)
+				}
+			}
+			if !strings.Contains(c.SystemOut, "(redelivery of #0, counted once with it)") {
+				t.Errorf("system-out does not mark the redelivery:\n%s", c.SystemOut)
+			}
+		})
+	}
+}

@@ -31,8 +31,9 @@ const (
 	// than twice as long.
 	MaxBody = 8 << 10
 	// MaxItems bounds each list of a scenario that a flood can grow: the
-	// notifications no block took, and a verdict's candidates, diffs,
-	// forbidden and unexpected notifications and matched indices.
+	// notifications no block took, and a verdict's unmet and open
+	// expectations, candidates, diffs, forbidden, unexpected and
+	// redelivered notifications and matched indices.
 	MaxItems = 100
 	// MaxShare bounds the texts of one scenario (bodies, headers, URLs,
 	// messages, items) once escaped for HTML or JSON at worst. When it is

@@ -65,9 +65,11 @@ func flood(n int) *harness.Result {
 	for i := range 10_000 {
 		res.Unmatched = append(res.Unmatched, harness.Unmatched{Index: i, At: t0, Item: json.RawMessage(item)})
 	}
-	v := &judge.Verdict{Failing: true, Matched: map[string][]int{"any": make([]int, 10_000)}}
+	v := &judge.Verdict{Failing: true, Duplicates: true, Matched: map[string][]int{"any": make([]int, 10_000)},
+		Decided: "notification #1 is a redelivery of #0, and the block fails on duplicates"}
 	for i := range 10_000 {
 		v.Unexpected = append(v.Unexpected, judge.Candidate{Index: i, Item: item})
+		v.Redelivered = append(v.Redelivered, judge.Redelivery{Index: i + 1, Original: 0, Item: item})
 	}
 	// The closest candidate is the last notification: the report must still
 	// link to it after leaving out the middle of the timeline.
@@ -116,7 +118,7 @@ func TestReportSizeIsBounded(t *testing.T) {
 		if strings.Contains(page, plantedJWT) {
 			t.Errorf("%s contains the planted token", name)
 		}
-		for _, want := range []string{left, "bytes left out", "9,900 of 10,000 unexpected notifications", "9,900 of 10,000 notifications no block took"} {
+		for _, want := range []string{left, "bytes left out", "9,900 of 10,000 unexpected notifications", "9,900 of 10,000 notifications no block took", "9,900 of 10,000 redeliveries"} {
 			if name == JUnitFile && strings.Contains(want, "no block took") {
 				continue // junit.xml does not list them at all
 			}
@@ -177,8 +179,9 @@ func kinds(tl []timeline.Event) []string {
 
 func TestSmallScenarioIsKeptWhole(t *testing.T) {
 	res := flood(10)
-	res.Unmatched, res.Failure.Verdict.Unexpected = res.Unmatched[:3], res.Failure.Verdict.Unexpected[:3]
-	res.Failure.Verdict.Matched = nil
+	v := res.Failure.Verdict
+	res.Unmatched, v.Unexpected, v.Redelivered = res.Unmatched[:3], v.Unexpected[:3], v.Redelivered[:3]
+	v.Matched = nil
 	c := cleanResult(res)
 	if diff := cmp.Diff(kinds(res.Timeline), kinds(c.Timeline)); diff != "" {
 		t.Errorf("a short timeline changed (-want +got):\n%s", diff)
@@ -251,5 +254,48 @@ func TestDeeplyNestedBodyIsKeptAsText(t *testing.T) {
 	}
 	if b.Len() > 4*MaxBody {
 		t.Errorf("report.json of one deep body is %d bytes", b.Len())
+	}
+}
+
+func TestVerdictListsAreCappedAndRedacted(t *testing.T) {
+	secret := `{"token":"` + plantedJWT + `"}`
+	v := &judge.Verdict{Decided: "decided on " + secret, DecidedAt: 7, Duplicates: true}
+	for i := range MaxItems + 50 {
+		u := judge.Unmet{Name: fmt.Sprintf("e%d", i), Want: secret, Reason: secret, Need: 1,
+			Candidates: []judge.Candidate{{Index: i, Item: secret, Note: secret}}}
+		v.Unmet = append(v.Unmet, u)
+		v.Open = append(v.Open, u)
+	}
+	for i := range 10_000 {
+		v.Redelivered = append(v.Redelivered, judge.Redelivery{Index: i + 1, Original: 0, Item: secret})
+	}
+	res := &harness.Result{ID: "capped", Status: harness.Failed, Failure: &harness.Failure{Step: 1, Kind: "await", Verdict: v}}
+	c := cleanResult(res)
+	got := c.Failure.Verdict
+	if len(got.Unmet) != MaxItems || len(got.Open) != MaxItems || len(got.Redelivered) != MaxItems {
+		t.Fatalf("kept %d unmet, %d open, %d redelivered; want %d of each", len(got.Unmet), len(got.Open), len(got.Redelivered), MaxItems)
+	}
+	if got.DecidedAt != 7 || !got.Duplicates || got.Redelivered[MaxItems-1].Index != MaxItems || got.Open[0].Name != "e0" {
+		t.Errorf("a capped verdict lost what it kept: decided at %d, duplicates %v, last redelivery #%d, first open %q",
+			got.DecidedAt, got.Duplicates, got.Redelivered[MaxItems-1].Index, got.Open[0].Name)
+	}
+	b, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), plantedJWT) {
+		t.Error("the verdict of the report holds the planted token")
+	}
+	if !strings.Contains(got.Decided, "decided on ") {
+		t.Errorf("decided %q: the reason is gone, not redacted", got.Decided)
+	}
+	if len(c.Timeline) == 0 {
+		t.Fatal("no note on what the report left out")
+	}
+	note := c.Timeline[len(c.Timeline)-1].Text
+	for _, want := range []string{"50 of 150 unmet expectations", "50 of 150 expectations not waited for", "9,900 of 10,000 redeliveries"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("the note on what was left out does not say %q: %q", want, note)
+		}
 	}
 }

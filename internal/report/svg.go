@@ -46,7 +46,7 @@ const (
 	colorAnswer = "#546e7a"
 	colorNotify = "#1565c0"
 	colorFail   = "#c62828"
-	colorNote   = "#78909c"
+	colorNote   = "#78909c" // notes, and redeliveries (muted)
 )
 
 // row is one event of the diagram.
@@ -66,7 +66,7 @@ type row struct {
 // lanes for the harness, the target and the callback receiver; an arrow per
 // request, answer and notification in arrival order, with times relative
 // to the first event; notifications that failed an expectation in red with
-// their diff. Each row links to #<id>-e<seq>. The output depends only on
+// their diff; a redelivery muted and dashed, "redelivery of #k". Each row links to #<id>-e<seq>. The output depends only on
 // res (times are rendered relative), so that it can be compared with a
 // golden file.
 func diagram(res *harness.Result, id string) string {
@@ -79,7 +79,7 @@ func diagram(res *harness.Result, id string) string {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="seq" width="%d" height="%d" viewBox="0 0 %d %d" font-family="ui-monospace, SFMono-Regular, Menlo, Consolas, monospace" font-size="11" role="img" aria-label="%s">`+"\n",
 		svgWidth, height, svgWidth, height, esc("sequence diagram of "+res.ID))
 	b.WriteString("<defs>\n")
-	for _, m := range []struct{ name, color string }{{"ink", colorInk}, {"answer", colorAnswer}, {"notify", colorNotify}, {"fail", colorFail}} {
+	for _, m := range []struct{ name, color string }{{"ink", colorInk}, {"answer", colorAnswer}, {"notify", colorNotify}, {"fail", colorFail}, {"muted", colorNote}} {
 		fmt.Fprintf(&b, `<marker id="%s-%s" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="%s"/></marker>`+"\n", id, m.name, m.color)
 	}
 	b.WriteString("</defs>\n")
@@ -117,7 +117,7 @@ func writeRow(b *strings.Builder, r row, id string, y int) {
 		fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s" font-style="italic">%s</text>`, laneX[laneHarness]-70, y+4, r.color, esc(excerpt.ClipRunes(r.label, noteLabel)))
 	default:
 		x1, x2 := laneX[r.from], laneX[r.to]
-		marker := map[string]string{colorInk: "ink", colorAnswer: "answer", colorNotify: "notify", colorFail: "fail"}[r.color]
+		marker := map[string]string{colorInk: "ink", colorAnswer: "answer", colorNotify: "notify", colorFail: "fail", colorNote: "muted"}[r.color]
 		dash := ""
 		if r.dashed {
 			dash = ` stroke-dasharray="6 3"`
@@ -153,13 +153,7 @@ func diagramRows(res *harness.Result) []row {
 			r.label = fmt.Sprintf("%d %s · %s", e.Status, http.StatusText(e.Status), e.Elapsed.Round(100*time.Microsecond))
 			r.title = r.label
 		case timeline.Notify:
-			r.from, r.to, r.color = laneTarget, laneReceiver, colorNotify
-			r.label = notificationLabel(e.Body)
-			r.title = fmt.Sprintf("notification #%d at %s: %s", arrival, e.URL, excerpt.Clip(compactJSON(e.Body), 400))
-			if m, ok := marks[arrival]; ok {
-				r.color, r.marks = colorFail, m
-				r.label = "✗ " + r.label
-			}
+			r = notifyRow(r, e, arrival, marks[arrival])
 		case timeline.Refusal:
 			r.from, r.to, r.color = laneReceiver, laneTarget, colorFail
 			r.label = fmt.Sprintf("refused %d: %s", e.Status, firstLine(e.Text))
@@ -190,8 +184,32 @@ func diagramRows(res *harness.Result) []row {
 	return rows
 }
 
-// failedNotifications maps the arrival index of each notification that a
-// failed expectation points at to the red lines shown under it.
+// notifyRow draws notification #arrival as an arrow to the receiver: a
+// redelivery muted and dashed, labelled "redelivery of #k"; one that the
+// failure points at (marks) in red, with its red lines.
+func notifyRow(r row, e timeline.Event, arrival int, marks []string) row {
+	r.from, r.to, r.color = laneTarget, laneReceiver, colorNotify
+	r.label = notificationLabel(e.Body)
+	what := fmt.Sprintf("notification #%d at %s", arrival, e.URL)
+	if e.RedeliveryOf != nil {
+		again := fmt.Sprintf("redelivery of #%d", *e.RedeliveryOf)
+		r.color, r.dashed = colorNote, true
+		r.label = again + " · " + r.label
+		what += " (" + again + ", counted once with it)"
+	}
+	r.title = what + ": " + excerpt.Clip(compactJSON(e.Body), 400)
+	if len(marks) > 0 {
+		r.color, r.marks = colorFail, marks
+		r.label = "✗ " + r.label
+	}
+	return r
+}
+
+// failedNotifications maps the arrival index of each notification that
+// the failure points at (the closest to an unmet expectation, a forbidden,
+// unexpected or duplicate one, the one that decided the block) to the red
+// lines shown under it. Open expectations are not held against the target:
+// their candidates are not marked.
 func failedNotifications(res *harness.Result) map[int][]string {
 	out := map[int][]string{}
 	if res.Failure == nil || res.Failure.Verdict == nil {
@@ -219,6 +237,15 @@ func failedNotifications(res *harness.Result) map[int][]string {
 		for _, c := range v.Unexpected {
 			out[c.Index] = append(out[c.Index], "unexpected")
 		}
+	}
+	if v.Duplicates {
+		for _, r := range v.Redelivered {
+			out[r.Index] = append(out[r.Index], fmt.Sprintf("duplicate of #%d: the block fails on duplicates", r.Original))
+		}
+	}
+	if v.Decided != "" {
+		// First, so that the red lines under the arrow never cut it.
+		out[v.DecidedAt] = append([]string{"the block was decided here"}, out[v.DecidedAt]...)
 	}
 	return out
 }
