@@ -1,6 +1,9 @@
 // Package judge decides whether the notifications a target sent satisfy an
 // await block: which expectation each notification meets, in what
 // (partial) order, and, when they do not, why, with the closest candidates.
+//
+// It is meant to be imported: harness uses it for await blocks, and its
+// Verdict is part of a harness.Result.
 package judge
 
 import (

@@ -7,6 +7,8 @@
 // {$type: string|number|boolean|null|array|object}, {$sameId: "..."} (ids
 // compared without dashes and case) and {$eq: literal} (a literal that would
 // otherwise read as a form, such as a string starting with "~").
+//
+// It is meant to be imported, with the fixture model.
 package match
 
 import (

@@ -2,7 +2,6 @@ package playback
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -212,7 +211,7 @@ func (r Report) writeUnmatched(b *strings.Builder) {
 		}
 	}
 	if r.MoreUnmatched > 0 {
-		fmt.Fprintf(b, "  and %s more %s\n", grouped(r.MoreUnmatched), pick(r.MoreUnmatched, "unmatched request", "unmatched requests"))
+		fmt.Fprintf(b, "  and %s more %s\n", excerpt.Grouped(r.MoreUnmatched), pick(r.MoreUnmatched, "unmatched request", "unmatched requests"))
 	}
 }
 
@@ -245,7 +244,7 @@ func (r Report) writeResult(b *strings.Builder, t tally) {
 func line(s string) string { return excerpt.Line(s, maxLine) }
 
 func plural(n int, one, many string) string {
-	return grouped(n) + " " + pick(n, one, many)
+	return excerpt.Grouped(n) + " " + pick(n, one, many)
 }
 
 func pick(n int, one, many string) string {
@@ -253,19 +252,6 @@ func pick(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// grouped writes n with its thousands grouped: 59,900.
-func grouped(n int) string {
-	s := strconv.Itoa(n)
-	start := 0
-	if n < 0 {
-		start = 1
-	}
-	for i := len(s) - 3; i > start; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 func indent(s, pre string) string {

@@ -162,14 +162,6 @@ func BenchmarkUnmatchedRequests(b *testing.B) {
 	b.ReportMetric(float64(len(rep.String())), "report-B")
 }
 
-func TestGrouped(t *testing.T) {
-	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 59_900: "59,900", 1_234_567: "1,234,567", -1000: "-1,000"} {
-		if got := grouped(n); got != want {
-			t.Errorf("grouped(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 const triggerFixture = `id: incoming
 title: Incoming
 steps:

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -123,7 +122,7 @@ func (f *fitter) header(h http.Header) http.Header {
 		}
 	}
 	if dropped > 0 {
-		out["…"] = []string{grouped(dropped) + " more header values left out"}
+		out["…"] = []string{excerpt.Grouped(dropped) + " more header values left out"}
 	}
 	return out
 }
@@ -132,7 +131,7 @@ func (f *fitter) header(h http.Header) http.Header {
 func (f *fitter) leftOut() leftOut {
 	l := f.notes
 	if f.squeezed > 0 {
-		l = append(l, fmt.Sprintf("all but %d bytes of %s texts, once the scenario's share of the report was spent", tightText, grouped(f.squeezed)))
+		l = append(l, fmt.Sprintf("all but %d bytes of %s texts, once the scenario's share of the report was spent", tightText, excerpt.Grouped(f.squeezed)))
 	}
 	return l
 }
@@ -160,7 +159,7 @@ type leftOut []string
 
 func (l *leftOut) add(n, of int, what string) {
 	if n > 0 {
-		*l = append(*l, fmt.Sprintf("%s of %s %s", grouped(n), grouped(of), what))
+		*l = append(*l, fmt.Sprintf("%s of %s %s", excerpt.Grouped(n), excerpt.Grouped(of), what))
 	}
 }
 
@@ -180,7 +179,7 @@ func clipText(s string, n int) string {
 		return s
 	}
 	kept := excerpt.Clip(s, n)
-	return kept + " (" + grouped(len(s)-len(kept)+len(excerpt.Ellipsis)) + " bytes left out)"
+	return kept + " (" + excerpt.Grouped(len(s)-len(kept)+len(excerpt.Ellipsis)) + " bytes left out)"
 }
 
 // trimTimeline keeps the first and the last events of tl when there are
@@ -201,7 +200,7 @@ func trimTimeline(tl []timeline.Event) []timeline.Event {
 	body, _ := json.Marshal(map[string]int{"leftOut": len(gone), "notifications": notes})
 	mark := timeline.Event{Seq: first.Seq, At: first.At, Kind: kindOmitted, Step: first.Step, Body: body,
 		Text: fmt.Sprintf("%s events left out (%s notifications): the report keeps the first %d and the last %d",
-			grouped(len(gone)), grouped(notes), head, tail)}
+			excerpt.Grouped(len(gone)), excerpt.Grouped(notes), head, tail)}
 	out := make([]timeline.Event, 0, MaxEvents)
 	out = append(out, tl[:head]...)
 	out = append(out, mark)
@@ -272,17 +271,4 @@ func indentedSize(compact []byte, depth int) int {
 		}
 	}
 	return n
-}
-
-// grouped writes n with its thousands grouped: 99,502.
-func grouped(n int) string {
-	s := strconv.Itoa(n)
-	start := 0
-	if n < 0 {
-		start = 1
-	}
-	for i := len(s) - 3; i > start; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

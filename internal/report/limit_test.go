@@ -16,6 +16,7 @@ import (
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/excerpt"
 )
 
 // largestBody returns a JSON body as large as the limits keep as JSON, in
@@ -104,7 +105,7 @@ func TestReportSizeIsBounded(t *testing.T) {
 	if err := Write(dir, Run{Target: "http://target.test", Results: []*harness.Result{res}}); err != nil {
 		t.Fatal(err)
 	}
-	left := fmt.Sprintf("%s events left out", grouped(events-(MaxEvents-2)))
+	left := fmt.Sprintf("%s events left out", excerpt.Grouped(events-(MaxEvents-2)))
 	for _, name := range []string{JUnitFile, JSONFile, HTMLFile} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -164,7 +165,7 @@ func TestLimitsAreKeptWhenReadBack(t *testing.T) {
 			omitted = append(omitted, e.Text)
 		}
 	}
-	if len(omitted) != 2 || !strings.HasPrefix(omitted[0], grouped(MaxEvents+2)+" events left out (") || !strings.HasPrefix(omitted[1], "the report leaves out ") {
+	if len(omitted) != 2 || !strings.HasPrefix(omitted[0], excerpt.Grouped(MaxEvents+2)+" events left out (") || !strings.HasPrefix(omitted[1], "the report leaves out ") {
 		t.Errorf("notes on what was left out: %q", omitted)
 	}
 }

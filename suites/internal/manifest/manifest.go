@@ -122,32 +122,13 @@ func specsIn(file string) ([]Entry, error) {
 				walkContainer(c, container, labels, walk)
 				return false
 			case isCall(c, "It", "DescribeTable"):
-				title := stringArg(c, 0)
-				if title == "" {
-					return false // generated specs (one per fixture) are listed from the fixtures
+				e, problem := specEntry(fset, file, c, cmap[stmt], container, labels)
+				switch {
+				case problem != "":
+					errs = append(errs, problem)
+				case e != nil:
+					out = append(out, *e)
 				}
-				must, source := mustOf(cmap[stmt])
-				pos := fset.Position(c.Pos())
-				if must == "" {
-					errs = append(errs, fmt.Sprintf("%s:%d: spec %q has no `// MUST:` comment", filepath.ToSlash(pos.Filename), pos.Line, title))
-					return false
-				}
-				e := Entry{
-					ID:     slug(strings.Join(append(append([]string{}, container...), title), " ")),
-					Title:  strings.Join(append(append([]string{}, container...), title), " "),
-					Kind:   "spec",
-					Labels: append(append([]string{}, labels...), labelsOf(c)...),
-					Must:   must, Source: source,
-					File: filepath.ToSlash(file),
-				}
-				if isCall(c, "DescribeTable") {
-					for _, a := range c.Args {
-						if ec, ok := a.(*ast.CallExpr); ok && isCall(ec, "Entry") {
-							e.Entries = append(e.Entries, stringArg(ec, 0))
-						}
-					}
-				}
-				out = append(out, e)
 				return false
 			}
 			return true
@@ -158,6 +139,38 @@ func specsIn(file string) ([]Entry, error) {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return out, nil
+}
+
+// specEntry is the requirement an It or DescribeTable call states, nil for a
+// generated spec (one per fixture, listed from the fixtures), or a problem
+// naming the file and line of a spec without a MUST comment.
+func specEntry(fset *token.FileSet, file string, c *ast.CallExpr, comments []*ast.CommentGroup, container, labels []string) (*Entry, string) {
+	title := stringArg(c, 0)
+	if title == "" {
+		return nil, ""
+	}
+	must, source := mustOf(comments)
+	if must == "" {
+		pos := fset.Position(c.Pos())
+		return nil, fmt.Sprintf("%s:%d: spec %q has no `// MUST:` comment", filepath.ToSlash(pos.Filename), pos.Line, title)
+	}
+	full := strings.Join(append(append([]string{}, container...), title), " ")
+	e := &Entry{
+		ID:     slug(full),
+		Title:  full,
+		Kind:   "spec",
+		Labels: append(append([]string{}, labels...), labelsOf(c)...),
+		Must:   must, Source: source,
+		File: filepath.ToSlash(file),
+	}
+	if isCall(c, "DescribeTable") {
+		for _, a := range c.Args {
+			if ec, ok := a.(*ast.CallExpr); ok && isCall(ec, "Entry") {
+				e.Entries = append(e.Entries, stringArg(ec, 0))
+			}
+		}
+	}
+	return e, ""
 }
 
 func walkContainer(c *ast.CallExpr, container, labels []string, walk func(ast.Node, []string, []string)) {
