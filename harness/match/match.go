@@ -339,13 +339,6 @@ func equalID(s, want string) bool {
 // regard to dashes and case.
 func SameID(id string) Matcher { return newSameID(id) }
 
-// NormalizeID removes dashes and folds case, so that
-// "57dab8b1-894c-409a-b240-bd8beae78896" and "57DAB8B1894C409AB240BD8BEAE78896"
-// compare equal.
-//
-// Deprecated: use guid.Normalize.
-func NormalizeID(s string) string { return guid.Normalize(s) }
-
 // SortedKeys returns a map's keys in order, for stable reports.
 func SortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 

@@ -127,11 +127,3 @@ func TestSortedKeys(t *testing.T) {
 		t.Errorf("SortedKeys (-want +got):\n%s", diff)
 	}
 }
-
-func TestNormalizeIDIsGUIDNormalize(t *testing.T) {
-	for _, s := range []string{"57dab8b1-894c-409a-b240-bd8beae78896", "/APP/calls/57DAB8B1-894C", "", "--"} {
-		if got, want := NormalizeID(s), guid.Normalize(s); got != want {
-			t.Errorf("NormalizeID(%q) = %q, want %q", s, got, want)
-		}
-	}
-}

@@ -158,7 +158,7 @@ func (s *scenario) playAwait(i int, tc *triggerCall, ready <-chan struct{}) erro
 // the bot gave for that call, else the last one it gave, else its webhook.
 func (s *scenario) callbackFor(resource string) string {
 	if id := callIDIn(resource); id != "" {
-		if cb, ok := s.callbacks[match.NormalizeID(id)]; ok {
+		if cb, ok := s.callbacks[guid.Normalize(id)]; ok {
 			return cb
 		}
 	}

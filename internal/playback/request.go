@@ -14,6 +14,7 @@ import (
 	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/match"
 	"github.com/callconform/callconform/internal/excerpt"
+	"github.com/callconform/callconform/internal/guid"
 	"github.com/callconform/callconform/internal/secret"
 )
 
@@ -112,7 +113,7 @@ func (b *binder) matchString(tmpl, got, seg string, fold bool) string {
 			continue
 		}
 		if have, ok := b.value(name); ok {
-			if have != v && match.NormalizeID(have) != match.NormalizeID(v) {
+			if have != v && guid.Normalize(have) != guid.Normalize(v) {
 				return fmt.Sprintf("{{%s}} is %q in this scenario", name, have)
 			}
 			continue

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/harness/match"
 	"github.com/callconform/callconform/internal/guid"
 )
 
@@ -155,7 +154,7 @@ func (s *scenario) noteCall(path string, ans answer, binds map[string]string) {
 	if cb, ok := binds["callbackUrl"]; ok {
 		s.lastCallback = cb
 		if callID != "" {
-			s.callbacks[match.NormalizeID(callID)] = cb
+			s.callbacks[guid.Normalize(callID)] = cb
 		}
 	}
 }

@@ -162,7 +162,7 @@ func base64GUID(tok string) bool {
 // maxAcronym letters. Random characters of that length almost always hold
 // a digit or two capitals in a row.
 func words(tok string) bool {
-	if strings.IndexAny(tok, "-_~") < 0 {
+	if !strings.ContainsAny(tok, "-_~") {
 		return false
 	}
 	for part := range strings.FieldsFuncSeq(tok, func(r rune) bool { return r == '-' || r == '_' || r == '~' }) {
