@@ -133,12 +133,6 @@ func (n *note) data() map[string]any {
 	return m
 }
 
-// list returns the item's resourceData when it is an array (a roster).
-func (n *note) list() []any {
-	l, _ := n.item["resourceData"].([]any)
-	return l
-}
-
 // id writes an id as notifications do under the options.
 func (h *Handler) id(g guid.GUID) string {
 	if h.o.CompactIDs {
