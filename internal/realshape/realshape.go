@@ -20,9 +20,9 @@ import (
 	"github.com/callconform/callconform/internal/guid"
 )
 
-// Options choose among the forms real traffic shows. The zero value plays
-// each body's most common documented form; every combination is
-// conformant unless Break is set.
+// Options choose among the forms real traffic shows; each field says which
+// form its zero value plays. Every combination is conformant unless Break
+// is set.
 type Options struct {
 	// ResourceURLOnly sends notifications with resourceUrl alone, as most
 	// v1.0 pages show them; false sends resource (/app/calls/...) and
