@@ -146,7 +146,7 @@ func TestStartServes(t *testing.T) {
 	if _, err := doRequest(srv.URL, "GET", "/_control", "", nil); err == nil {
 		t.Error("still serving after Close")
 	}
-	if _, err := Start("127.0.0.1:0", Config{Profile: "v1.0"}); err == nil {
+	if _, err := Start("127.0.0.1:0", Config{Profile: "v2"}); err == nil {
 		t.Error("Start accepted a bad config")
 	}
 	if _, err := Start("256.0.0.1:0", Config{}); err == nil {
