@@ -114,7 +114,7 @@ func (s *Simulator) handleIncomingCall(w http.ResponseWriter, r *http.Request) {
 // newIncomingCall returns the call req places, not yet stored, with the
 // defaults of absent members: the page's Test User calls the bot, for audio.
 func (s *Simulator) newIncomingCall(req *incomingRequest) *call {
-	source, sourceIdentity := req.source, req.sourceIdentity
+	source, sourceIdentity := req.source, s.identity(req.sourceIdentity)
 	if source == nil {
 		sourceIdentity = s.identity(mustMarshal(map[string]any{"user": map[string]string{"displayName": "Test User", "id": testUserID}}))
 		source = mustMarshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": sourceIdentity})
@@ -135,7 +135,7 @@ func (s *Simulator) newIncomingCall(req *incomingRequest) *call {
 		requested: requested, ops: make(map[guid.GUID]*operation),
 	}
 	c.targets, _ = json.Marshal(targets)
-	c.addParticipant(guid.New(), s.identity(sourceIdentity), req.sourceInfo)
+	c.addParticipant(guid.New(), sourceIdentity, req.sourceInfo)
 	c.addParticipant(c.bot, s.botIdentity(), nil)
 	return c
 }

@@ -195,14 +195,14 @@ func (s *Simulator) newOutgoingCall(r *http.Request, p *principal, req *callRequ
 	if len(req.targets) > 0 {
 		c.targets, _ = json.Marshal(req.targets)
 	}
-	botIdentity := req.sourceID
+	botIdentity := s.identity(req.sourceID)
 	if botIdentity == nil {
 		botIdentity = s.botIdentity()
 		if s.prof.sourceDefault {
-			c.source = mustMarshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": botIdentity})
+			c.source = s.botSource
 		}
 	}
-	c.addParticipant(c.bot, s.identity(botIdentity), nil)
+	c.addParticipant(c.bot, botIdentity, nil)
 	for _, t := range req.targets {
 		info, identity, _ := participantInfo("target", t)
 		c.addParticipant(guid.New(), s.identity(identity), info)

@@ -16,8 +16,10 @@ type dialect struct {
 	callback     string // name of the callback member
 	answerStatus int
 	inviteStatus int
-	// res is the notification resource of call i.
-	res func(i guid.GUID) string
+	// res is the notification resource of call i; noteID writes an id (a
+	// call's, an operation's) as its notifications do.
+	res    func(i guid.GUID) string
+	noteID func(i guid.GUID) string
 	// meetingBody joins a meeting with callback cb; answerBody answers
 	// with callback cb, for audio.
 	meetingBody func(cb string) map[string]any
@@ -31,6 +33,7 @@ var (
 		profile: ProfileBeta2018, root: "/app/calls", callback: "callback",
 		answerStatus: http.StatusOK, inviteStatus: http.StatusAccepted,
 		res:         callRes,
+		noteID:      guid.GUID.Compact,
 		meetingBody: meetingBody,
 		answerBody: func(cb string) map[string]any {
 			return map[string]any{"callback": cb, "acceptModalities": []string{"audio"},
@@ -42,6 +45,7 @@ var (
 		profile: ProfileV1, root: "/communications/calls", callback: "callbackUri",
 		answerStatus: http.StatusAccepted, inviteStatus: http.StatusOK,
 		res:         v1Res,
+		noteID:      guid.GUID.String,
 		meetingBody: v1MeetingBody,
 		answerBody:  v1AnswerBody,
 		// Any casing, with or without dashes: the compact upper-case form

@@ -212,10 +212,13 @@ func (s *Simulator) startInvite(w http.ResponseWriter, r *http.Request, c, repla
 			fmt.Sprintf("call %s is %s; participants can be invited only into an established call", r.PathValue("id"), state))
 		return operationJSON{}, false
 	}
+	for i := range req.invitees {
+		req.invitees[i].identity = s.identity(req.invitees[i].identity)
+	}
 	op := s.newOperation(opType, req.clientContext, s.invitationInfos(req.invitees))
 	c.ops[op.id] = op
 	for _, inv := range req.invitees {
-		c.addParticipant(guid.New(), s.identity(inv.identity), inv.info)
+		c.addParticipant(guid.New(), inv.identity, inv.info)
 	}
 	opNote, rosterNote := s.inviteNotes(c, op)
 	body := s.operationBody(op)
@@ -237,24 +240,25 @@ func (s *Simulator) inviteNotes(c *call, op *operation) (opNote, rosterNote *del
 	return opNote, rosterNote
 }
 
-// invitationInfos returns the invitees as an invite operation lists them
-// (v1.0): each as sent, typed invitationParticipantInfo, its identity as
-// the profile writes identities; nil when the profile lists none.
+// invitationInfos returns the invitees (their identities as the profile
+// writes them) as an invite operation lists them (v1.0): each as sent,
+// typed invitationParticipantInfo; nil when the profile lists none.
 func (s *Simulator) invitationInfos(invitees []invitee) []json.RawMessage {
 	if !s.prof.opParticipants {
 		return nil
 	}
 	out := make([]json.RawMessage, len(invitees))
 	for i, inv := range invitees {
-		info := make(map[string]json.RawMessage, len(inv.info)+1)
+		info := make(object, len(inv.info))
 		for k, v := range inv.info {
-			info[k] = v
+			if k != "@odata.type" {
+				info[k] = v
+			}
 		}
-		info["@odata.type"] = json.RawMessage(`"` + typeInvitationParticipant + `"`)
 		if inv.identity != nil {
-			info["identity"] = s.identity(inv.identity)
+			info["identity"] = inv.identity
 		}
-		out[i] = mustMarshal(info)
+		out[i] = typedObject(typeInvitationParticipant, info)
 	}
 	return out
 }

@@ -19,6 +19,7 @@ type participant struct {
 	languageID string
 	sourceID   string
 	etag       int
+	note       json.RawMessage // its roster item, encoded once: it does not change
 }
 
 // addParticipant adds a participant to c's roster; identity is as the
@@ -84,22 +85,38 @@ func (p *participant) base() participantJSON {
 	}
 }
 
-// roster returns c's participants as roster notification data; c.mu must be
-// held.
-func (s *Simulator) roster(c *call) []participantJSON {
-	out := make([]participantJSON, len(c.participants))
-	for i, p := range c.participants {
-		j := p.base()
-		if s.prof.odataIDs {
-			j.OdataID = s.resource(c) + "/participants/" + s.noteID(p.id)
-			j.OdataEtag = etag(p.etag)
+// roster returns c's participants as roster notification data, a JSON
+// array; c.mu must be held.
+func (s *Simulator) roster(c *call) json.RawMessage {
+	size := 2
+	for _, p := range c.participants {
+		if p.note == nil {
+			p.note = mustMarshal(s.rosterItem(c, p))
 		}
-		if s.prof.participantDetails {
-			p.detail(&j)
-		}
-		out[i] = j
+		size += len(p.note) + 1
 	}
-	return out
+	out := make([]byte, 0, size)
+	out = append(out, '[')
+	for i, p := range c.participants {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, p.note...)
+	}
+	return append(out, ']')
+}
+
+// rosterItem returns p as an item of c's roster notifications.
+func (s *Simulator) rosterItem(c *call, p *participant) participantJSON {
+	j := p.base()
+	if s.prof.odataIDs {
+		j.OdataID = s.resource(c) + "/participants/" + s.noteID(p.id)
+		j.OdataEtag = etag(p.etag)
+	}
+	if s.prof.participantDetails {
+		p.detail(&j)
+	}
+	return j
 }
 
 // participantBody returns p as a response body.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/callconform/callconform/internal/guid"
@@ -312,5 +313,19 @@ func TestCloseWaitsForRequestInProgress(t *testing.T) {
 		}
 	case <-time.After(waitBound):
 		t.Fatal("Close did not return once the request was answered")
+	}
+}
+
+// readAll reads a body whole whatever size the request announced.
+func TestReadAllAnySize(t *testing.T) {
+	body := strings.Repeat("0123456789", 100)
+	for _, n := range []int64{-1, 0, 1, 999, 1000, 1001, 5000, maxBody + 1} {
+		got, err := readAll(iotest.OneByteReader(strings.NewReader(body)), n)
+		if err != nil || string(got) != body {
+			t.Errorf("announced %d: %d bytes, %v", n, len(got), err)
+		}
+	}
+	if _, err := readAll(iotest.ErrReader(io.ErrUnexpectedEOF), 10); err != io.ErrUnexpectedEOF {
+		t.Errorf("a failing reader: %v", err)
 	}
 }

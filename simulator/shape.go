@@ -1,7 +1,9 @@
 package simulator
 
 import (
+	"bytes"
 	"encoding/json"
+	"sort"
 	"strconv"
 
 	"github.com/callconform/callconform/internal/guid"
@@ -21,30 +23,23 @@ const (
 	typeAppHostedMediaConfig     = "#microsoft.graph.appHostedMediaConfig"
 )
 
-// commsNotification is one item of a notification POST, shaped as the
-// beta-2018 page shows it: changeType, resource, resourceData.
-type commsNotification struct {
-	ChangeType   string `json:"changeType"`
-	Resource     string `json:"resource"`
-	ResourceData any    `json:"resourceData"`
-}
-
-// encodeNotification returns the beta-2018 body {"value":[{changeType,resource,resourceData}]}.
-func encodeNotification(changeType, resource string, data any) []byte {
-	return mustMarshal(struct {
-		Value [1]commsNotification `json:"value"`
-	}{[1]commsNotification{{changeType, resource, data}}})
-}
-
-// typedNotification is one item of a notification POST as the real service
-// sends it under v1.0: every member typed, resourceUrl and resource.
-type typedNotification struct {
-	OdataType    string `json:"@odata.type"`
-	ChangeType   string `json:"changeType"`
-	Resource     string `json:"resource,omitempty"`
-	ResourceURL  string `json:"resourceUrl,omitempty"`
-	ResourceData any    `json:"resourceData"`
-}
+// A notification POST body, as each profile shapes it:
+//
+//	beta-2018: {"value":[{"changeType","resource","resourceData"}]}, as the
+//	           2018 page shows it;
+//	v1.0:      {"@odata.type":"#microsoft.graph.commsNotifications","value":[
+//	           {"@odata.type":"#microsoft.graph.commsNotification","changeType",
+//	           "resource","resourceUrl","resourceData"}]}, as the real service
+//	           sends it (resource or resourceUrl alone, as switched).
+//
+// encodeOn writes it by hand around the encoded resourceData, byte for byte
+// what json.Marshal writes of these members in this order (a test checks
+// it): a roster, already encoded, is then not encoded, nor scanned, again.
+const (
+	typedBodyStart = `{"@odata.type":"` + typeCommsNotifications + `","value":[{"@odata.type":"` + typeCommsNotification + `",`
+	bodyStart      = `{"value":[{`
+	bodyEnd        = `}]}`
+)
 
 func mustMarshal(v any) []byte {
 	b, err := json.Marshal(v)
@@ -68,24 +63,45 @@ func (s *Simulator) resource(c *call) string { return c.root + "/" + s.noteID(c.
 
 // encodeOn returns the body of a notification on the resource rel ("" for
 // the call itself, "/participants", "/operations/{id}") of call id, whose
-// notification root is root, in the profile's shape.
+// notification root is root, in the profile's shape. data is the
+// resourceData: a json.RawMessage that is already valid, compact JSON (a
+// roster), or a value to encode.
 func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, data any) []byte {
 	p := s.prof
 	path := "/" + s.noteID(id) + rel
-	if !p.typedEnvelope {
-		return encodeNotification(changeType, root+path, data)
+	raw, ok := data.(json.RawMessage)
+	if !ok {
+		raw = mustMarshal(data)
 	}
-	item := typedNotification{OdataType: typeCommsNotification, ChangeType: changeType, ResourceData: data}
-	if p.resourceURLKey {
-		item.ResourceURL = root + path
+	out := make([]byte, 0, len(typedBodyStart)+2*(len(root)+len(path))+len(raw)+64)
+	if p.typedEnvelope {
+		out = append(out, typedBodyStart...)
+	} else {
+		out = append(out, bodyStart...)
 	}
+	out = appendMember(out, "changeType", changeType)
 	if p.resourceKey {
-		item.Resource = cmpOr(p.legacyRoot, root) + path
+		legacy := root
+		if p.typedEnvelope {
+			legacy = cmpOr(p.legacyRoot, root)
+		}
+		out = appendMember(out, "resource", legacy+path)
 	}
-	return mustMarshal(struct {
-		OdataType string               `json:"@odata.type"`
-		Value     [1]typedNotification `json:"value"`
-	}{typeCommsNotifications, [1]typedNotification{item}})
+	if p.typedEnvelope && p.resourceURLKey {
+		out = appendMember(out, "resourceUrl", root+path)
+	}
+	out = append(out, `"resourceData":`...)
+	out = append(out, raw...)
+	return append(out, bodyEnd...)
+}
+
+// appendMember appends "name":"value", to a JSON object being written.
+func appendMember(out []byte, name, value string) []byte {
+	out = append(out, '"')
+	out = append(out, name...)
+	out = append(out, `":`...)
+	out = appendJSONString(out, value)
+	return append(out, ',')
 }
 
 func cmpOr(a, b string) string {
@@ -166,37 +182,78 @@ func (s *Simulator) identity(raw json.RawMessage) json.RawMessage {
 	if !s.prof.typedIdentities || kindOf(raw) != '{' {
 		return raw
 	}
-	var set map[string]json.RawMessage
+	var set object
 	if json.Unmarshal(raw, &set) != nil {
 		return raw
-	}
-	if _, ok := set["@odata.type"]; !ok {
-		set["@odata.type"] = json.RawMessage(strconv.Quote(typeIdentitySet))
 	}
 	for k, v := range set {
 		if k != "@odata.type" && kindOf(v) == '{' {
 			set[k] = withType(v, typeIdentity)
 		}
 	}
-	return mustMarshal(set)
+	return typedObject(typeIdentitySet, set)
 }
 
 // withType returns the object v with "@odata.type": t unless it has one.
 func withType(v json.RawMessage, t string) json.RawMessage {
-	var o map[string]json.RawMessage
+	var o object
 	if json.Unmarshal(v, &o) != nil {
 		return v
 	}
 	if _, ok := o["@odata.type"]; ok {
 		return v
 	}
-	o["@odata.type"] = json.RawMessage(strconv.Quote(t))
-	return mustMarshal(o)
+	return typedObject(t, o)
+}
+
+// typedObject returns the JSON object of members, whose values are valid
+// JSON, with "@odata.type" first (t unless members has one) and the others
+// in name order, as json.Marshal orders a map's.
+func typedObject(t string, members object) json.RawMessage {
+	keys := make([]string, 0, len(members))
+	size := len(t) + 20
+	for k, v := range members {
+		if k != "@odata.type" {
+			keys = append(keys, k)
+			size += len(k) + len(v) + 4
+		}
+	}
+	sort.Strings(keys)
+	out := make([]byte, 0, size)
+	out = append(out, `{"@odata.type":`...)
+	if typ, ok := members["@odata.type"]; ok {
+		out = append(out, bytes.TrimSpace(typ)...)
+	} else {
+		out = strconv.AppendQuote(out, t) // an OData type name: plain ASCII
+	}
+	for _, k := range keys {
+		out = append(out, ',')
+		out = appendJSONString(out, k)
+		out = append(out, ':')
+		out = append(out, bytes.TrimSpace(members[k])...)
+	}
+	return append(out, '}')
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(out []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return append(out, mustMarshal(s)...)
+		}
+	}
+	out = append(out, '"')
+	out = append(out, s...)
+	return append(out, '"')
 }
 
 // botIdentity is the identity of the bot's own participant when a request
-// names none: the application.
-func (s *Simulator) botIdentity() json.RawMessage {
+// names none: the application, as the profile writes identities. It is
+// made once, in New.
+func (s *Simulator) botIdentity() json.RawMessage { return s.bot }
+
+// newBotIdentity makes the value botIdentity returns.
+func (s *Simulator) newBotIdentity() json.RawMessage {
 	b := mustMarshal(map[string]any{"application": map[string]string{"displayName": "Test Bot", "id": s.appID.String()}})
 	return s.identity(b)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -260,10 +261,12 @@ type Simulator struct {
 	log      *slog.Logger
 	breaks   map[string]bool
 
-	signer  *callbacksign.Signer // notification tokens, and the key of access tokens
-	clients []Client
-	tokens  *tokenCache   // verified access tokens
-	issued  *accessTokens // access tokens issued by the token endpoint, per client id
+	bot       json.RawMessage      // the bot's identity when a request names none
+	botSource json.RawMessage      // the same as a participantInfo
+	signer    *callbacksign.Signer // notification tokens, and the key of access tokens
+	clients   []Client
+	tokens    *tokenCache   // verified access tokens
+	issued    *accessTokens // access tokens issued by the token endpoint, per client id
 
 	clock            Clock
 	answerTimeout    time.Duration
@@ -327,6 +330,8 @@ func New(cfg Config) (*Simulator, error) {
 		keepAliveTimeout: cfg.KeepAliveTimeout,
 		maxCalls:         cfg.MaxCalls,
 	}
+	s.bot = s.newBotIdentity()
+	s.botSource = mustMarshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": s.bot})
 	s.issued = &accessTokens{sign: s.issueForClient, byClient: make(map[string]signedToken)}
 	s.calls.init()
 	s.notifier = newNotifier(cfg.Delivery, cfg.StepDelay, cfg.Logger, s.notificationAuth)
