@@ -22,6 +22,9 @@ func TestProfiles(t *testing.T) {
 		if s.Profile() != name {
 			t.Errorf("Profile() = %s; want %s", s.Profile(), name)
 		}
+		if want := map[string]string{ProfileBeta2018: "/app/calls", ProfileV1: "/communications/calls"}[name]; s.CallsPath() != want {
+			t.Errorf("%s: CallsPath() = %s; want %s", name, s.CallsPath(), want)
+		}
 		s.Close()
 	}
 }

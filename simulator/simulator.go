@@ -413,6 +413,11 @@ func (s *Simulator) TenantID() string { return s.tenantID.String() }
 // Profile returns the profile the simulator speaks.
 func (s *Simulator) Profile() string { return s.cfg.Profile }
 
+// CallsPath returns the root of the calls API the simulator serves:
+// /app/calls (beta-2018) or /communications/calls (v1.0). A bot's Graph
+// base URL is the simulator's base URL; its requests go under this root.
+func (s *Simulator) CallsPath() string { return s.prof.root }
+
 // Clients returns the built-in OAuth clients; their secrets are generated per
 // Simulator and valid only for it.
 func (s *Simulator) Clients() []Client {
