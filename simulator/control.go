@@ -26,9 +26,10 @@ import (
 // notifications use the profile's root (/app/calls, /communications/calls),
 // and its created notification (state incoming, direction incoming,
 // source, targets, requestedModalities; under v1.0 also id and
-// myParticipantId, in the v1.0 shape) is POSTed to callback. If the bot does not answer it
-// within Config.AnswerTimeout of that notification, the call ends as the
-// real service ends it (terminated with resultInfo 408/1106, then deleted).
+// myParticipantId, in the v1.0 shape) is POSTed to callback. If the bot
+// does not answer it within Config.AnswerTimeout of that notification, the
+// call ends as the real service ends it (beta-2018: terminated with
+// resultInfo 408/1106, then deleted; v1.0: deleted, with the same).
 // Past Config.MaxCalls live calls it answers 429 with Retry-After.
 const CapabilityIncomingCall = "incoming-call"
 
