@@ -113,8 +113,9 @@ type Config struct {
 	// AnswerTimeout is how long an incoming call waits for the bot to
 	// answer, from the delivery of its created notification (or from when
 	// that notification was given up). Then the call ends as the real
-	// service ends it: updated with state terminated and resultInfo
-	// 408/1106, then deleted. Zero means 15s, the answer page's timeout.
+	// service ends it, with resultInfo 408/1106: under beta-2018 updated
+	// with state terminated, then deleted; under v1.0 one deleted with
+	// state terminated. Zero means 15s, the answer page's timeout.
 	AnswerTimeout time.Duration
 
 	// EstablishTimeout is how long a call may stay establishing (created,
