@@ -298,17 +298,6 @@ func on(ns []note, res string) []note {
 	return out
 }
 
-// under keeps the notifications on res and its sub-resources.
-func under(ns []note, res string) []note {
-	var out []note
-	for _, n := range ns {
-		if n.Resource == res || strings.HasPrefix(n.Resource, res+"/") {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // hold blocks the first POST whose items match, so that a test can look at
 // the simulator while the bot is still handling that notification.
 type hold struct {
