@@ -52,7 +52,11 @@ stress: ## go test -race -count=3 (STRESS_COUNT) of every package while a CPU ho
 	$(GO) build -o $(BIN)/cpuhog ./internal/cpuhog
 	@$(BIN)/cpuhog -for 60m & hog=$$!; trap 'kill $$hog 2>/dev/null' EXIT INT TERM; \
 	  echo "stress: every core busy (cpuhog pid $$hog); go test -race -count=$(STRESS_COUNT)"; \
-	  $(GO) test -race -count=$(STRESS_COUNT) -timeout 30m $(PKGS)
+	  $(GO) test -race -count=$(STRESS_COUNT) -timeout 30m $$($(GO) list $(PKGS) | grep -v '/suites$$') || exit 1; \
+	  for i in $$(seq $(STRESS_COUNT)); do \
+	    echo "stress: the Ginkgo suite, run $$i of $(STRESS_COUNT) (Ginkgo refuses -count)"; \
+	    $(GO) test -race -count=1 -timeout 10m ./suites || exit 1; \
+	  done
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 60s); make test runs their seed corpora
 	@set -e; for pkg in $$($(GO) list $(PKGS)); do \

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/judge"
@@ -31,6 +35,7 @@ func CompileBlock(a *fixture.Await, lookup fixture.Lookup) (judge.Block, error) 
 		b.Order = judge.Any
 	}
 	b.FailUnexpected = a.Unexpected == "fail"
+	b.FailDuplicates = a.Duplicates == "fail"
 	for _, e := range a.Expect {
 		p, err := CompilePattern(&e.Pattern, lookup)
 		if err != nil {
@@ -49,7 +54,8 @@ func CompileBlock(a *fixture.Await, lookup fixture.Lookup) (judge.Block, error) 
 }
 
 // CompilePattern expands and compiles one pattern: its resource (a plain
-// string compared as ids are) and its where-conditions.
+// string compared as ids are; a received path without its leading slash
+// is judged with it) and its where-conditions.
 func CompilePattern(fp *fixture.Pattern, lookup fixture.Lookup) (judge.Pattern, error) {
 	p := judge.Pattern{Name: fp.Name, ChangeType: fp.ChangeType}
 	if len(fp.Resource) > 0 {
@@ -57,9 +63,11 @@ func CompilePattern(fp *fixture.Pattern, lookup fixture.Lookup) (judge.Pattern, 
 		if err != nil {
 			return p, err
 		}
-		if p.Resource, err = match.CompileResource(raw); err != nil {
+		m, err := match.CompileResource(raw)
+		if err != nil {
 			return p, err
 		}
+		p.Resource = resourcePath{m}
 	}
 	for _, path := range match.SortedKeys(fp.Where) {
 		ep, err := fixture.Expand(path, lookup)
@@ -78,6 +86,29 @@ func CompilePattern(fp *fixture.Pattern, lookup fixture.Lookup) (judge.Pattern, 
 	}
 	return p, nil
 }
+
+// resourcePath matches a notification's resource path as its matcher m
+// does, and a path written without its leading slash
+// ("communications/calls/...", as some pages write it) as m matches it
+// with the slash: a resource path is rooted whichever way it is written.
+type resourcePath struct{ m match.Matcher }
+
+// Match returns m's reason for got, unless got lacks its leading slash and
+// m accepts it with one.
+func (r resourcePath) Match(got gjson.Result) string {
+	reason := r.m.Match(got)
+	if reason == "" || got.Type != gjson.String || strings.HasPrefix(got.Str, "/") {
+		return reason
+	}
+	rooted := "/" + got.Str
+	if r.m.Match(gjson.Result{Type: gjson.String, Str: rooted, Raw: strconv.Quote(rooted)}) == "" {
+		return ""
+	}
+	return reason
+}
+
+// String renders the matcher as the fixture wrote it.
+func (r resourcePath) String() string { return r.m.String() }
 
 // await judges the notifications not yet taken by earlier blocks, then each
 // new arrival, until the block is settled (met, or decided failed) or its
@@ -174,11 +205,7 @@ func (s *scenario) captureFrom(j *judge.Judge, a *fixture.Await, v judge.Verdict
 				return fmt.Errorf("capture %q: expectation %q took no notification (it is optional and absent)", name, e.Name)
 			}
 			item, _ := j.Item(idx[0])
-			c := e.Capture[name]
-			val, err := captureJSON(item, c.JSON)
-			if err == nil {
-				val, err = applyRegex(c.Regex, val)
-			}
+			val, err := takeCapture(e.Capture[name], captureInput{item: item})
 			if err != nil {
 				return fmt.Errorf("capture %q from notification #%d: %w", name, idx[0], err)
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/timeline"
 	"github.com/callconform/callconform/internal/faketarget"
 )
@@ -226,5 +229,84 @@ func TestUnmatchedRedeliverySaysWhatItRepeats(t *testing.T) {
 	zero := 0
 	if diff := cmp.Diff([]unmatched{{0, nil}, {1, &zero}}, got); diff != "" {
 		t.Errorf("unmatched (-want +got):\n%s", diff)
+	}
+}
+
+// TestAwaitFailsOnDuplicatesWhenTheBlockSaysSo: under duplicates: fail, the
+// redelivered completion fails the block at once, naming the redelivery;
+// the same flow passes under duplicates: ignore.
+func TestAwaitFailsOnDuplicatesWhenTheBlockSaysSo(t *testing.T) {
+	posts := [][]string{{opDoneItem}, {opDoneAgain}, {rosterItem}}
+	t.Run("fail", func(t *testing.T) {
+		r := newRunner(t, scriptedTarget(t, posts...))
+		src := flowWith(t, "      within: 1s\n", "      within: 30s\n      duplicates: fail\n")
+		res := r.Run(context.Background(), parse(t, src))
+		if res.Status != Failed || res.Failure == nil || res.Failure.Verdict == nil {
+			t.Fatalf("status %s, failure %+v: a redelivery passed a block that fails on duplicates", res.Status, res.Failure)
+		}
+		if v := res.Failure.Verdict; v.TimedOut || v.Decided == "" {
+			t.Errorf("the block was not decided at the redelivery (timed out %v, decided %q)", v.TimedOut, v.Decided)
+		}
+		if want := "notification #1 is a redelivery of #0, and the block fails on duplicates"; !strings.Contains(res.Failure.Message, want) {
+			t.Errorf("failure lacks %q:\n%s", want, res.Failure.Message)
+		}
+	})
+	t.Run("ignore", func(t *testing.T) {
+		r := newRunner(t, scriptedTarget(t, posts...))
+		src := flowWith(t, "      within: 1s\n", "      within: 30s\n      duplicates: ignore\n")
+		if res := r.Run(context.Background(), parse(t, src)); res.Status != Passed {
+			t.Fatalf("status %s: %s", res.Status, res.Reason)
+		}
+	})
+}
+
+// TestCompileBlockCarriesDuplicates: the block the runner and replay serve
+// judge fails on duplicates exactly when the fixture says fail.
+func TestCompileBlockCarriesDuplicates(t *testing.T) {
+	for _, tt := range []struct {
+		duplicates string
+		want       bool
+	}{{"", false}, {"ignore", false}, {"fail", true}} {
+		a := &fixture.Await{Duplicates: tt.duplicates, Expect: []fixture.Expectation{{Pattern: fixture.Pattern{Name: "a"}}}}
+		b, err := CompileBlock(a, func(string) (string, bool) { return "", false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.FailDuplicates != tt.want {
+			t.Errorf("duplicates %q: FailDuplicates = %v, want %v", tt.duplicates, b.FailDuplicates, tt.want)
+		}
+	}
+}
+
+// TestResourceMatchesAPathWithoutItsSlash: a notification whose resource
+// path lacks its leading slash (as some pages write it) meets the
+// resource a fixture writes with one, plain or as a regex, in either
+// field; another path still does not.
+func TestResourceMatchesAPathWithoutItsSlash(t *testing.T) {
+	lookup := func(name string) (string, bool) { return "57dab8b1-894c-409a-b240-bd8beae78896", name == "callId" }
+	tests := []struct {
+		resource string // as the fixture writes it
+		got      string // as the notification has it
+		want     bool
+	}{
+		{`"/communications/calls/{{callId}}/operations/op1"`, "communications/calls/57DAB8B1894C409AB240BD8BEAE78896/operations/op1", true},
+		{`"/communications/calls/{{callId}}/operations/op1"`, "/communications/calls/57DAB8B1894C409AB240BD8BEAE78896/operations/op1", true},
+		{`"~^/communications/calls/[^/]+/operations/op1$"`, "communications/calls/x/operations/op1", true},
+		{`"/communications/calls/{{callId}}/operations/op1"`, "communications/calls/other/operations/op1", false},
+		{`"~^/communications/calls/[^/]+$"`, "communications/calls/x/operations/op1", false},
+	}
+	for _, tt := range tests {
+		p, err := CompilePattern(&fixture.Pattern{Resource: json.RawMessage(tt.resource)}, lookup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, field := range []string{"resource", "resourceUrl"} {
+			item := []byte(`{"` + field + `":` + strconv.Quote(tt.got) + `}`)
+			blk := judge.New(judge.Block{Expect: []judge.Expectation{{Pattern: p}}}, nil)
+			got := blk.Offer(timeline.Notification{Item: item})
+			if got != tt.want {
+				t.Errorf("%s %s, %s %q: taken = %v, want %v", "resource", tt.resource, field, tt.got, got, tt.want)
+			}
+		}
 	}
 }

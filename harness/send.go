@@ -160,7 +160,7 @@ func (s *scenario) checkResponse(what string, st *fixture.Step, resp *apiclient.
 		return fmt.Errorf("%s: the answer is not as expected:\n  %s\n  answer: %d %s", what, strings.Join(problems, "\n  "), resp.Status, excerpt.Clip(string(resp.Body), 400))
 	}
 	for _, name := range match.SortedKeys(st.Capture) {
-		v, err := captureFromResponse(st.Capture[name], resp)
+		v, err := takeCapture(st.Capture[name], captureInput{resp: resp})
 		if err != nil {
 			return fmt.Errorf("%s: capture %q: %w", what, name, err)
 		}
@@ -196,23 +196,85 @@ func statusList(s fixture.StatusSet) string {
 	return "one of " + strings.Join(parts, ", ")
 }
 
-func captureFromResponse(c fixture.Capture, resp *apiclient.Response) (string, error) {
+// captureInput is what a capture reads: the answer of a send or trigger
+// step, or the notification item an expectation matched.
+type captureInput struct {
+	resp *apiclient.Response // nil for a notification
+	item []byte              // the item, when resp is nil
+}
+
+// takeCapture takes capture c's value from in: from its one source, or
+// from the first of its first list that gives one.
+func takeCapture(c fixture.Capture, in captureInput) (string, error) {
+	if len(c.First) > 0 {
+		return takeFirst(c.First, in)
+	}
 	var v string
 	switch {
-	case c.Status:
-		v = strconv.Itoa(resp.Status)
-	case c.Header != "":
-		if len(resp.Header.Values(c.Header)) == 0 {
+	case c.Resource != "":
+		return captureResource(in.item, c.Resource)
+	case c.Status && in.resp != nil:
+		v = strconv.Itoa(in.resp.Status)
+	case c.Header != "" && in.resp != nil:
+		if len(in.resp.Header.Values(c.Header)) == 0 {
 			return "", fmt.Errorf("the answer has no %s header", c.Header)
 		}
-		v = resp.Header.Get(c.Header)
+		v = in.resp.Header.Get(c.Header)
 	case c.JSON != "":
+		doc := in.item
+		if in.resp != nil {
+			doc = in.resp.Body
+		}
 		var err error
-		if v, err = captureJSON(resp.Body, c.JSON); err != nil {
+		if v, err = captureJSON(doc, c.JSON); err != nil {
 			return "", err
 		}
+	default:
+		// The loader refuses such a capture; a fixture built in code may
+		// still hold one.
+		return "", errors.New("the capture has no source that reads here")
 	}
 	return applyRegex(c.Regex, v)
+}
+
+// takeFirst takes the value of the first source in alts that gives one;
+// when none does, the error says why each did not, in order.
+func takeFirst(alts []fixture.Capture, in captureInput) (string, error) {
+	why := make([]string, 0, len(alts))
+	for i, alt := range alts {
+		v, err := takeCapture(alt, in)
+		if err == nil {
+			return v, nil
+		}
+		why = append(why, fmt.Sprintf("(%d) %v", i+1, err))
+	}
+	return "", fmt.Errorf("first: no source gave a value: %s", strings.Join(why, "; "))
+}
+
+// captureResource takes the group of expr (or its whole match) from the
+// item's resource path, whichever field carries it: resourceUrl when expr
+// matches it, else resource. When both match, resourceUrl, the v1.0 name,
+// wins.
+func captureResource(item []byte, expr string) (string, error) {
+	re, err := match.Regexp(expr)
+	if err != nil {
+		return "", fmt.Errorf("resource %q: %w", expr, err)
+	}
+	var seen []string
+	for _, field := range []string{"resourceUrl", "resource"} {
+		r := gjson.GetBytes(item, field)
+		if r.Type != gjson.String {
+			continue
+		}
+		if m := re.FindStringSubmatch(r.Str); m != nil {
+			return m[len(m)-1], nil
+		}
+		seen = append(seen, fmt.Sprintf("%s %q", field, excerpt.Clip(r.Str, 200)))
+	}
+	if len(seen) == 0 {
+		return "", fmt.Errorf("resource %q: the notification has no resourceUrl or resource string", expr)
+	}
+	return "", fmt.Errorf("resource %q matches no resource path of the notification: %s", expr, strings.Join(seen, ", "))
 }
 
 // captureJSON reads a gjson path; a missing path is an error, never "".

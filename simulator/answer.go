@@ -14,41 +14,55 @@ type answerRequest struct {
 	clientContext *string
 }
 
-// parseAnswer validates an answer body: callback (required), and the
-// optional acceptModalities, mediaConfig and clientContext.
-func parseAnswer(o object) (*answerRequest, error) {
+// parseAnswer validates an answer body under p: the callback (required),
+// the accepted modalities (required under v1.0), mediaConfig (required
+// under v1.0) and clientContext.
+func (p *profile) parseAnswer(o object) (*answerRequest, error) {
 	var req answerRequest
 	var err error
-	if req.callback, err = o.callback(); err != nil {
+	if req.callback, err = p.callback(o); err != nil {
 		return nil, err
 	}
-	accepted, ok, err := o.modalities("acceptModalities")
+	accepted, ok, err := o.modalities(p.acceptField)
 	if err != nil {
 		return nil, err
+	}
+	if p.acceptRequired && len(accepted) == 0 {
+		if other := otherAcceptField(p.acceptField); o.present(other) {
+			return nil, renamed(p.acceptField, other)
+		}
+		return nil, fmt.Errorf("%s is required: at least one of audio, video, videoBasedScreenSharing", p.acceptField)
 	}
 	if ok {
 		req.accepted = nonNil(accepted)
 	}
-	if req.mediaConfig, err = o.rawObject("mediaConfig"); err != nil {
+	if req.mediaConfig, err = p.mediaConfig(o, false); err != nil {
 		return nil, err
 	}
-	if req.clientContext, err = o.clientContext(); err != nil {
+	if req.clientContext, err = o.clientContextUpTo(p.maxClientContext); err != nil {
 		return nil, err
 	}
 	return &req, nil
 }
 
-// handleAnswer is POST /app/calls/{id}/answer on an incoming call: body
-// callback (required), acceptModalities, mediaConfig, clientContext. 200 OK
-// and a commsOperation (status "Running"), then notifications establishing
-// and established (activeModalities = the accepted modalities). A call that
-// is not incoming answers 409 InvalidCallState.
+func otherAcceptField(name string) string {
+	if name == "acceptModalities" {
+		return "acceptedModalities"
+	}
+	return "acceptModalities"
+}
+
+// handleAnswer is POST {root}/{id}/answer on an incoming call. beta-2018:
+// 200 OK and a commsOperation (status "Running"); v1.0: 202 Accepted
+// without a body. Then notifications establishing and established (with
+// the accepted modalities). A call that is not incoming answers 409
+// InvalidCallState.
 func (s *Simulator) handleAnswer(w http.ResponseWriter, r *http.Request, p *principal) {
 	c, ok := s.lookupCall(w, r, p)
 	if !ok {
 		return
 	}
-	req, ok := decode(w, r, parseAnswer)
+	req, ok := decode(w, r, s.prof.parseAnswer)
 	if !ok {
 		return
 	}
@@ -70,10 +84,18 @@ func (s *Simulator) handleAnswer(w http.ResponseWriter, r *http.Request, p *prin
 		c.mediaConfig = req.mediaConfig
 	}
 	s.armDeadline(c, stateEstablishing, s.establishTimeout, endNotEstablished)
-	op := newOperation(typeCommsOperation, req.clientContext, s.clock.Now())
-	c.ops[op.id] = op
-	body := op.body()
+	var op *operation
+	var body operationJSON
+	if s.prof.answerBody {
+		op = s.newOperation(typeCommsOperation, req.clientContext, nil)
+		c.ops[op.id] = op
+		body = s.operationBody(op)
+	}
 	c.mu.Unlock()
 	s.establish(c, nonNil(accepted), op)
-	writeJSON(w, http.StatusOK, body)
+	if op == nil {
+		w.WriteHeader(s.prof.answerStatus)
+		return
+	}
+	writeJSON(w, s.prof.answerStatus, body)
 }

@@ -20,42 +20,99 @@ import (
 	"github.com/callconform/callconform/internal/guid"
 )
 
-// BenchmarkInviteFlow measures full invite flows over loopback: create a
-// call, wait for established, invite, wait for the operation's completion
-// and the roster (the latency measured), then delete the call (counted in
-// flows/s, not in the latency) and wait for its deleted notification;
-// heap-growth-KB is the live heap after every call ended, less the heap
-// before the first. ns/op is dropped: flows/s says the same
-// thing without reading as a per-flow latency.
+// BenchmarkInviteFlow measures full invite flows over loopback, under each
+// profile: create a call (join a meeting), wait for established, invite,
+// wait for the operation's completion and then the roster (the latency
+// measured), then delete the call (counted in flows/s, not in the
+// latency) and wait for its deleted notification; heap-growth-KB is the
+// live heap after every call ended, less the heap before the first. Beside
+// them, in the same process and with the same clients, "bare" measures the
+// floor of such a flow on this machine: one POST answered at once, and
+// four notifications POSTed in order to the callback, each after the
+// previous one was answered. x-bare is a profile's flows/s over bare's,
+// x-beta is v1.0's over beta-2018's (both from the runs just before).
+// cpu-us/flow is the CPU time of the whole process (simulator, bots and
+// callbacks) per flow: on a shared machine, where flows/s moves with the
+// other processes' load, it says what a flow costs. ns/op is dropped:
+// flows/s says the same thing without reading as a per-flow latency.
 func BenchmarkInviteFlow(b *testing.B) {
 	for _, c := range []int{1, 32} {
-		b.Run("c="+strconv.Itoa(c), func(b *testing.B) { benchInviteFlow(b, c) })
+		rates := map[string]float64{}
+		b.Run("c="+strconv.Itoa(c), func(b *testing.B) {
+			b.Run("bare", func(b *testing.B) { rates["bare"] = benchBareFlow(b, c) })
+			for _, d := range dialects {
+				b.Run("profile="+d.profile, func(b *testing.B) {
+					rate := benchInviteFlow(b, d, c)
+					reportRatio(b, "x-bare", rate, rates["bare"])
+					if d.profile != ProfileBeta2018 {
+						reportRatio(b, "x-beta", rate, rates[ProfileBeta2018])
+					}
+					rates[d.profile] = rate
+				})
+			}
+		})
 	}
 }
 
-func benchInviteFlow(b *testing.B, workers int) {
-	srv, err := Start("127.0.0.1:0", Config{})
+func reportRatio(b *testing.B, unit string, rate, base float64) {
+	if base > 0 {
+		b.ReportMetric(rate/base, unit)
+	}
+}
+
+// benchInviteFlow runs b.N flows in dialect d on workers goroutines and
+// returns the flows per second.
+func benchInviteFlow(b *testing.B, d dialect, workers int) float64 {
+	srv, err := Start("127.0.0.1:0", Config{Profile: d.profile})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer srv.Close()
 	sink := newFlowSink(workers)
 	defer sink.srv.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 4 * workers, MaxIdleConnsPerHost: 4 * workers}}
+	client := benchClient(workers)
 	defer client.CloseIdleConnections()
 	tok := benchToken(b, client, srv)
 
 	heapBefore := heapInUse()
+	rate, lat := runFlows(b, workers, func(w int) flowRunner {
+		return &benchFlow{d: d, client: client, base: srv.URL, tok: tok, cb: sink.url(w), events: sink.slots[w]}
+	})
+	reportFlows(b, rate, lat)
+	st := srv.Sim.Stats()
+	b.ReportMetric(float64(st.LiveCalls), "live-calls")
+	b.ReportMetric(float64(st.Retried), "retries")
+	// Every call ended and its notifications were delivered: what the
+	// simulator still holds is its steady state.
+	b.ReportMetric((float64(heapInUse())-float64(heapBefore))/1024, "heap-growth-KB")
+	return rate
+}
+
+// benchClient is the bots' client of a benchmark with workers goroutines.
+func benchClient(workers int) *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConns: 4 * workers, MaxIdleConnsPerHost: 4 * workers}}
+}
+
+// flowRunner runs one flow and returns its latency.
+type flowRunner interface {
+	run() (time.Duration, error)
+}
+
+// runFlows runs b.N flows on workers goroutines, each with its runner, and
+// returns the flows per second and every flow's latency, sorted. It
+// reports the process's CPU time per flow.
+func runFlows(b *testing.B, workers int, runner func(w int) flowRunner) (float64, []time.Duration) {
 	var next atomic.Int64
 	lat := make([][]time.Duration, workers)
 	var wg sync.WaitGroup
 	b.ResetTimer()
+	cpuStart, cpuKnown := processCPU()
 	start := time.Now()
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f := &benchFlow{client: client, base: srv.URL, tok: tok, cb: sink.url(w), events: sink.slots[w]}
+			f := runner(w)
 			for next.Add(1) <= int64(b.N) {
 				d, err := f.run()
 				if err != nil {
@@ -68,26 +125,28 @@ func benchInviteFlow(b *testing.B, workers int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpuEnd, _ := processCPU()
 	b.StopTimer()
-
 	all := slices.Concat(lat...)
+	if cpuKnown && len(all) > 0 {
+		b.ReportMetric(float64(cpuEnd-cpuStart)/float64(time.Microsecond)/float64(len(all)), "cpu-us/flow")
+	}
 	slices.Sort(all)
+	return float64(len(all)) / elapsed.Seconds(), all
+}
+
+// reportFlows reports flows/s and the latency percentiles.
+func reportFlows(b *testing.B, rate float64, all []time.Duration) {
+	b.ReportMetric(0, "ns/op")
 	if len(all) == 0 {
 		return
 	}
 	pct := func(p float64) float64 {
 		return float64(all[min(len(all)-1, int(p*float64(len(all))))]) / float64(time.Millisecond)
 	}
-	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "flows/s")
+	b.ReportMetric(rate, "flows/s")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
-	st := srv.Sim.Stats()
-	b.ReportMetric(float64(st.LiveCalls), "live-calls")
-	b.ReportMetric(float64(st.Retried), "retries")
-	// Every call ended and its notifications were delivered: what the
-	// simulator still holds is its steady state.
-	b.ReportMetric((float64(heapInUse())-float64(heapBefore))/1024, "heap-growth-KB")
 }
 
 // heapInUse is the live heap after a full collection.
@@ -135,22 +194,23 @@ func newFlowSink(n int) *flowSink {
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		slot, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/cb/"))
-		body, _ := io.ReadAll(r.Body)
+		body, _ := readAll(r.Body, r.ContentLength)
+		// What a flow needs of a notification, and no more: the
+		// simulator sends one item per POST, so the body says the state.
 		var env struct {
 			Value []struct {
-				ChangeType   string          `json:"changeType"`
-				Resource     string          `json:"resource"`
-				ResourceData json.RawMessage `json:"resourceData"`
+				ChangeType  string `json:"changeType"`
+				Resource    string `json:"resource"`
+				ResourceURL string `json:"resourceUrl"`
 			} `json:"value"`
 		}
-		if err != nil || slot < 0 || slot >= n || json.Unmarshal(body, &env) != nil {
+		if err != nil || slot < 0 || slot >= n || json.Unmarshal(body, &env) != nil || len(env.Value) != 1 {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		for _, v := range env.Value {
-			s.slots[slot] <- flowEvent{v.ChangeType, v.Resource,
-				bytes.Contains(v.ResourceData, []byte(`"state":"established"`))}
-		}
+		v := env.Value[0]
+		s.slots[slot] <- flowEvent{v.ChangeType, cmpOr(v.ResourceURL, v.Resource),
+			bytes.Contains(body, []byte(`"state":"established"`))}
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	return s
@@ -158,13 +218,15 @@ func newFlowSink(n int) *flowSink {
 
 func (s *flowSink) url(slot int) string { return s.srv.URL + "/cb/" + strconv.Itoa(slot) }
 
-// benchFlow runs flows one after the other for one worker.
+// benchFlow runs flows in dialect d one after the other for one worker.
 type benchFlow struct {
+	d      dialect
 	client *http.Client
 	base   string
 	tok    string
 	cb     string
 	events chan flowEvent
+	create []byte // the body that creates a call, the same for every flow of the worker
 }
 
 func (f *benchFlow) do(method, path string, body []byte) (*http.Response, error) {
@@ -204,8 +266,10 @@ func (f *benchFlow) await(what string, want func(flowEvent) bool) error {
 
 func (f *benchFlow) run() (time.Duration, error) {
 	start := time.Now()
-	body, _ := json.Marshal(meetingBody(f.cb))
-	resp, err := f.do("POST", "/app/calls", body)
+	if f.create == nil {
+		f.create, _ = json.Marshal(f.d.meetingBody(f.cb))
+	}
+	resp, err := f.do("POST", f.d.root, f.create)
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		return 0, fmt.Errorf("create: %v %v", err, resp)
 	}
@@ -213,29 +277,30 @@ func (f *benchFlow) run() (time.Duration, error) {
 	if !ok {
 		return 0, fmt.Errorf("create: Location %q", resp.Header.Get("Location"))
 	}
-	res := callRes(c)
+	res := f.d.res(c)
 	if err := f.await("established", func(ev flowEvent) bool { return ev.resource == res && ev.established }); err != nil {
 		return 0, err
 	}
-	resp, err = f.do("POST", invitePath(c), []byte(`{"participants":[{"identity":{"user":{"id":"550fae72-d251-43ec-868c-373732c2704f"}}}],"clientContext":"bench"}`))
-	if err != nil || resp.StatusCode != http.StatusAccepted {
+	resp, err = f.do("POST", invitePathIn(f.d, c), []byte(`{"participants":[{"identity":{"user":{"id":"550fae72-d251-43ec-868c-373732c2704f"}}}],"clientContext":"bench"}`))
+	if err != nil || resp.StatusCode != f.d.inviteStatus {
 		return 0, fmt.Errorf("invite: %v %v", err, resp)
 	}
 	op, ok := guid.Parse(lastSegment(resp.Header.Get("Location")))
 	if !ok {
 		return 0, fmt.Errorf("invite: Location %q", resp.Header.Get("Location"))
 	}
-	opRes, rosterRes := res+"/operations/"+op.Compact(), res+"/participants"
+	// The roster that follows the completion (a v1.0 join has one before).
+	opRes, rosterRes := res+"/operations/"+f.d.noteID(op), res+"/participants"
 	var opDone, roster bool
 	if err := f.await("operation completion and roster", func(ev flowEvent) bool {
+		roster = roster || (opDone && ev.resource == rosterRes)
 		opDone = opDone || (ev.resource == opRes && ev.changeType == "deleted")
-		roster = roster || ev.resource == rosterRes
 		return opDone && roster
 	}); err != nil {
 		return 0, err
 	}
 	d := time.Since(start)
-	resp, err = f.do("DELETE", "/app/calls/"+c.String(), nil)
+	resp, err = f.do("DELETE", f.d.root+"/"+c.String(), nil)
 	if err != nil || resp.StatusCode != http.StatusNoContent {
 		return 0, fmt.Errorf("delete: %v %v", err, resp)
 	}
@@ -244,4 +309,106 @@ func (f *benchFlow) run() (time.Duration, error) {
 		return 0, err
 	}
 	return d, nil
+}
+
+// benchBareFlow runs b.N bare flows on workers goroutines and returns the
+// flows per second: the same clients, callbacks and flow sink as
+// benchInviteFlow, against a server that does nothing but answer and
+// notify.
+func benchBareFlow(b *testing.B, workers int) float64 {
+	bare := newBareServer()
+	defer bare.close()
+	sink := newFlowSink(workers)
+	defer sink.srv.Close()
+	client := benchClient(workers)
+	defer client.CloseIdleConnections()
+	rate, lat := runFlows(b, workers, func(w int) flowRunner {
+		return &bareFlow{client: client, url: bare.srv.URL, cb: sink.url(w), events: sink.slots[w]}
+	})
+	reportFlows(b, rate, lat)
+	return rate
+}
+
+// bareNote is the notification a bare flow sends: a beta-2018 state
+// change, of the size of the simulator's.
+var bareNote = []byte(`{"value":[{"changeType":"updated","resource":"/app/calls/57DAB8B1894C409AB240BD8BEAE78896",` +
+	`"resourceData":{"@odata.type":"#microsoft.graph.call","@odata.id":"/app/calls/57DAB8B1894C409AB240BD8BEAE78896",` +
+	`"@odata.etag":"W/\"1\"","state":"established"}}]}`)
+
+// bareServer answers a POST of {"callback"} with 201 at once, then POSTs
+// four notifications to the callback in order, each once the previous one
+// was answered, with a client like the simulator's notifier.
+type bareServer struct {
+	srv    *httptest.Server
+	client *http.Client
+	wg     sync.WaitGroup
+}
+
+func newBareServer() *bareServer {
+	s := &bareServer{client: &http.Client{Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 256}}}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Callback string }
+		if json.NewDecoder(r.Body).Decode(&req) != nil || req.Callback == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		s.wg.Add(1)
+		go s.notify(req.Callback)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	return s
+}
+
+func (s *bareServer) notify(cb string) {
+	defer s.wg.Done()
+	for range 4 {
+		resp, err := s.client.Post(cb, "application/json", bytes.NewReader(bareNote))
+		if err != nil {
+			return
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+func (s *bareServer) close() {
+	s.wg.Wait()
+	s.srv.Close()
+	s.client.CloseIdleConnections()
+}
+
+// bareFlow is one worker's bare flows: one POST, then the four
+// notifications it causes.
+type bareFlow struct {
+	client *http.Client
+	url    string
+	cb     string
+	events chan flowEvent
+	body   []byte
+}
+
+func (f *bareFlow) run() (time.Duration, error) {
+	start := time.Now()
+	if f.body == nil {
+		f.body, _ = json.Marshal(map[string]string{"callback": f.cb})
+	}
+	resp, err := f.client.Post(f.url, "application/json", bytes.NewReader(f.body))
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return 0, fmt.Errorf("bare POST: %s", resp.Status)
+	}
+	timer := time.NewTimer(10 * time.Second)
+	defer timer.Stop()
+	for range 4 {
+		select {
+		case <-f.events:
+		case <-timer.C:
+			return 0, fmt.Errorf("bare flow: timed out waiting for its notifications")
+		}
+	}
+	return time.Since(start), nil
 }

@@ -17,8 +17,10 @@ import (
 // note is one notification item as a receiver got it.
 type note struct {
 	ChangeType string
-	Resource   string
+	Resource   string          // resourceUrl when the item has one (v1.0), else resource
+	Legacy     string          // resource when the item has a resourceUrl too (v1.0)
 	Data       json.RawMessage // resourceData
+	Body       []byte          // the whole POST body that carried it
 	Auth       string          // Authorization header of its POST
 	CType      string          // Content-Type of its POST
 	Keys       []string        // member names of the item
@@ -92,9 +94,13 @@ func parseItems(body []byte, r *http.Request, at time.Time) []rawNote {
 		var item map[string]json.RawMessage
 		_ = json.Unmarshal(raw, &item)
 		nt := note{Data: item["resourceData"], Auth: r.Header.Get("Authorization"),
-			CType: r.Header.Get("Content-Type"), At: at}
+			CType: r.Header.Get("Content-Type"), At: at, Body: body}
 		_ = json.Unmarshal(item["changeType"], &nt.ChangeType)
 		_ = json.Unmarshal(item["resource"], &nt.Resource)
+		if url, ok := item["resourceUrl"]; ok {
+			nt.Legacy = nt.Resource
+			_ = json.Unmarshal(url, &nt.Resource)
+		}
 		for k := range item {
 			nt.Keys = append(nt.Keys, k)
 		}
@@ -286,17 +292,6 @@ func on(ns []note, res string) []note {
 	var out []note
 	for _, n := range ns {
 		if n.Resource == res {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// under keeps the notifications on res and its sub-resources.
-func under(ns []note, res string) []note {
-	var out []note
-	for _, n := range ns {
-		if n.Resource == res || strings.HasPrefix(n.Resource, res+"/") {
 			out = append(out, n)
 		}
 	}

@@ -16,17 +16,20 @@ import (
 //
 //	GET  /_control                 → 200 {"capabilities":["incoming-call"]}
 //	POST /_control/incoming-calls  {callback, source?, targets?, requestedModalities?}
-//	                               → 201 {"id": "<dashed id>", "resource": "/app/calls/<ID>"}
+//	                               → 201 {"id": "<dashed id>", "resource": "{root}/<id>"}
 //	                                 + Location of the call
 //
-// callback is required, an absolute http(s) URL; source is a participantInfo
-// (default: a test user), targets an array of them (default: the bot),
-// requestedModalities defaults to ["audio"]. The call belongs to the bot
-// (AppID), its notifications use the /app/calls root, and its created
-// notification (state incoming, direction incoming, source, targets,
-// requestedModalities) is POSTed to callback. If the bot does not answer it
-// within Config.AnswerTimeout of that notification, the call ends as the
-// real service ends it (terminated with resultInfo 408/1106, then deleted).
+// callback is required, an absolute http(s) URL, and is named callback
+// under every profile; source is a participantInfo (default: a test user),
+// targets an array of them (default: the bot), requestedModalities
+// defaults to ["audio"]. The call belongs to the bot (AppID), its
+// notifications use the profile's root (/app/calls, /communications/calls),
+// and its created notification (state incoming, direction incoming,
+// source, targets, requestedModalities; under v1.0 also id and
+// myParticipantId, in the v1.0 shape) is POSTed to callback. If the bot
+// does not answer it within Config.AnswerTimeout of that notification, the
+// call ends as the real service ends it (beta-2018: terminated with
+// resultInfo 408/1106, then deleted; v1.0: deleted, with the same).
 // Past Config.MaxCalls live calls it answers 429 with Retry-After.
 const CapabilityIncomingCall = "incoming-call"
 
@@ -81,11 +84,17 @@ func (s *Simulator) handleIncomingCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.newIncomingCall(req)
+	s.armKeepAlive(c)
 	n := s.callNote(c)
 	n.State, n.Direction = stateIncoming, directionIncoming
 	n.Source, n.Targets, n.RequestedModalities = c.source, c.targets, c.requested
+	if s.prof.createdIDs {
+		n.ID, n.MyParticipantID = c.id.String(), c.bot.String()
+	}
+	created := s.note(c, "created", "", n)
 	res := s.resource(c)
 	if !s.addCall(w, c) {
+		c.stopTimers()
 		return
 	}
 	// The bot has AnswerTimeout to answer from the moment it was told.
@@ -94,9 +103,9 @@ func (s *Simulator) handleIncomingCall(w http.ResponseWriter, r *http.Request) {
 		s.armDeadline(c, stateIncoming, s.answerTimeout, endNotAnswered)
 		c.mu.Unlock()
 	}
-	s.notifier.enqueue(&c.q, &delivery{url: req.callback, aud: c.owner.String(),
-		body: encodeNotification("created", res, n), after: answerBy})
-	w.Header().Set("Location", s.base(r)+"/app/calls/"+c.id.String())
+	created.after = answerBy
+	s.notifier.enqueue(&c.q, created)
+	w.Header().Set("Location", s.base(r)+s.prof.root+"/"+c.id.String())
 	writeJSON(w, http.StatusCreated, struct {
 		ID       string `json:"id"`
 		Resource string `json:"resource"`
@@ -106,10 +115,10 @@ func (s *Simulator) handleIncomingCall(w http.ResponseWriter, r *http.Request) {
 // newIncomingCall returns the call req places, not yet stored, with the
 // defaults of absent members: the page's Test User calls the bot, for audio.
 func (s *Simulator) newIncomingCall(req *incomingRequest) *call {
-	source, sourceIdentity := req.source, req.sourceIdentity
+	source, sourceIdentity := req.source, s.identity(req.sourceIdentity)
 	if source == nil {
-		sourceIdentity, _ = json.Marshal(map[string]any{"user": map[string]string{"displayName": "Test User", "id": testUserID}})
-		source, _ = json.Marshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": sourceIdentity})
+		sourceIdentity = s.identity(mustMarshal(map[string]any{"user": map[string]string{"displayName": "Test User", "id": testUserID}}))
+		source = mustMarshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": sourceIdentity})
 	}
 	targets := req.targets
 	if len(targets) == 0 {
@@ -121,7 +130,7 @@ func (s *Simulator) newIncomingCall(req *incomingRequest) *call {
 		requested = []string{"audio"}
 	}
 	c := &call{
-		id: guid.New(), owner: s.appID, root: "/app/calls", direction: directionIncoming,
+		id: guid.New(), owner: s.appID, root: s.prof.root, direction: directionIncoming,
 		chainID: guid.New(), bot: guid.New(), created: s.clock.Now(),
 		state: stateIncoming, callback: req.callback, source: source,
 		requested: requested, ops: make(map[guid.GUID]*operation),

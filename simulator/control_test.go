@@ -101,3 +101,29 @@ func TestIncomingCallCanBeDeleted(t *testing.T) {
 		t.Errorf("notifications (-want +got):\n%s", diff)
 	}
 }
+
+// Under v1.0 the test-control API places calls under /communications/calls
+// and the created notification has the v1.0 shape; its body still names
+// the callback "callback".
+func TestV1IncomingCall(t *testing.T) {
+	e := dialectEnv(t, v1Dialect, Config{})
+	rc := newReceiver(t)
+	r := e.do("POST", "/_control/incoming-calls", "", map[string]any{"callback": rc.URL()})
+	if r.status != http.StatusCreated {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	b := r.json(t)
+	c := mustID(t, b["id"].(string))
+	if b["resource"] != v1Res(c) || r.header.Get("Location") != e.srv.URL+"/communications/calls/"+c.String() {
+		t.Errorf("answer %s, Location %s", r.body, r.header.Get("Location"))
+	}
+	n := rc.waitState(t, v1Res(c), stateIncoming)[0]
+	d := n.data(t)
+	source, _ := d["source"].(map[string]any)
+	identity, _ := source["identity"].(map[string]any)
+	if n.ChangeType != "created" || n.Legacy != "/app/calls/"+c.String() || d["id"] != c.String() ||
+		d["direction"] != "incoming" || !guidRE.MatchString(d["myParticipantId"].(string)) ||
+		identity["@odata.type"] != "#microsoft.graph.identitySet" {
+		t.Errorf("created %s on %s and %s", n.Data, n.Resource, n.Legacy)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // requestDecoder decodes the body of one operation the way its handler
@@ -23,39 +25,57 @@ func decoderOf[T any](name string, parse func(object) (T, error), check func(*te
 	}}
 }
 
-// requestDecoders are the bodies a bot or a harness sends: create a call,
-// answer, invite, and place an incoming call.
-var requestDecoders = []requestDecoder{
-	decoderOf("create", parseCallRequest, func(t *testing.T, req *callRequest) {
-		if !isAbsoluteHTTPURL(req.callback) || (len(req.targets) == 0 && req.meetingInfo == nil) {
-			t.Errorf("create accepted without a callback, or without targets nor meetingInfo: %+v", req)
-		}
-		checkModalities(t, req.requested)
-	}),
-	decoderOf("answer", parseAnswer, func(t *testing.T, req *answerRequest) {
-		if !isAbsoluteHTTPURL(req.callback) {
-			t.Errorf("answer accepted callback %q", req.callback)
-		}
-		checkModalities(t, req.accepted)
-		checkClientContext(t, req.clientContext)
-	}),
-	decoderOf("invite", parseInvite, func(t *testing.T, req *inviteRequest) {
-		if len(req.invitees) == 0 || len(req.invitees) > maxInvitees {
-			t.Errorf("invite accepted %d participants", len(req.invitees))
-		}
-		for i, inv := range req.invitees {
-			if kindOf(inv.identity) != '{' {
-				t.Errorf("invite accepted participants[%d] with identity %s", i, inv.identity)
-			}
-		}
-		checkClientContext(t, req.clientContext)
-	}),
+// requestDecoders are the bodies a bot or a harness sends, under each
+// profile: create a call, answer, invite, and place an incoming call.
+var requestDecoders = append(profileDecoders(ProfileBeta2018), append(profileDecoders(ProfileV1),
 	decoderOf("incoming call", parseIncomingCall, func(t *testing.T, req *incomingRequest) {
 		if !isAbsoluteHTTPURL(req.callback) {
 			t.Errorf("incoming call accepted callback %q", req.callback)
 		}
 		checkModalities(t, req.requested)
-	}),
+	}))...)
+
+// profileDecoders are the decoders of the Graph requests under profile name.
+func profileDecoders(name string) []requestDecoder {
+	p := profiles[name]
+	return []requestDecoder{
+		decoderOf(name+" create", p.parseCall, func(t *testing.T, req *callRequest) {
+			if !isAbsoluteHTTPURL(req.callback) || (len(req.targets) == 0 && req.meetingInfo == nil) {
+				t.Errorf("create accepted without a callback, or without targets nor meetingInfo: %+v", req)
+			}
+			if p.mediaConfigRequired && req.mediaConfig == nil {
+				t.Errorf("%s create accepted without mediaConfig", name)
+			}
+			if p.maxTargets > 0 && len(req.targets) > p.maxTargets {
+				t.Errorf("%s create accepted %d targets", name, len(req.targets))
+			}
+			checkModalities(t, req.requested)
+		}),
+		decoderOf(name+" answer", p.parseAnswer, func(t *testing.T, req *answerRequest) {
+			if !isAbsoluteHTTPURL(req.callback) {
+				t.Errorf("answer accepted callback %q", req.callback)
+			}
+			if p.acceptRequired && len(req.accepted) == 0 || p.mediaConfigRequired && req.mediaConfig == nil {
+				t.Errorf("%s answer accepted without accepted modalities or mediaConfig: %+v", name, req)
+			}
+			checkModalities(t, req.accepted)
+			checkClientContext(t, req.clientContext)
+		}),
+		decoderOf(name+" invite", p.parseInvite, func(t *testing.T, req *inviteRequest) {
+			if len(req.invitees) == 0 || len(req.invitees) > maxInvitees {
+				t.Errorf("invite accepted %d participants", len(req.invitees))
+			}
+			for i, inv := range req.invitees {
+				if kindOf(inv.identity) != '{' {
+					t.Errorf("invite accepted participants[%d] with identity %s", i, inv.identity)
+				}
+			}
+			if _, isID := guid.Parse(req.replacesRaw); req.replaces != nil && !p.replacesByPath && !isID {
+				t.Errorf("%s invite accepted replacesCallId %q", name, req.replacesRaw)
+			}
+			checkClientContext(t, req.clientContext)
+		}),
+	}
 }
 
 func checkModalities(t *testing.T, ms []string) {
@@ -88,6 +108,11 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"callback":"https://bot/cb","mediaConfig":{"@odata.type":7}}`,
 		`{"callback":null,"callbackUri":"https://x"}`,
 		`{"participants":[null,{}]}`,
+		`{"callbackUri":"https://bot/cb","targets":[{"identity":{"user":{"id":"u"}}}],"mediaConfig":{"@odata.type":"#microsoft.graph.serviceHostedMediaConfig"}}`,
+		`{"callbackUri":"https://bot/cb","mediaConfig":{"@odata.type":"#microsoft.graph.appHostedMediaConfig","blob":"b"},"meetingInfo":{"@odata.type":"#microsoft.graph.joinMeetingIdMeetingInfo","joinMeetingId":"123","passcode":"p"}}`,
+		`{"callbackUri":"https://bot/cb","mediaConfig":{"@odata.type":"#microsoft.graph.serviceHostedMediaConfig"},"chatInfo":{"threadId":"19:meeting_x@thread.v2"},"meetingInfo":{"@odata.type":"#microsoft.graph.organizerMeetingInfo","organizer":{"user":{"id":"o"}}}}`,
+		`{"callbackUri":"https://bot/cb","acceptedModalities":["audio"],"mediaConfig":{"@odata.type":"#microsoft.graph.serviceHostedMediaConfig"}}`,
+		`{"participants":[{"identity":{"user":{"id":"x"}},"replacesCallId":"57DAB8B1894C409AB240BD8BEAE78896"}],"clientContext":"x"}`,
 		`[]`, `null`, `"x"`, ``, `{`, `{"a":1}x`, "{\"clientContext\":\"\xff\xfe\"}",
 	} {
 		for i := range requestDecoders {

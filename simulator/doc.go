@@ -1,6 +1,21 @@
 // Package simulator is a reference implementation of the Microsoft Graph calls
-// API (profile beta-2018): an http.Handler with a real call state machine, an
-// OAuth token endpoint, and signed notifications POSTed to each call's callback.
+// API: an http.Handler with a real call state machine, an OAuth token
+// endpoint, and signed notifications POSTed to each call's callback.
+//
+// # Profiles
+//
+// One state machine speaks two versions of the contract (Config.Profile):
+// beta-2018, the 2018 reference page (/app/calls, callback, invite 202,
+// answer 200 with a commsOperation, terminated then deleted), and v1.0,
+// today's service (/communications/calls, callbackUri, acceptedModalities,
+// a required mediaConfig, invite 200 with an inviteParticipantsOperation,
+// answer 202, keepAlive, notifications typed everywhere with resourceUrl
+// and resource, terminating then one deleted with a resultInfo). Every
+// difference between them is a field of one table (profile.go); the
+// handlers read it and never test a profile's name. Under v1.0 a Location
+// is {base}/communications/calls/{id}: the base URL a bot gives its Graph
+// client is the simulator's, which has no /v1.0 segment (set
+// Config.BaseURL to mount it behind one).
 //
 // # Delivery
 //

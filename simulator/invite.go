@@ -22,11 +22,12 @@ type invitee struct {
 	info     object
 }
 
-// parseInvite validates an invite body: participants is a non-empty array
-// of at most 5 objects, each with an identity object; the first one's
-// replacesCallId (others are ignored) is a call id or a call path;
-// clientContext is a string of at most 256 characters.
-func parseInvite(o object) (*inviteRequest, error) {
+// parseInvite validates an invite body under p: participants is a
+// non-empty array of at most 5 objects, each with an identity object; the
+// first one's replacesCallId (others are ignored) is a call id, or under
+// beta-2018 also a call path; clientContext is a string of at most 256
+// characters.
+func (p *profile) parseInvite(o object) (*inviteRequest, error) {
 	a, ok, err := o.array("participants")
 	if err != nil {
 		return nil, err
@@ -34,8 +35,8 @@ func parseInvite(o object) (*inviteRequest, error) {
 	if !ok || len(a) == 0 {
 		return nil, errors.New("participants must list at least one participant to invite")
 	}
-	if len(a) > maxInvitees {
-		return nil, fmt.Errorf("participants lists %d participants; at most %d can be invited at once", len(a), maxInvitees)
+	if p.maxInvitees > 0 && len(a) > p.maxInvitees {
+		return nil, fmt.Errorf("participants lists %d participants; at most %d can be invited at once", len(a), p.maxInvitees)
 	}
 	req := &inviteRequest{}
 	for i, v := range a {
@@ -51,16 +52,31 @@ func parseInvite(o object) (*inviteRequest, error) {
 		return nil, errors.New("participants[0].replacesCallId must be a string")
 	}
 	if ok {
-		i, valid := parseCallRef(ref)
-		if !valid {
-			return nil, fmt.Errorf("participants[0].replacesCallId %q is neither a call id nor a call path such as /app/calls/{id}", ref)
+		i, err := p.replacesCallID(ref)
+		if err != nil {
+			return nil, err
 		}
 		req.replaces, req.replacesRaw = &i, ref
 	}
-	if req.clientContext, err = o.clientContext(); err != nil {
+	if req.clientContext, err = o.clientContextUpTo(p.maxClientContext); err != nil {
 		return nil, err
 	}
 	return req, nil
+}
+
+// replacesCallID reads the replacesCallId of an invite: a call id in any
+// casing, with or without dashes, or under beta-2018 a call path too.
+func (p *profile) replacesCallID(ref string) (guid.GUID, error) {
+	if i, ok := guid.Parse(ref); ok {
+		return i, nil
+	}
+	if !p.replacesByPath {
+		return guid.GUID{}, fmt.Errorf("participants[0].replacesCallId %q is not a call id", ref)
+	}
+	if i, ok := parseCallRef(ref); ok {
+		return i, nil
+	}
+	return guid.GUID{}, fmt.Errorf("participants[0].replacesCallId %q is neither a call id nor a call path such as /app/calls/{id}", ref)
 }
 
 // lenientInvite reads whatever it can of an invite body, checking nothing
@@ -93,13 +109,15 @@ func lenientInvite(body []byte) *inviteRequest {
 	return req
 }
 
-// handleInvite is POST /app/calls/{id}/participants/invite on an
-// established call. It answers 202 Accepted + Location of the operation (or
-// 200 OK + Location + the operation with InviteAnswer "200"), then notifies,
-// in order on the call's callback: the operation's completion (deleted,
-// status completed) and the roster (updated, all participants). With
-// replacesCallId, once both were delivered or given up, the replaced call is
-// notified terminated (AppInitiated) and deleted on its own callback.
+// handleInvite is POST {root}/{id}/participants/invite on an established
+// call. It answers as the profile does (beta-2018: 202 Accepted + Location
+// of the operation, or 200 OK + Location + the operation with InviteAnswer
+// "200"; v1.0: 200 OK + Location + the inviteParticipantsOperation), then
+// notifies, in order on the call's callback: the operation's completion
+// (deleted, status completed) and the roster (updated, all participants).
+// With replacesCallId, once both were delivered or given up, the replaced
+// call ends on its own callback: beta-2018 terminated (AppInitiated) and
+// deleted; v1.0 terminating and deleted (terminated, resultInfo 200/7015).
 func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *principal) {
 	c, ok := s.lookupCall(w, r, p)
 	if !ok {
@@ -124,7 +142,7 @@ func (s *Simulator) handleInvite(w http.ResponseWriter, r *http.Request, p *prin
 // no-body-validation reads whatever it can; it writes the refusal.
 func (s *Simulator) readInvite(w http.ResponseWriter, r *http.Request) (*inviteRequest, bool) {
 	if !s.broken(BreakNoBodyValidation) {
-		return decode(w, r, parseInvite)
+		return decode(w, r, s.prof.parseInvite)
 	}
 	body, ok := readBody(w, r)
 	if !ok {
@@ -181,9 +199,9 @@ func release(c *call) {
 // queues its notifications. It returns the operation as the answer shows
 // it: running, as it was before its notifications were queued.
 func (s *Simulator) startInvite(w http.ResponseWriter, r *http.Request, c, replaced *call, req *inviteRequest) (operationJSON, bool) {
-	opType := typeCommsOperation
+	opType := s.prof.inviteOpType
 	if replaced != nil {
-		opType = typeInviteOperation
+		opType = s.prof.replaceOpType
 	}
 	c.mu.Lock()
 	if c.state != stateEstablished {
@@ -194,13 +212,16 @@ func (s *Simulator) startInvite(w http.ResponseWriter, r *http.Request, c, repla
 			fmt.Sprintf("call %s is %s; participants can be invited only into an established call", r.PathValue("id"), state))
 		return operationJSON{}, false
 	}
-	op := newOperation(opType, req.clientContext, s.clock.Now())
+	for i := range req.invitees {
+		req.invitees[i].identity = s.identity(req.invitees[i].identity)
+	}
+	op := s.newOperation(opType, req.clientContext, s.invitationInfos(req.invitees))
 	c.ops[op.id] = op
 	for _, inv := range req.invitees {
 		c.addParticipant(guid.New(), inv.identity, inv.info)
 	}
 	opNote, rosterNote := s.inviteNotes(c, op)
-	body := op.body()
+	body := s.operationBody(op)
 	c.mu.Unlock()
 	s.sendInviteNotes(c, op, opNote, rosterNote, replaced)
 	return body, true
@@ -209,16 +230,37 @@ func (s *Simulator) startInvite(w http.ResponseWriter, r *http.Request, c, repla
 // inviteNotes returns the operation's completion and the roster
 // notifications of an invite into c; c.mu must be held.
 func (s *Simulator) inviteNotes(c *call, op *operation) (opNote, rosterNote *delivery) {
-	opRes := s.resource(c) + "/operations/" + s.noteID(op.id)
+	on, rel := c.id, "/operations/"+s.noteID(op.id)
 	if s.broken(BreakWrongResource) {
-		opRes = c.root + "/" + s.noteID(guid.New()) + "/operations/" + s.noteID(op.id)
+		on = guid.New()
 	}
-	done := operationJSON{OdataType: op.odataType, OdataID: opRes, OdataEtag: c.nextEtag(),
-		Status: statusCompleted, ClientContext: op.clientContext}
-	url, aud, res := c.callback, c.owner.String(), s.resource(c)
-	opNote = &delivery{url: url, aud: aud, body: encodeNotification("deleted", opRes, done)}
-	rosterNote = &delivery{url: url, aud: aud, body: encodeNotification("updated", res+"/participants", s.roster(c))}
+	done := s.completionNote(c, op, c.root+"/"+s.noteID(on)+rel)
+	opNote = &delivery{url: c.callback, aud: c.owner.String(), body: s.encodeOn("deleted", c.root, on, rel, done)}
+	rosterNote = s.note(c, "updated", "/participants", s.roster(c))
 	return opNote, rosterNote
+}
+
+// invitationInfos returns the invitees (their identities as the profile
+// writes them) as an invite operation lists them (v1.0): each as sent,
+// typed invitationParticipantInfo; nil when the profile lists none.
+func (s *Simulator) invitationInfos(invitees []invitee) []json.RawMessage {
+	if !s.prof.opParticipants {
+		return nil
+	}
+	out := make([]json.RawMessage, len(invitees))
+	for i, inv := range invitees {
+		info := make(object, len(inv.info))
+		for k, v := range inv.info {
+			if k != "@odata.type" {
+				info[k] = v
+			}
+		}
+		if inv.identity != nil {
+			info["identity"] = inv.identity
+		}
+		out[i] = typedObject(typeInvitationParticipant, info)
+	}
+	return out
 }
 
 // sendInviteNotes queues the notifications of an invite into c: the
@@ -237,7 +279,7 @@ func (s *Simulator) sendInviteNotes(c *call, op *operation, opNote, rosterNote *
 	if replaced != nil {
 		after = func() {
 			if s.calls.remove(replaced.id) {
-				s.terminate(replaced, false)
+				s.endCall(replaced, endReplaced)
 			}
 		}
 	}
@@ -255,23 +297,17 @@ func (s *Simulator) sendInviteNotes(c *call, op *operation, opNote, rosterNote *
 	}
 }
 
-// writeInviteAnswer writes the answer to an accepted invite: 202 with the
-// operation's Location, or 200 with its body too (InviteAnswer "200"),
-// as the breaks change it.
+// writeInviteAnswer writes the answer to an accepted invite as the profile
+// (with its switches and breaks) says: its status, the operation's
+// Location, and the operation as body.
 func (s *Simulator) writeInviteAnswer(w http.ResponseWriter, r *http.Request, c *call, op operationJSON) {
-	if !s.broken(BreakInviteNoLocation) {
-		w.Header().Set("Location", s.base(r)+root(r)+"/"+c.id.String()+"/operations/"+op.ID)
+	p := s.prof
+	if p.inviteLocation {
+		w.Header().Set("Location", s.base(r)+s.root(r)+"/"+c.id.String()+"/operations/"+op.ID)
 	}
-	status := http.StatusAccepted
-	if s.cfg.InviteAnswer == "200" {
-		status = http.StatusOK
-	}
-	if s.broken(BreakInviteWrongStatus) {
-		status = http.StatusCreated
-	}
-	if s.cfg.InviteAnswer == "200" {
-		writeJSON(w, status, op)
+	if p.inviteBody {
+		writeJSON(w, p.inviteStatus, op)
 		return
 	}
-	w.WriteHeader(status)
+	w.WriteHeader(p.inviteStatus)
 }

@@ -325,3 +325,194 @@ func TestInviteCannotReplaceTwice(t *testing.T) {
 		t.Errorf("second replacement of the same call: %d %s", r.status, r.body)
 	}
 }
+
+// v1Invitee is the invitee of the v1.0 invite page's first example.
+func v1Invitee() map[string]any {
+	return map[string]any{
+		"@odata.type": "#microsoft.graph.invitationParticipantInfo",
+		"identity": map[string]any{"user": map[string]any{
+			"id": "1d1d0022-0000-4000-8000-000000000022", "displayName": "Participant"}},
+	}
+}
+
+// The v1.0 invite: 200 with an absolute Location and the
+// inviteParticipantsOperation (running, its participants), then the
+// operation's completion and the roster, in this order.
+func TestV1InviteFlow(t *testing.T) {
+	e := dialectEnv(t, v1Dialect, Config{})
+	rc := newReceiver(t)
+	tok := e.token(ClientCalling)
+	c := e.establishedIn(v1Dialect, rc)
+	r := e.do("POST", invitePathIn(v1Dialect, c), tok, map[string]any{
+		"participants": []any{v1Invitee()}, "clientContext": "c11e0023-0000-4000-8000-000000000023"})
+	if r.status != http.StatusOK {
+		t.Fatalf("invite: %d %s", r.status, r.body)
+	}
+	m := regexp.MustCompile(`^` + regexp.QuoteMeta(e.srv.URL+"/communications/calls/"+c.String()) + `/operations/([0-9a-f-]{36})$`).
+		FindStringSubmatch(r.header.Get("Location"))
+	if m == nil {
+		t.Fatalf("Location %q", r.header.Get("Location"))
+	}
+	b := r.json(t)
+	participants, _ := b["participants"].([]any)
+	if b["@odata.type"] != "#microsoft.graph.inviteParticipantsOperation" || b["id"] != m[1] || b["status"] != "running" ||
+		b["clientContext"] != "c11e0023-0000-4000-8000-000000000023" || len(participants) != 1 {
+		t.Errorf("invite body %s", r.body)
+	}
+	if v, ok := b["resultInfo"]; !ok || v != nil {
+		t.Errorf("resultInfo %v; want null, as the page shows it", v)
+	}
+	ns := rc.waitNote(t, v1Res(c)+"/participants", "the invitee in the roster", func(n note) bool {
+		return strings.Contains(string(n.Data), "1d1d0022-0000-4000-8000-000000000022")
+	})
+	want := []string{"updated call:establishing", "updated call:established", "updated roster",
+		"deleted operation:completed", "updated roster"}
+	if diff := cmp.Diff(want, summary(t, ns)); diff != "" {
+		t.Fatalf("notifications (-want +got):\n%s", diff)
+	}
+	op := ns[3]
+	if op.Resource != v1Res(c)+"/operations/"+m[1] || op.Legacy != "/app/calls/"+c.String()+"/operations/"+m[1] {
+		t.Errorf("operation completion on %s and %s", op.Resource, op.Legacy)
+	}
+	if d := op.data(t); d["@odata.type"] != "#microsoft.graph.inviteParticipantsOperation" || d["id"] != m[1] ||
+		d["clientContext"] != "c11e0023-0000-4000-8000-000000000023" || len(d["participants"].([]any)) != 1 {
+		t.Errorf("operation completion %s", op.Data)
+	}
+	got := e.do("GET", "/communications/calls/"+c.Compact()+"/operations/"+mustID(t, m[1]).Compact(), tok, nil)
+	if got.status != http.StatusOK || got.json(t)["status"] != "completed" {
+		t.Errorf("GET operation: %d %s", got.status, got.body)
+	}
+}
+
+// NoInviteLocation leaves the Location out, as the v1.0 page's examples
+// do; Break invite-answer-202 answers as beta-2018 did.
+func TestV1InviteAnswerForms(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cfg      Config
+		status   int
+		location bool
+		body     bool
+	}{
+		{"default", Config{}, http.StatusOK, true, true},
+		{"no Location", Config{NoInviteLocation: true}, http.StatusOK, false, true},
+		{"break invite-answer-202", Config{Break: []string{BreakInviteAnswer202}}, http.StatusAccepted, true, false},
+		{"break invite-no-location", Config{Break: []string{BreakInviteNoLocation}}, http.StatusOK, false, true},
+		{"break invite-wrong-status", Config{Break: []string{BreakInviteWrongStatus}}, http.StatusCreated, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := dialectEnv(t, v1Dialect, tc.cfg)
+			rc := newReceiver(t)
+			c := e.establishedIn(v1Dialect, rc)
+			r := e.do("POST", invitePathIn(v1Dialect, c), e.token(ClientCalling), map[string]any{"participants": []any{v1Invitee()}})
+			if r.status != tc.status || (r.header.Get("Location") != "") != tc.location || (len(r.body) != 0) != tc.body {
+				t.Errorf("%d, Location %q, body %q", r.status, r.header.Get("Location"), r.body)
+			}
+		})
+	}
+}
+
+func TestV1InviteValidation(t *testing.T) {
+	e := dialectEnv(t, v1Dialect, Config{})
+	rc := newReceiver(t)
+	tok := e.token(ClientCalling)
+	c := e.establishedIn(v1Dialect, rc)
+	p2p := e.answeredIn(v1Dialect, rc)
+	six := []any{}
+	for range 6 {
+		six = append(six, v1Invitee())
+	}
+	replacing := func(ref string) map[string]any {
+		return map[string]any{"participants": []any{with(v1Invitee(), "replacesCallId", ref)}}
+	}
+	for _, tc := range []struct {
+		name string
+		body any
+		want string
+	}{
+		{"six participants", map[string]any{"participants": six}, "at most 5"},
+		{"clientContext too long", map[string]any{"participants": []any{v1Invitee()}, "clientContext": strings.Repeat("c", 257)}, "clientContext"},
+		{"replacesCallId a path", replacing("/communications/calls/" + p2p.String()), "is not a call id"},
+		{"replacesCallId a placeholder", replacing("replacesCallId-value"), "is not a call id"},
+		{"replacesCallId unknown", replacing(guid.New().String()), "not found"},
+		{"replacesCallId the call", replacing(c.String()), "the call being invited into"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if msg := errorMessage(t, e.do("POST", invitePathIn(v1Dialect, c), tok, tc.body)); !strings.Contains(msg, tc.want) {
+				t.Errorf("message %q does not say %q", msg, tc.want)
+			}
+		})
+	}
+	five := []any{v1Invitee(), v1Invitee(), v1Invitee(), v1Invitee(), v1Invitee()}
+	long := strings.Repeat("é", 256) // characters, not bytes
+	if r := e.do("POST", invitePathIn(v1Dialect, c), tok, map[string]any{"participants": five, "clientContext": long}); r.status != http.StatusOK {
+		t.Errorf("five participants, clientContext of 256 characters: %d %s", r.status, r.body)
+	}
+}
+
+// Breaks more-than-five-invitees and long-client-context lift the limits.
+func TestBreakInviteLimits(t *testing.T) {
+	six := []any{}
+	for range 6 {
+		six = append(six, v1Invitee())
+	}
+	for _, tc := range []struct {
+		brk  string
+		body map[string]any
+	}{
+		{BreakMoreThanFiveInvitees, map[string]any{"participants": six}},
+		{BreakLongClientContext, map[string]any{"participants": []any{v1Invitee()}, "clientContext": strings.Repeat("c", 300)}},
+	} {
+		t.Run(tc.brk, func(t *testing.T) {
+			e := dialectEnv(t, v1Dialect, Config{Break: []string{tc.brk}})
+			rc := newReceiver(t)
+			c := e.establishedIn(v1Dialect, rc)
+			if r := e.do("POST", invitePathIn(v1Dialect, c), e.token(ClientCalling), tc.body); r.status != http.StatusOK {
+				t.Errorf("%d %s", r.status, r.body)
+			}
+		})
+	}
+	e := dialectEnv(t, v1Dialect, Config{Break: []string{BreakMoreThanFiveInvitees}})
+	body := v1P2PBody("https://bot.contoso.com/cb")
+	body["targets"] = six
+	if r := e.do("POST", "/communications/calls", e.token(ClientCalling), body); r.status != http.StatusCreated {
+		t.Errorf("create with six targets: %d %s", r.status, r.body)
+	}
+}
+
+// The v1.0 invite with replacesCallId (a bare id, here compact upper case):
+// the meeting gets the completion and the roster; then, once the bot
+// acknowledged the roster, the replaced call is terminating and deleted
+// with resultInfo 200/7015, on its own callback.
+func TestV1InviteReplacesCall(t *testing.T) {
+	e := dialectEnv(t, v1Dialect, Config{})
+	p2pCB, meetingCB := newReceiver(t), newReceiver(t)
+	tok := e.token(ClientCalling)
+	p2p := e.answeredIn(v1Dialect, p2pCB)
+	meeting := e.establishedIn(v1Dialect, meetingCB)
+	roster := newHold(func(n note) bool {
+		return n.Resource == v1Res(meeting)+"/participants" && strings.Contains(string(n.Data), "1d1d0022")
+	})
+	defer roster.free()
+	meetingCB.respond = roster.respond
+	r := e.do("POST", invitePathIn(v1Dialect, meeting), tok, map[string]any{
+		"participants": []any{with(v1Invitee(), "replacesCallId", strings.ToUpper(p2p.Compact()))}})
+	if r.status != http.StatusOK {
+		t.Fatalf("invite: %d %s", r.status, r.body)
+	}
+	roster.waitHeld(t)
+	if r := e.do("GET", "/communications/calls/"+p2p.String(), tok, nil); r.status != http.StatusOK {
+		t.Errorf("the replaced call ended before the bot acknowledged the roster: GET %d", r.status)
+	}
+	roster.free()
+	ns := p2pCB.waitDeleted(t, v1Res(p2p))
+	want := []string{"created call:incoming", "updated call:establishing", "updated call:established",
+		"updated call:terminating", "deleted call:terminated"}
+	if diff := cmp.Diff(want, summary(t, ns)); diff != "" {
+		t.Fatalf("replaced call notifications (-want +got):\n%s", diff)
+	}
+	wantResultInfo(t, ns[4], endReplaced.why)
+	if r := e.do("GET", "/communications/calls/"+p2p.String(), tok, nil); r.status != http.StatusNotFound {
+		t.Errorf("replaced call still there: %d", r.status)
+	}
+}

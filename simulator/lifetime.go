@@ -11,20 +11,22 @@ const (
 	defaultAnswerTimeout    = 15 * time.Second
 	defaultEstablishTimeout = 2 * time.Minute
 	defaultMaxCalls         = 10_000
+	defaultKeepAliveTimeout = 45 * time.Minute
 	// retryAfter is the Retry-After of a call refused for MaxCalls: calls
 	// end within seconds when bots hang up or do not answer.
 	retryAfter = 5 * time.Second
 )
 
-// endReason is why the service ends a call by itself: the resultInfo of the
-// call's terminated notification.
+// endReason is why a call ended: the resultInfo of the notification that
+// says it is terminated.
 type endReason struct {
 	code, subCode, message string
 }
 
 // The codes are the call end reason codes of the real service (call-delete
 // page, "Call end reason codes"; the catalogue's §2.3). The beta-2018 pages
-// write resultInfo as {"code","subCode"} strings; today's pages use numbers.
+// write resultInfo as {"code","subCode"} strings; the real service sends
+// {"code","subcode"} numbers (v1.0).
 var (
 	// endNotAnswered: 408/1106, "no acknowledgement of call acceptance in
 	// time": the bot did not answer the incoming call within the answer
@@ -34,13 +36,6 @@ var (
 	// stayed establishing too long.
 	endNotEstablished = endReason{"408", "10057", "The call was not established in time."}
 )
-
-// resultInfoJSON is a resultInfo as the beta-2018 pages write it.
-type resultInfoJSON struct {
-	Code    string `json:"code"`
-	SubCode string `json:"subCode"`
-	Message string `json:"message"`
-}
 
 // armDeadline ends c with why unless it has left state within d, replacing
 // c's pending deadline; it does nothing when c is no longer in state. c.mu
@@ -78,29 +73,14 @@ func (s *Simulator) expire(c *call, state string, why endReason) {
 	if !s.calls.remove(c.id) {
 		return // DELETE or a replacing invite ended it first, and notifies
 	}
-	s.endByService(c, why)
+	s.endCall(c, ending{why: why})
 }
 
-// endByService notifies the end of c, already removed from the store:
-// updated with state terminated and the resultInfo of why, then deleted.
-func (s *Simulator) endByService(c *call, why endReason) {
-	c.mu.Lock()
-	url, aud, res := c.callback, c.owner.String(), s.resource(c)
-	n := s.callNote(c)
-	n.State = stateTerminated
-	n.ResultInfo = &resultInfoJSON{Code: why.code, SubCode: why.subCode, Message: why.message}
-	gone := s.callNote(c)
-	c.mu.Unlock()
-	s.notifier.enqueue(&c.q,
-		&delivery{url: url, aud: aud, body: encodeNotification("updated", res, n)},
-		&delivery{url: url, aud: aud, body: encodeNotification("deleted", res, gone)})
-}
-
-// stopDeadlines cancels the deadline of every live call (Close).
+// stopDeadlines cancels the deadlines of every live call (Close).
 func (s *Simulator) stopDeadlines() {
 	s.calls.each(func(c *call) {
 		c.mu.Lock()
-		c.stopDeadline()
+		c.stopTimers()
 		c.mu.Unlock()
 	})
 }

@@ -3,7 +3,6 @@ package simulator
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -306,23 +305,4 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
-}
-
-// commsNotification is one item of a notification POST, shaped as the
-// beta-2018 page shows it: changeType, resource, resourceData.
-type commsNotification struct {
-	ChangeType   string `json:"changeType"`
-	Resource     string `json:"resource"`
-	ResourceData any    `json:"resourceData"`
-}
-
-// encodeNotification returns the body {"value":[{changeType,resource,resourceData}]}.
-func encodeNotification(changeType, resource string, data any) []byte {
-	b, err := json.Marshal(struct {
-		Value [1]commsNotification `json:"value"`
-	}{[1]commsNotification{{changeType, resource, data}}})
-	if err != nil {
-		panic("simulator: encode notification: " + err.Error()) // only fixed types are encoded
-	}
-	return b
 }

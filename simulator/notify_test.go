@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -212,76 +213,161 @@ func TestStepDelaySpacesNotifications(t *testing.T) {
 	}
 }
 
-// Under 200 concurrent calls, each call's notifications arrive in order and
-// every call is gone at the end. Delivery is at least once: a POST that
-// timed out on this busy machine may arrive again, and counts once.
+// loadFlow is what one goroutine of the under-load test does, and the
+// notifications each of its calls must get, in order.
+type loadFlow struct {
+	d                 dialect
+	p2pWant, meetWant []string
+	notesPerFlow      int
+}
+
+var loadFlows = []loadFlow{
+	{d: betaDialect,
+		p2pWant: []string{"created call:incoming", "updated call:establishing", "updated call:established",
+			"updated call:terminated", "deleted call"},
+		meetWant: []string{"updated call:establishing", "updated call:established", "deleted operation:completed",
+			"updated roster", "updated call:terminating", "updated call:terminated", "deleted call"},
+		notesPerFlow: 12},
+	{d: v1Dialect,
+		p2pWant: []string{"created call:incoming", "updated call:establishing", "updated call:established",
+			"updated call:terminating", "deleted call:terminated"},
+		meetWant: []string{"updated call:establishing", "updated call:established", "updated roster",
+			"deleted operation:completed", "updated roster", "updated call:terminating", "deleted call:terminated"},
+		notesPerFlow: 12},
+}
+
+// Under 200 concurrent flows of every operation (an incoming call
+// answered, a meeting joined, GET, keepAlive under v1.0, an invite that
+// replaces the answered call, DELETE), each call's notifications arrive in
+// the profile's order and every call is gone at the end. Delivery is at
+// least once: a POST that timed out on this busy machine may arrive again,
+// and counts once.
 func TestNotificationOrderUnderLoad(t *testing.T) {
-	const calls = 200
-	delivered := &logSignal{match: "notification delivered", ch: make(chan slogRecord, 7*calls)}
-	e := newEnv(t, Config{Logger: newLogger(delivered)})
+	for _, lf := range loadFlows {
+		t.Run(lf.d.profile, func(t *testing.T) { notificationOrderUnderLoad(t, lf) })
+	}
+}
+
+func notificationOrderUnderLoad(t *testing.T, lf loadFlow) {
+	const flows = 200
+	delivered := &logSignal{match: "notification delivered", ch: make(chan slogRecord, lf.notesPerFlow*flows)}
+	e := dialectEnv(t, lf.d, Config{Logger: newLogger(delivered)})
 	rc := newReceiver(t)
 	tok := e.token(ClientCalling)
-	errs := make(chan error, calls)
-	ids := make(chan guid.GUID, calls)
-	for range calls {
-		go func() { errs <- flow(e.srv.URL, tok, rc, ids) }()
+	errs := make(chan error, flows)
+	ids := make(chan [2]guid.GUID, flows)
+	for range flows {
+		go func() { errs <- flow(lf.d, e.srv.URL, tok, rc, ids) }()
 	}
-	for range calls {
+	for range flows {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
 	}
 	close(ids)
-	want := []string{"updated call:establishing", "updated call:established", "deleted operation:completed",
-		"updated roster", "updated call:terminating", "updated call:terminated", "deleted call"}
 	for c := range ids {
-		if diff := cmp.Diff(want, summary(t, rc.waitDeleted(t, callRes(c)))); diff != "" {
-			t.Errorf("call %s (-want +got):\n%s", c.Compact(), diff)
+		p2p, meeting := c[0], c[1]
+		if diff := cmp.Diff(lf.p2pWant, summary(t, rc.waitDeleted(t, lf.d.res(p2p)))); diff != "" {
+			t.Errorf("answered call %s (-want +got):\n%s", p2p, diff)
+		}
+		if diff := cmp.Diff(lf.meetWant, summary(t, rc.waitDeleted(t, lf.d.res(meeting)))); diff != "" {
+			t.Errorf("meeting %s (-want +got):\n%s", meeting, diff)
 		}
 	}
 	if st := e.sim.Stats(); st.LiveCalls != 0 {
-		t.Errorf("live calls %d after every call was deleted", st.LiveCalls)
+		t.Errorf("live calls %d after every call ended", st.LiveCalls)
 	}
-	waitLog(t, delivered, 7*calls)
+	waitLog(t, delivered, lf.notesPerFlow*flows)
 	if err := e.sim.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if st := e.sim.Stats(); st.Workers != 0 || st.Queued != 0 || st.Lost != 0 || st.Delivered != calls*7 {
+	if st := e.sim.Stats(); st.Workers != 0 || st.Queued != 0 || st.Lost != 0 || st.Delivered != uint64(lf.notesPerFlow*flows) {
 		t.Errorf("stats %+v", st)
 	}
 }
 
-// flow creates a call, waits until it is established, invites, waits for the
-// roster and deletes the call. It waits for the notification that carries
-// the state it needs, never for a number of them.
-func flow(base, tok string, rc *receiver, ids chan<- guid.GUID) error {
-	r, err := doRequest(base, "POST", "/app/calls", tok, meetingBody(rc.URL()))
-	if err != nil || r.status != http.StatusCreated {
-		return fmt.Errorf("create: %v %d %s", err, r.status, r.body)
-	}
-	c, ok := guid.Parse(lastSegment(r.header.Get("Location")))
-	if !ok {
-		return fmt.Errorf("Location %q", r.header.Get("Location"))
-	}
-	ids <- c
-	res := callRes(c)
-	established := hasNote(res, func(n note) bool { return n.state() == stateEstablished })
-	if _, err := rc.awaitCall(waitBound, res, "established", established); err != nil {
+// flow, in dialect d: places an incoming call and answers it, joins a
+// meeting, GETs it (and keeps it alive under v1.0), invites into it a
+// participant that replaces the answered call, and deletes the meeting.
+// It waits for the notification that carries the state it needs, never
+// for a number of them, and sends the ids of both calls to ids.
+func flow(d dialect, base, tok string, rc *receiver, ids chan<- [2]guid.GUID) error {
+	p2p, err := answeredCallIn(d, base, tok, rc)
+	if err != nil {
 		return err
 	}
-	r, err = doRequest(base, "POST", invitePath(c), tok, map[string]any{"participants": []any{heidi()}})
-	if err != nil || r.status != http.StatusAccepted {
+	r, err := doRequest(base, "POST", d.root, tok, d.meetingBody(rc.URL()))
+	if err != nil || r.status != http.StatusCreated || !strings.HasPrefix(r.header.Get("Location"), base+d.root+"/") {
+		return fmt.Errorf("create: %v %d %s, Location %q", err, r.status, r.body, r.header.Get("Location"))
+	}
+	meeting, _ := guid.Parse(lastSegment(r.header.Get("Location")))
+	ids <- [2]guid.GUID{p2p, meeting}
+	if err := awaitState(rc, d.res(meeting), stateEstablished); err != nil {
+		return err
+	}
+	if err := getAndKeepAlive(d, base, tok, meeting); err != nil {
+		return err
+	}
+	invitee := heidi()
+	invitee["replacesCallId"] = d.replacesCallID(p2p)
+	r, err = doRequest(base, "POST", invitePathIn(d, meeting), tok, map[string]any{"participants": []any{invitee}})
+	if err != nil || r.status != d.inviteStatus {
 		return fmt.Errorf("invite: %v %d %s", err, r.status, r.body)
 	}
-	roster := hasNote(res+"/participants", func(note) bool { return true })
-	if _, err := rc.awaitCall(waitBound, res, "roster", roster); err != nil {
+	// The replaced call ends once the invite's roster was delivered.
+	gone := hasNote(d.res(p2p), func(n note) bool { return n.ChangeType == "deleted" })
+	if _, err := rc.awaitCall(waitBound, d.res(p2p), "the replaced call's end", gone); err != nil {
 		return err
 	}
-	r, err = doRequest(base, "DELETE", "/app/calls/"+c.String(), tok, nil)
+	r, err = doRequest(base, "DELETE", d.root+"/"+meeting.String(), tok, nil)
 	if err != nil || r.status != http.StatusNoContent {
 		return fmt.Errorf("delete: %v %d", err, r.status)
 	}
 	return nil
+}
+
+// answeredCallIn places an incoming call and answers it in dialect d, and
+// waits until it is established.
+func answeredCallIn(d dialect, base, tok string, rc *receiver) (guid.GUID, error) {
+	r, err := doRequest(base, "POST", "/_control/incoming-calls", "", map[string]any{"callback": rc.URL()})
+	if err != nil || r.status != http.StatusCreated {
+		return guid.GUID{}, fmt.Errorf("incoming call: %v %d %s", err, r.status, r.body)
+	}
+	var placed struct{ ID string }
+	_ = json.Unmarshal(r.body, &placed)
+	c, _ := guid.Parse(placed.ID)
+	if err := awaitState(rc, d.res(c), stateIncoming); err != nil {
+		return c, err
+	}
+	r, err = doRequest(base, "POST", d.root+"/"+c.String()+"/answer", tok, d.answerBody(rc.URL()))
+	if err != nil || r.status != d.answerStatus {
+		return c, fmt.Errorf("answer: %v %d %s", err, r.status, r.body)
+	}
+	return c, awaitState(rc, d.res(c), stateEstablished)
+}
+
+// getAndKeepAlive GETs call c, which must be established, and under v1.0
+// keeps it alive.
+func getAndKeepAlive(d dialect, base, tok string, c guid.GUID) error {
+	r, err := doRequest(base, "GET", d.root+"/"+c.Compact(), tok, nil)
+	if err != nil || r.status != http.StatusOK || !strings.Contains(string(r.body), `"state":"established"`) {
+		return fmt.Errorf("get: %v %d %s", err, r.status, r.body)
+	}
+	if d.profile != ProfileV1 {
+		return nil
+	}
+	r, err = doRequest(base, "POST", d.root+"/"+c.String()+"/keepAlive", tok, nil)
+	if err != nil || r.status != http.StatusOK {
+		return fmt.Errorf("keepAlive: %v %d %s", err, r.status, r.body)
+	}
+	return nil
+}
+
+// awaitState waits for the notification that call resource res reached
+// state.
+func awaitState(rc *receiver, res, state string) error {
+	_, err := rc.awaitCall(waitBound, res, state, hasNote(res, func(n note) bool { return n.state() == state }))
+	return err
 }
 
 // A notification whose POST timed out after the bot got it is delivered

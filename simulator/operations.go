@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -8,12 +9,11 @@ import (
 	"github.com/callconform/callconform/internal/guid"
 )
 
-// Operation types and statuses. Responses spell the running status
-// "Running", as the page does; notifications spell "completed".
+// Operation types and the completed status. The running status is the
+// profile's: "Running" as the beta-2018 page spells it, "running" (v1.0).
 const (
 	typeCommsOperation  = "#microsoft.graph.commsOperation"
 	typeInviteOperation = "#microsoft.graph.inviteParticipantsOperation"
-	statusRunning       = "Running"
 	statusCompleted     = "completed"
 )
 
@@ -24,13 +24,16 @@ type operation struct {
 	odataType     string
 	status        string
 	clientContext *string
+	participants  []json.RawMessage // an invite's, as the profile writes them; nil when it does not
 	created       time.Time
 	lastAction    time.Time
 }
 
-func newOperation(odataType string, clientContext *string, now time.Time) *operation {
-	return &operation{id: guid.New(), odataType: odataType, status: statusRunning,
-		clientContext: clientContext, created: now, lastAction: now}
+// newOperation returns a running operation of odataType.
+func (s *Simulator) newOperation(odataType string, clientContext *string, participants []json.RawMessage) *operation {
+	now := s.clock.Now()
+	return &operation{id: guid.New(), odataType: odataType, status: s.prof.runningStatus,
+		clientContext: clientContext, participants: participants, created: now, lastAction: now}
 }
 
 // complete marks op completed; its call's mu must be held.
@@ -41,29 +44,51 @@ func (op *operation) complete(now time.Time) {
 
 // operationJSON is an operation as a response body or as notification data.
 type operationJSON struct {
-	OdataType          string  `json:"@odata.type"`
-	OdataID            string  `json:"@odata.id,omitempty"`
-	OdataEtag          string  `json:"@odata.etag,omitempty"`
-	ID                 string  `json:"id,omitempty"`
-	Status             string  `json:"status"`
-	CreatedDateTime    string  `json:"createdDateTime,omitempty"`
-	LastActionDateTime string  `json:"lastActionDateTime,omitempty"`
-	ClientContext      *string `json:"clientContext,omitempty"`
+	OdataType          string            `json:"@odata.type"`
+	OdataID            string            `json:"@odata.id,omitempty"`
+	OdataEtag          string            `json:"@odata.etag,omitempty"`
+	ID                 string            `json:"id,omitempty"`
+	Status             string            `json:"status"`
+	CreatedDateTime    string            `json:"createdDateTime,omitempty"`
+	LastActionDateTime string            `json:"lastActionDateTime,omitempty"`
+	ClientContext      *string           `json:"clientContext,omitempty"`
+	ResultInfo         json.RawMessage   `json:"resultInfo,omitempty"`
+	Participants       []json.RawMessage `json:"participants,omitempty"`
 }
 
-// body returns op as a response body; its call's mu must be held.
-func (op *operation) body() operationJSON {
-	return operationJSON{
-		OdataType:          op.odataType,
-		ID:                 op.id.String(),
-		Status:             op.status,
-		CreatedDateTime:    op.created.UTC().Format(time.RFC3339),
-		LastActionDateTime: op.lastAction.UTC().Format(time.RFC3339),
-		ClientContext:      op.clientContext,
+// jsonNull is a member the real service sends as null.
+var jsonNull = json.RawMessage("null")
+
+// operationBody returns op as a response body, in the profile's shape; its
+// call's mu must be held.
+func (s *Simulator) operationBody(op *operation) operationJSON {
+	j := operationJSON{OdataType: op.odataType, ID: op.id.String(), Status: op.status, ClientContext: op.clientContext}
+	if s.prof.operationTimes {
+		j.CreatedDateTime = op.created.UTC().Format(time.RFC3339)
+		j.LastActionDateTime = op.lastAction.UTC().Format(time.RFC3339)
 	}
+	if s.prof.opParticipants {
+		j.ResultInfo = jsonNull
+		j.Participants = op.participants
+	}
+	return j
 }
 
-// handleGetOperation is GET /app/calls/{id}/operations/{opId}: 200 and the
+// completionNote returns the resourceData of op's completion notification,
+// posted on resource opRes of c; c.mu must be held.
+func (s *Simulator) completionNote(c *call, op *operation, opRes string) operationJSON {
+	j := operationJSON{OdataType: op.odataType, Status: statusCompleted, ClientContext: op.clientContext}
+	if s.prof.odataIDs {
+		j.OdataID, j.OdataEtag = opRes, c.nextEtag()
+	}
+	if s.prof.opParticipants {
+		j.ID = op.id.String()
+		j.Participants = op.participants
+	}
+	return j
+}
+
+// handleGetOperation is GET {root}/{id}/operations/{opId}: 200 and the
 // operation, status "completed" once its completion was notified.
 func (s *Simulator) handleGetOperation(w http.ResponseWriter, r *http.Request, p *principal) {
 	c, ok := s.lookupCall(w, r, p)
@@ -75,7 +100,7 @@ func (s *Simulator) handleGetOperation(w http.ResponseWriter, r *http.Request, p
 	op := c.ops[oid]
 	var body operationJSON
 	if op != nil {
-		body = op.body()
+		body = s.operationBody(op)
 	}
 	c.mu.Unlock()
 	if op == nil {

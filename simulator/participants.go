@@ -19,11 +19,13 @@ type participant struct {
 	languageID string
 	sourceID   string
 	etag       int
+	note       json.RawMessage // its roster item, encoded once: it does not change
 }
 
-// addParticipant adds a participant to c's roster; info is the
-// participantInfo (or invitationParticipantInfo) it came from, if any.
-// c.mu must be held or c not yet shared.
+// addParticipant adds a participant to c's roster; identity is as the
+// profile writes it, info the participantInfo (or
+// invitationParticipantInfo) it came from, if any. c.mu must be held or c
+// not yet shared.
 func (c *call) addParticipant(pid guid.GUID, identity json.RawMessage, info object) *participant {
 	c.nextSourceID++
 	c.etag++
@@ -46,16 +48,24 @@ type participantJSON struct {
 	MediaStreams []mediaStreamJSON   `json:"mediaStreams"`
 	IsMuted      *bool               `json:"isMuted,omitempty"`
 	IsInLobby    *bool               `json:"isInLobby,omitempty"`
+
+	// Members the real service adds (v1.0).
+	PublishedStates      []string `json:"publishedStates,omitzero"`
+	MeetingRole          string   `json:"meetingRole,omitempty"`
+	IsIdentityAnonymized *bool    `json:"isIdentityAnonymized,omitempty"`
 }
 
 type participantInfoJSON struct {
-	OdataType  string          `json:"@odata.type"`
-	Identity   json.RawMessage `json:"identity,omitempty"`
-	Region     string          `json:"region,omitempty"`
-	LanguageID string          `json:"languageId,omitempty"`
+	OdataType     string          `json:"@odata.type"`
+	Identity      json.RawMessage `json:"identity,omitempty"`
+	EndpointType  string          `json:"endpointType,omitempty"`
+	Region        string          `json:"region,omitempty"`
+	LanguageID    string          `json:"languageId,omitempty"`
+	ParticipantID string          `json:"participantId,omitempty"`
 }
 
 type mediaStreamJSON struct {
+	OdataType   string `json:"@odata.type,omitempty"`
 	MediaType   string `json:"mediaType"`
 	Label       string `json:"label"`
 	SourceID    string `json:"sourceId"`
@@ -75,29 +85,68 @@ func (p *participant) base() participantJSON {
 	}
 }
 
-// roster returns c's participants as roster notification data; c.mu must be
-// held.
-func (s *Simulator) roster(c *call) []participantJSON {
-	out := make([]participantJSON, len(c.participants))
-	for i, p := range c.participants {
-		j := p.base()
-		j.OdataID = s.resource(c) + "/participants/" + s.noteID(p.id)
-		j.OdataEtag = etag(p.etag)
-		out[i] = j
+// roster returns c's participants as roster notification data, a JSON
+// array; c.mu must be held.
+func (s *Simulator) roster(c *call) json.RawMessage {
+	size := 2
+	for _, p := range c.participants {
+		if p.note == nil {
+			p.note = mustMarshal(s.rosterItem(c, p))
+		}
+		size += len(p.note) + 1
 	}
-	return out
+	out := make([]byte, 0, size)
+	out = append(out, '[')
+	for i, p := range c.participants {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, p.note...)
+	}
+	return append(out, ']')
 }
 
-// body returns p as a response body.
-func (p *participant) body() participantJSON {
+// rosterItem returns p as an item of c's roster notifications.
+func (s *Simulator) rosterItem(c *call, p *participant) participantJSON {
+	j := p.base()
+	if s.prof.odataIDs {
+		j.OdataID = s.resource(c) + "/participants/" + s.noteID(p.id)
+		j.OdataEtag = etag(p.etag)
+	}
+	if s.prof.participantDetails {
+		p.detail(&j)
+	}
+	return j
+}
+
+// participantBody returns p as a response body.
+func (s *Simulator) participantBody(p *participant) participantJSON {
 	j := p.base()
 	j.ID = p.id.String()
 	f := false
 	j.IsMuted, j.IsInLobby = &f, &f
+	if s.prof.participantDetails {
+		p.detail(&j)
+	}
 	return j
 }
 
-// handleListParticipants is GET /app/calls/{id}/participants: 200 and
+// detail adds to j what the real service says of every participant: its
+// id (in info as participantId too), that it is neither muted nor in the
+// lobby nor anonymized, its endpoint type and meeting role, and the type of
+// its media stream.
+func (p *participant) detail(j *participantJSON) {
+	f := false
+	j.ID = p.id.String()
+	j.IsMuted, j.IsInLobby, j.IsIdentityAnonymized = &f, &f, &f
+	j.PublishedStates, j.MeetingRole = []string{}, "none"
+	j.Info.EndpointType, j.Info.ParticipantID = "default", j.ID
+	for i := range j.MediaStreams {
+		j.MediaStreams[i].OdataType = typeMediaStream
+	}
+}
+
+// handleListParticipants is GET {root}/{id}/participants: 200 and
 // {"value":[participant...]}.
 func (s *Simulator) handleListParticipants(w http.ResponseWriter, r *http.Request, p *principal) {
 	c, ok := s.lookupCall(w, r, p)
@@ -107,7 +156,7 @@ func (s *Simulator) handleListParticipants(w http.ResponseWriter, r *http.Reques
 	c.mu.Lock()
 	out := make([]participantJSON, len(c.participants))
 	for i, pt := range c.participants {
-		out[i] = pt.body()
+		out[i] = s.participantBody(pt)
 	}
 	c.mu.Unlock()
 	writeJSON(w, http.StatusOK, struct {
@@ -115,7 +164,7 @@ func (s *Simulator) handleListParticipants(w http.ResponseWriter, r *http.Reques
 	}{out})
 }
 
-// handleGetParticipant is GET /app/calls/{id}/participants/{pid}.
+// handleGetParticipant is GET {root}/{id}/participants/{pid}.
 func (s *Simulator) handleGetParticipant(w http.ResponseWriter, r *http.Request, p *principal) {
 	c, ok := s.lookupCall(w, r, p)
 	if !ok {
@@ -126,7 +175,7 @@ func (s *Simulator) handleGetParticipant(w http.ResponseWriter, r *http.Request,
 	var found *participantJSON
 	for _, pt := range c.participants {
 		if pt.id == pid {
-			b := pt.body()
+			b := s.participantBody(pt)
 			found = &b
 		}
 	}

@@ -22,11 +22,15 @@ import (
 // maxBody is the largest request body accepted (1 MiB).
 const maxBody = 1 << 20
 
-// routes builds the router. Every calls route exists under both roots of
-// beta-2018: /app/calls and /applications/{appId}/calls.
+// routes builds the router. Every calls route exists under the profile's
+// root, and under beta-2018 also under /applications/{appId}/calls.
 func (s *Simulator) routes() *http.ServeMux {
 	m := http.NewServeMux()
-	for _, root := range []string{"/app/calls", "/applications/{appId}/calls"} {
+	roots := []string{s.prof.root}
+	if s.prof.appRoot {
+		roots = append(roots, "/applications/{appId}/calls")
+	}
+	for _, root := range roots {
 		m.HandleFunc("POST "+root, s.api(permCreate, s.handleCreateCall))
 		m.HandleFunc("GET "+root+"/{id}", s.api(permAny, s.handleGetCall))
 		m.HandleFunc("DELETE "+root+"/{id}", s.api(permAny, s.handleDeleteCall))
@@ -35,6 +39,9 @@ func (s *Simulator) routes() *http.ServeMux {
 		m.HandleFunc("GET "+root+"/{id}/participants", s.api(permAny, s.handleListParticipants))
 		m.HandleFunc("GET "+root+"/{id}/participants/{pid}", s.api(permAny, s.handleGetParticipant))
 		m.HandleFunc("GET "+root+"/{id}/operations/{opId}", s.api(permAny, s.handleGetOperation))
+		if s.prof.keepAlive {
+			m.HandleFunc("POST "+root+"/{id}/keepAlive", s.api(permAny, s.handleKeepAlive))
+		}
 	}
 	m.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.handleToken)
 	m.HandleFunc("GET "+openIDConfigPath, s.handleOpenIDConfig)
@@ -49,15 +56,19 @@ func (s *Simulator) routes() *http.ServeMux {
 // request-id header and a client-request-id header (the request's, echoed,
 // or the request-id).
 //
-// The calls API, under /app/calls and /applications/{appId}/calls alike:
+// The calls API, under beta-2018 at /app/calls and /applications/{appId}/calls
+// alike, under v1.0 at /communications/calls:
 //
 //	POST   {root}                                  201 + Location + call (establishing)
 //	GET    {root}/{id}                             200 call
 //	DELETE {root}/{id}                             204 (404 from then on)
-//	POST   {root}/{id}/answer                      200 commsOperation (status Running)
-//	POST   {root}/{id}/participants/invite         202 + Location (or 200 + Location + operation)
+//	POST   {root}/{id}/answer                      beta-2018: 200 commsOperation (status Running)
+//	                                               v1.0: 202, no body
+//	POST   {root}/{id}/participants/invite         beta-2018: 202 + Location (or 200 + Location + operation)
+//	                                               v1.0: 200 + Location + inviteParticipantsOperation
 //	GET    {root}/{id}/participants[/{pid}]        200 {"value":[participant]} or participant
-//	GET    {root}/{id}/operations/{opId}           200 operation (Running, then completed)
+//	GET    {root}/{id}/operations/{opId}           200 operation (running, then completed)
+//	POST   {root}/{id}/keepAlive                   v1.0: 200, no body (404 once the call ended)
 //	POST   /{tenant}/oauth2/v2.0/token             client credentials: access token
 //	GET    /.well-known/openid-configuration       issuer and jwks_uri of notification tokens
 //	GET    /.well-known/keys                       the JWKS
@@ -175,13 +186,23 @@ func (s *Simulator) api(need permission, h func(http.ResponseWriter, *http.Reque
 	}
 }
 
-// root returns the calls root the request used: /app/calls or
+// root returns the calls root the request used: the profile's, or
 // /applications/{appId}/calls.
-func root(r *http.Request) string {
+func (s *Simulator) root(r *http.Request) string {
 	if a := r.PathValue("appId"); a != "" {
 		return "/applications/" + a + "/calls"
 	}
-	return "/app/calls"
+	return s.prof.root
+}
+
+// noteRoot returns the calls root for notification resources of calls
+// created by r: the profile's, or /applications/{appId}/calls with the
+// token's app id.
+func (s *Simulator) noteRoot(r *http.Request, p *principal) string {
+	if r.PathValue("appId") != "" {
+		return "/applications/" + p.appID.String() + "/calls"
+	}
+	return s.prof.root
 }
 
 // base returns the public base URL for absolute Location headers.
@@ -203,7 +224,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, "the request body is larger than 1 MiB")
 		return nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := readAll(http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, "the request body is larger than 1 MiB")
@@ -214,6 +235,28 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	return body, true
+}
+
+// readAll reads rd to its end into a buffer of the size the request
+// announced (n, when known), growing it only if the body is longer.
+func readAll(rd io.Reader, n int64) ([]byte, error) {
+	if n <= 0 || n > maxBody {
+		return io.ReadAll(rd)
+	}
+	b := make([]byte, 0, n+1) // +1: the read that sees EOF needs room
+	for {
+		k, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+k]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // object is a JSON object whose members are kept raw for validation.

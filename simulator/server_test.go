@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/callconform/callconform/internal/guid"
@@ -146,7 +147,7 @@ func TestStartServes(t *testing.T) {
 	if _, err := doRequest(srv.URL, "GET", "/_control", "", nil); err == nil {
 		t.Error("still serving after Close")
 	}
-	if _, err := Start("127.0.0.1:0", Config{Profile: "v1.0"}); err == nil {
+	if _, err := Start("127.0.0.1:0", Config{Profile: "v2"}); err == nil {
 		t.Error("Start accepted a bad config")
 	}
 	if _, err := Start("256.0.0.1:0", Config{}); err == nil {
@@ -312,5 +313,19 @@ func TestCloseWaitsForRequestInProgress(t *testing.T) {
 		}
 	case <-time.After(waitBound):
 		t.Fatal("Close did not return once the request was answered")
+	}
+}
+
+// readAll reads a body whole whatever size the request announced.
+func TestReadAllAnySize(t *testing.T) {
+	body := strings.Repeat("0123456789", 100)
+	for _, n := range []int64{-1, 0, 1, 999, 1000, 1001, 5000, maxBody + 1} {
+		got, err := readAll(iotest.OneByteReader(strings.NewReader(body)), n)
+		if err != nil || string(got) != body {
+			t.Errorf("announced %d: %d bytes, %v", n, len(got), err)
+		}
+	}
+	if _, err := readAll(iotest.ErrReader(io.ErrUnexpectedEOF), 10); err != io.ErrUnexpectedEOF {
+		t.Errorf("a failing reader: %v", err)
 	}
 }

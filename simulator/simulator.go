@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,12 +17,6 @@ import (
 	"github.com/callconform/callconform/internal/callbacksign"
 	"github.com/callconform/callconform/internal/guid"
 )
-
-// ProfileBeta2018 names the contract of the 2018 beta reference page: the
-// /app/calls and /applications/{id}/calls roots, invite answering 202 Accepted
-// with a Location, answer answering 200 with a commsOperation, a replaced call
-// ending with updated/terminated (AppInitiated) and then deleted.
-const ProfileBeta2018 = "beta-2018"
 
 // Default identities, used when Config leaves them empty. DefaultAppID is the
 // bot application id shown in the reference page's roster example.
@@ -36,8 +31,8 @@ var ErrConfig = errors.New("simulator: invalid config")
 // Config configures a Simulator. The zero value is a working beta-2018
 // simulator with default identities.
 type Config struct {
-	// Profile names the API contract. "" means "beta-2018", the only profile
-	// implemented today; any other value makes New fail.
+	// Profile names the API contract: ProfileBeta2018 or ProfileV1. ""
+	// means ProfileBeta2018; any other value makes New fail.
 	Profile string
 
 	// AppID is the bot's application id: the client id of the built-in
@@ -55,16 +50,39 @@ type Config struct {
 	// mounted behind a prefix. "" means scheme and Host taken from each request.
 	BaseURL string
 
-	// InviteAnswer selects how participants/invite answers: "" or "202" means
-	// 202 Accepted with a Location and no body (the page's text); "200" means
-	// 200 OK with a Location and the operation as body (the page's examples).
+	// InviteAnswer selects how participants/invite answers. "" means the
+	// profile's answer: under beta-2018 202 Accepted with a Location and no
+	// body (the page's text), under v1.0 200 OK with a Location and the
+	// operation as body. "200" means the latter under either profile (the
+	// beta-2018 page's examples). "202" means the former, and only under
+	// beta-2018: under v1.0 it is Break invite-answer-202.
 	InviteAnswer string
 
-	// UniformIDs, when false (the default, like the page), writes ids in
-	// Location headers and response bodies as dashed lower-case GUIDs and in
-	// notification resources as undashed upper-case hex. When true, ids are
-	// dashed lower-case everywhere. Lookups always accept both forms.
+	// NoInviteLocation, under v1.0, leaves the Location header out of the
+	// invite's answer, as the v1.0 page's examples do (its text promises
+	// one). Under beta-2018 a missing Location is a deviation (Break
+	// invite-no-location), and New refuses this switch.
+	NoInviteLocation bool
+
+	// UniformIDs, when false (the default, like the beta-2018 page), writes
+	// ids in Location headers and response bodies as dashed lower-case GUIDs
+	// and in notification resources as undashed upper-case hex. When true,
+	// ids are dashed lower-case everywhere. Under v1.0 ids are dashed lower
+	// case everywhere, as the real service writes them, whatever UniformIDs
+	// says. Lookups always accept both forms, in any case.
 	UniformIDs bool
+
+	// EstablishedFirst, under v1.0, sends a call's established notification
+	// before its establishing one, as the v1.0 pages say they may arrive:
+	// a bot must not take establishing as a step back. False (the default)
+	// sends them in order. New refuses it under beta-2018.
+	EstablishedFirst bool
+
+	// ResourceURLOnly, under v1.0, leaves "resource" (/app/calls/...) out of
+	// notification items, which then carry resourceUrl alone, as most v1.0
+	// pages show them. False (the default) sends both, as the real service
+	// does. New refuses it under beta-2018, whose items have no resourceUrl.
+	ResourceURLOnly bool
 
 	// Delivery tunes notification delivery; its zero value is documented on
 	// each field.
@@ -88,15 +106,16 @@ type Config struct {
 	Logger *slog.Logger
 
 	// Clock is the time source of call deadlines (AnswerTimeout,
-	// EstablishTimeout) and of the times written on operations. Nil means
-	// SystemClock. Tests give one they move by hand.
+	// EstablishTimeout, KeepAliveTimeout) and of the times written on
+	// operations. Nil means SystemClock. Tests give one they move by hand.
 	Clock Clock
 
 	// AnswerTimeout is how long an incoming call waits for the bot to
 	// answer, from the delivery of its created notification (or from when
 	// that notification was given up). Then the call ends as the real
-	// service ends it: updated with state terminated and resultInfo
-	// 408/1106, then deleted. Zero means 15s, the answer page's timeout.
+	// service ends it, with resultInfo 408/1106: under beta-2018 updated
+	// with state terminated, then deleted; under v1.0 one deleted with
+	// state terminated. Zero means 15s, the answer page's timeout.
 	AnswerTimeout time.Duration
 
 	// EstablishTimeout is how long a call may stay establishing (created,
@@ -111,6 +130,13 @@ type Config struct {
 	// placing an incoming call answer 429 TooManyRequests with a
 	// Retry-After, the way Graph throttles. Zero means 10,000.
 	MaxCalls int
+
+	// KeepAliveTimeout, under v1.0, is how long a call lives without a
+	// keepAlive request, counted from its start and then from its last
+	// keepAlive: then it ends as the real service ends an inactive call,
+	// deleted with resultInfo 408/8537. Zero means 45m, the keepAlive
+	// page's bound. beta-2018 has no keepAlive, and ignores it.
+	KeepAliveTimeout time.Duration
 }
 
 // DeliveryConfig tunes how notifications are POSTed to callbacks. Delivery
@@ -139,7 +165,8 @@ type DeliveryConfig struct {
 	HTTPClient *http.Client
 }
 
-// Break names: each is one deviation from the beta-2018 contract.
+// Break names: each is one deviation from the contract. A break of a rule
+// the profile does not have (a v1.0 rule under beta-2018) changes nothing.
 const (
 	// BreakInviteNoLocation: an accepted invite has no Location header.
 	BreakInviteNoLocation = "invite-no-location"
@@ -162,6 +189,33 @@ const (
 	// BreakNoAuth: the API accepts requests without a valid token; every
 	// request acts as the calling client.
 	BreakNoAuth = "no-auth"
+
+	// BreakAnswerWithBody (v1.0): answer answers 200 OK with a
+	// commsOperation body, as beta-2018 did, instead of 202 Accepted
+	// without a body.
+	BreakAnswerWithBody = "answer-with-body"
+	// BreakInviteAnswer202 (v1.0): an accepted invite answers 202 Accepted
+	// without a body, as beta-2018 did, instead of 200 OK with the
+	// inviteParticipantsOperation.
+	BreakInviteAnswer202 = "invite-answer-202"
+	// BreakNoResourceURL (v1.0): notification items carry "resource"
+	// (/app/calls/...) only, without "resourceUrl".
+	BreakNoResourceURL = "no-resource-url"
+	// BreakUpdatedTerminated (v1.0): an ending call is notified updated
+	// with state terminated before its deleted, as beta-2018 did.
+	BreakUpdatedTerminated = "updated-terminated"
+	// BreakMediaConfigOptional (v1.0): create and answer accept a body
+	// without mediaConfig.
+	BreakMediaConfigOptional = "media-config-optional"
+	// BreakMoreThanFiveInvitees: invite accepts more than 5 participants,
+	// and (v1.0) create more than 5 targets.
+	BreakMoreThanFiveInvitees = "more-than-five-invitees"
+	// BreakLongClientContext: invite and answer accept a clientContext
+	// longer than 256 characters.
+	BreakLongClientContext = "long-client-context"
+	// BreakKeepAliveEndedOK (v1.0): keepAlive answers 200 OK for a call
+	// that does not exist (ended, or never created) instead of 404.
+	BreakKeepAliveEndedOK = "keepalive-ended-call-ok"
 )
 
 // BreakNames returns every Break name New accepts.
@@ -170,6 +224,8 @@ func BreakNames() []string {
 		BreakInviteNoLocation, BreakInviteWrongStatus, BreakSkipOperationNotification,
 		BreakRosterBeforeOperation, BreakWrongResource, BreakNoBodyValidation,
 		BreakUnsignedNotifications, BreakNoAuth,
+		BreakAnswerWithBody, BreakInviteAnswer202, BreakNoResourceURL, BreakUpdatedTerminated,
+		BreakMediaConfigOptional, BreakMoreThanFiveInvitees, BreakLongClientContext, BreakKeepAliveEndedOK,
 	}
 }
 
@@ -200,19 +256,23 @@ type Stats struct {
 // caller must call Close when finished.
 type Simulator struct {
 	cfg      Config
+	prof     *profile // the rules: the profile's, with cfg's switches and breaks
 	appID    guid.GUID
 	tenantID guid.GUID
 	log      *slog.Logger
 	breaks   map[string]bool
 
-	signer  *callbacksign.Signer // notification tokens, and the key of access tokens
-	clients []Client
-	tokens  *tokenCache   // verified access tokens
-	issued  *accessTokens // access tokens issued by the token endpoint, per client id
+	bot       json.RawMessage      // the bot's identity when a request names none
+	botSource json.RawMessage      // the same as a participantInfo
+	signer    *callbacksign.Signer // notification tokens, and the key of access tokens
+	clients   []Client
+	tokens    *tokenCache   // verified access tokens
+	issued    *accessTokens // access tokens issued by the token endpoint, per client id
 
 	clock            Clock
 	answerTimeout    time.Duration
 	establishTimeout time.Duration
+	keepAliveTimeout time.Duration
 	maxCalls         int
 
 	calls    store
@@ -247,12 +307,17 @@ func New(cfg Config) (*Simulator, error) {
 		}
 		breaks[b] = true
 	}
+	prof, err := newProfile(cfg, breaks)
+	if err != nil {
+		return nil, err
+	}
 	key, err := generateKey()
 	if err != nil {
 		return nil, fmt.Errorf("simulator: generate signing key: %w", err)
 	}
 	s := &Simulator{
 		cfg:              cfg,
+		prof:             prof,
 		appID:            appID,
 		tenantID:         tenantID,
 		log:              cfg.Logger,
@@ -263,8 +328,11 @@ func New(cfg Config) (*Simulator, error) {
 		clock:            cfg.Clock,
 		answerTimeout:    cfg.AnswerTimeout,
 		establishTimeout: cfg.EstablishTimeout,
+		keepAliveTimeout: cfg.KeepAliveTimeout,
 		maxCalls:         cfg.MaxCalls,
 	}
+	s.bot = s.newBotIdentity()
+	s.botSource = mustMarshal(map[string]any{"@odata.type": typeParticipantInfo, "identity": s.bot})
 	s.issued = &accessTokens{sign: s.issueForClient, byClient: make(map[string]signedToken)}
 	s.calls.init()
 	s.notifier = newNotifier(cfg.Delivery, cfg.StepDelay, cfg.Logger, s.notificationAuth)
@@ -277,9 +345,6 @@ func New(cfg Config) (*Simulator, error) {
 func (c Config) withDefaults() (Config, error) {
 	if c.Profile == "" {
 		c.Profile = ProfileBeta2018
-	}
-	if c.Profile != ProfileBeta2018 {
-		return c, fmt.Errorf("%w: unknown profile %q (known: %s)", ErrConfig, c.Profile, ProfileBeta2018)
 	}
 	switch c.InviteAnswer {
 	case "", "202", "200":
@@ -299,13 +364,14 @@ func (c Config) withDefaults() (Config, error) {
 	if sv.ReadHeaderTimeout < 0 || sv.ReadTimeout < 0 || sv.IdleTimeout < 0 || sv.ShutdownTimeout < 0 {
 		return c, fmt.Errorf("%w: negative server timeout", ErrConfig)
 	}
-	if c.AnswerTimeout < 0 || c.EstablishTimeout < 0 || c.MaxCalls < 0 {
-		return c, fmt.Errorf("%w: negative AnswerTimeout, EstablishTimeout or MaxCalls", ErrConfig)
+	if c.AnswerTimeout < 0 || c.EstablishTimeout < 0 || c.KeepAliveTimeout < 0 || c.MaxCalls < 0 {
+		return c, fmt.Errorf("%w: negative AnswerTimeout, EstablishTimeout, KeepAliveTimeout or MaxCalls", ErrConfig)
 	}
 	c.AppID = cmp.Or(c.AppID, DefaultAppID)
 	c.TenantID = cmp.Or(c.TenantID, DefaultTenantID)
 	c.AnswerTimeout = cmp.Or(c.AnswerTimeout, defaultAnswerTimeout)
 	c.EstablishTimeout = cmp.Or(c.EstablishTimeout, defaultEstablishTimeout)
+	c.KeepAliveTimeout = cmp.Or(c.KeepAliveTimeout, defaultKeepAliveTimeout)
 	c.MaxCalls = cmp.Or(c.MaxCalls, defaultMaxCalls)
 	if c.Clock == nil {
 		c.Clock = SystemClock{}
@@ -347,6 +413,11 @@ func (s *Simulator) TenantID() string { return s.tenantID.String() }
 
 // Profile returns the profile the simulator speaks.
 func (s *Simulator) Profile() string { return s.cfg.Profile }
+
+// CallsPath returns the root of the calls API the simulator serves:
+// /app/calls (beta-2018) or /communications/calls (v1.0). A bot's Graph
+// base URL is the simulator's base URL; its requests go under this root.
+func (s *Simulator) CallsPath() string { return s.prof.root }
 
 // Clients returns the built-in OAuth clients; their secrets are generated per
 // Simulator and valid only for it.

@@ -9,7 +9,7 @@ import (
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	for name, cfg := range map[string]Config{
-		"unknown profile":            {Profile: "v1.0"},
+		"unknown profile":            {Profile: "v2"},
 		"unknown break":              {Break: []string{"invite-no-location", "teleport"}},
 		"invite answer 201":          {InviteAnswer: "201"},
 		"app id not a GUID":          {AppID: "bot"},
@@ -99,12 +99,14 @@ func TestBuiltinClients(t *testing.T) {
 }
 
 func TestEveryBreakNameIsAccepted(t *testing.T) {
-	s, err := New(Config{Break: BreakNames()})
-	if err != nil {
-		t.Fatal(err)
+	for _, profile := range Profiles() {
+		s, err := New(Config{Profile: profile, Break: BreakNames()})
+		if err != nil {
+			t.Fatalf("%s: %v", profile, err)
+		}
+		s.Close()
 	}
-	defer s.Close()
-	if len(BreakNames()) != 8 {
+	if len(BreakNames()) != 16 {
 		t.Errorf("%d break names", len(BreakNames()))
 	}
 }

@@ -7,7 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// Limits of the beta-2018 invite.
+// Limits of invite (both profiles) and of a new call's targets (v1.0): "up
+// to 5" participants, a clientContext of "max 256 chars".
 const (
 	maxInvitees         = 5
 	maxClientContextLen = 256
@@ -70,20 +71,43 @@ func (o object) array(k string) ([]json.RawMessage, bool, error) {
 	return a, true, nil
 }
 
-// callback reads the required callback member: an absolute http(s) URL.
-func (o object) callback() (string, error) {
-	s, ok, err := o.str("callback")
+// callback reads the required callback member of a request of the
+// test-control API, and of beta-2018: callback.
+func (o object) callback() (string, error) { return o.callbackAs("callback", "callbackUri") }
+
+// callback reads the required callback member of a request under p.
+func (p *profile) callback(o object) (string, error) {
+	return o.callbackAs(p.callbackField(), p.otherCallbackField())
+}
+
+// namedBy is the profile that names a member so, for the errors of a
+// request that uses the other profile's name.
+var namedBy = map[string]string{
+	"callback": ProfileBeta2018, "callbackUri": ProfileV1,
+	"acceptModalities": ProfileBeta2018, "acceptedModalities": ProfileV1,
+}
+
+// renamed is the error of a request that lacks member name and has other,
+// the other profile's name for it.
+func renamed(name, other string) error {
+	return fmt.Errorf("%s is required (%s names it %s; %s is the %s name)", name, namedBy[name], name, other, namedBy[other])
+}
+
+// callbackAs reads the required callback member called name: an absolute
+// http(s) URL. other is its name in the other profile.
+func (o object) callbackAs(name, other string) (string, error) {
+	s, ok, err := o.str(name)
 	if err != nil {
 		return "", err
 	}
 	if !ok {
-		if o.present("callbackUri") {
-			return "", fmt.Errorf("callback is required (beta-2018 names it callback; callbackUri is the v1.0 name)")
+		if o.present(other) {
+			return "", renamed(name, other)
 		}
-		return "", fmt.Errorf("callback is required: the absolute http(s) URL where notifications are posted")
+		return "", fmt.Errorf("%s is required: the absolute http(s) URL where notifications are posted", name)
 	}
 	if !isAbsoluteHTTPURL(s) {
-		return "", fmt.Errorf("callback %q is not an absolute http(s) URL", s)
+		return "", fmt.Errorf("%s %q is not an absolute http(s) URL", name, s)
 	}
 	return s, nil
 }
@@ -105,15 +129,15 @@ func (o object) modalities(k string) ([]string, bool, error) {
 	return out, true, nil
 }
 
-// clientContext reads the optional clientContext: a string of at most 256
-// characters.
-func (o object) clientContext() (*string, error) {
+// clientContextUpTo reads the optional clientContext: a string of at most
+// max characters (0: any length).
+func (o object) clientContextUpTo(max int) (*string, error) {
 	s, ok, err := o.str("clientContext")
 	if err != nil || !ok {
 		return nil, err
 	}
-	if utf8.RuneCountInString(s) > maxClientContextLen {
-		return nil, fmt.Errorf("clientContext is longer than %d characters", maxClientContextLen)
+	if max > 0 && utf8.RuneCountInString(s) > max {
+		return nil, fmt.Errorf("clientContext is longer than %d characters", max)
 	}
 	return &s, nil
 }

@@ -79,19 +79,19 @@ func TestModalitiesRule(t *testing.T) {
 
 func TestClientContextRule(t *testing.T) {
 	at := func(s string) string { b, _ := json.Marshal(map[string]string{"clientContext": s}); return string(b) }
-	if cc, err := obj(t, at(strings.Repeat("x", 256))).clientContext(); err != nil || len(*cc) != 256 {
+	if cc, err := obj(t, at(strings.Repeat("x", 256))).clientContextUpTo(maxClientContextLen); err != nil || len(*cc) != 256 {
 		t.Errorf("256 characters refused: %v", err)
 	}
-	if _, err := obj(t, at(strings.Repeat("é", 256))).clientContext(); err != nil {
+	if _, err := obj(t, at(strings.Repeat("é", 256))).clientContextUpTo(maxClientContextLen); err != nil {
 		t.Errorf("256 two-byte characters refused: %v", err)
 	}
-	if _, err := obj(t, at(strings.Repeat("x", 257))).clientContext(); err == nil {
+	if _, err := obj(t, at(strings.Repeat("x", 257))).clientContextUpTo(maxClientContextLen); err == nil {
 		t.Error("257 characters accepted")
 	}
-	if _, err := obj(t, `{"clientContext":12}`).clientContext(); err == nil {
+	if _, err := obj(t, `{"clientContext":12}`).clientContextUpTo(maxClientContextLen); err == nil {
 		t.Error("a number accepted")
 	}
-	if cc, err := obj(t, `{}`).clientContext(); cc != nil || err != nil {
+	if cc, err := obj(t, `{}`).clientContextUpTo(maxClientContextLen); cc != nil || err != nil {
 		t.Errorf("absent clientContext: %v %v", cc, err)
 	}
 }

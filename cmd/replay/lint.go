@@ -20,11 +20,12 @@ const lintUsage = `Usage: replay lint [PATH...]
 Loads fixtures (files, folders or globs; default: the fixtures built into
 this binary) with the schema, then refuses anything in them that looks like a
 secret: JWTs, bearer tokens, secret-named fields (client_secret, password,
-access_token...) with a value, and high-entropy strings (24 or more
-characters of letters, digits and +/=_~-, with a Shannon entropy from 3.9 to
-4.5 bits a character by length; GUIDs and hex ids are ids, not secrets).
-Placeholders ({{var}}, redacted-*) pass. One line per finding, file:line,
-the secret masked.
+access_token, the sig of a SAS, sasToken, api-key...) with a value, Entra
+refresh tokens (0.A...) and client secrets, and high-entropy strings (24 or
+more characters of letters, digits and +/=_~-, with a Shannon entropy from
+3.9 to 4.5 bits a character by length; GUIDs, hex ids and Teams thread ids
+are ids, not secrets). Placeholders ({{var}}, redacted-*) pass. One line per
+finding, file:line, the secret masked.
 
 A fixture that uses another ('use:') is loaded with it: lint the folder.
 
@@ -48,13 +49,13 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var fxs []*fixture.Fixture
 	var err error
 	if fset.NArg() == 0 {
-		fxs, err = fixture.LoadFS(fixtures.FS, ".")
+		fxs, err = fixture.LoadFSContext(ctx, fixtures.FS, ".")
 		read = func(name string) ([]byte, error) { return fs.ReadFile(fixtures.FS, name) }
 	} else {
-		fxs, err = loadFixtures(fset.Args())
+		fxs, err = loadFixtures(ctx, fset.Args())
 	}
 	if err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("lint: %w", err)}
+		return loadError(ctx, fmt.Errorf("lint: %w", err))
 	}
 	seen := map[string]bool{}
 	var files []string
@@ -107,6 +108,10 @@ func describeSecret(k secret.Kind) string {
 		return "a bearer token"
 	case secret.Field:
 		return "a secret-named field with a value"
+	case secret.RefreshToken:
+		return "a refresh token"
+	case secret.ClientSecret:
+		return "a client secret"
 	case secret.Entropy:
 		return "a high-entropy string (a key or a secret?)"
 	}

@@ -26,6 +26,9 @@ func TestLintRefusesPlantedSecrets(t *testing.T) {
 		{"bearer token", `"Bearer abcDEF1234567890ghiJKL"`, "a bearer token"},
 		{"high-entropy string", `"kq3Zx9LmT2vB7nW4yH8pJ6rD"`, "a high-entropy string"},
 		{"client secret", `"client_secret=s3cr3t"`, "a secret-named field"},
+		{"SAS signature", `"https://a.blob.core.windows.net/c/r.wav?sv=2022-11-02&sp=r&sig=Xo%2Bk3bNq9%2FzY1wP8vL0tR6sU4mA2cE7dF5gH3jK%3D"`, "a secret-named field"},
+		{"refresh token", `"refreshing with 0.AXkAv4j5cvGGr0GRqy180BHbR.AgABAAEAAAD--DLA3VO7QrddgJg7WevrAgDs_wQA9P failed"`, "a refresh token"},
+		{"Entra client secret", `"the new secret Abc8Q~xY.z_9kLmN0pQrS~tUvW.xYz12345aBcD expires"`, "a client secret"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := writeFixture(t, fmt.Sprintf(plantable, tt.planted))
@@ -48,7 +51,7 @@ func TestLintRefusesPlantedSecrets(t *testing.T) {
 }
 
 func TestLintAcceptsPlaceholdersAndIDs(t *testing.T) {
-	p := writeFixture(t, fmt.Sprintf(plantable, `"client_secret={{callbackUrl}} redacted-secret-1 Bearer redacted-token-1 8A34A46B-3D17-4ADC-8DCE-DC4E7D572698"`))
+	p := writeFixture(t, fmt.Sprintf(plantable, `"client_secret={{callbackUrl}} redacted-secret-1 Bearer redacted-token-1 8A34A46B-3D17-4ADC-8DCE-DC4E7D572698 19:meeting_NjM5ZjE4MGItYTQ3Zi00ZGM1LWJmYjEtNjA5YzQ4NzhmNGRk@thread.v2"`))
 	if code, out, errOut := replay(t, "lint", p); code != 0 {
 		t.Fatalf("exit %d, want 0:\n%s%s", code, out, errOut)
 	}

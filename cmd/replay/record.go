@@ -175,6 +175,6 @@ func finishRecording(srv *recorder.Server, meta recorder.Meta, out string, stdou
 		return &exitError{code: exitRuntime, err: fmt.Errorf("record: %w", err)}
 	}
 	st := srv.Recorder.Stats()
-	fmt.Fprintf(stdout, "wrote %s: %d request(s), %d notification POST(s); check it with: replay lint %s\n", out, st.Requests, st.Notifications, out)
+	fmt.Fprintf(stdout, "wrote %s: %d request(s), %d notification POST(s) (%d redelivered, recorded once); check it with: replay lint %s\n", out, st.Requests, st.Notifications, st.Redeliveries, out)
 	return nil
 }

@@ -92,7 +92,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
 		return err
 	}
-	cfg, fxs, err := prepareRun(fs, tf, o)
+	cfg, fxs, err := prepareRun(ctx, fs, tf, o)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // prepareRun reads the settings and loads the fixtures to run; every error
 // is a usage error.
-func prepareRun(fs *flag.FlagSet, tf *testbed.Flags, o *runOptions) (testbed.Config, []*fixture.Fixture, error) {
+func prepareRun(ctx context.Context, fs *flag.FlagSet, tf *testbed.Flags, o *runOptions) (testbed.Config, []*fixture.Fixture, error) {
 	cfg, err := tf.Config()
 	if err != nil {
 		return cfg, nil, usageErr("run: %v", err)
@@ -135,9 +135,9 @@ func prepareRun(fs *flag.FlagSet, tf *testbed.Flags, o *runOptions) (testbed.Con
 	if o.parallel < 1 {
 		return cfg, nil, usageErr("run: --parallel must be at least 1")
 	}
-	fxs, err := loadFixtures(fs.Args())
+	fxs, err := loadFixtures(ctx, fs.Args())
 	if err != nil {
-		return cfg, nil, &exitError{code: exitUsage, err: err}
+		return cfg, nil, loadError(ctx, err)
 	}
 	fxs, err = filterFixtures(fxs, o.labelFilter)
 	if err != nil {
@@ -203,16 +203,26 @@ func profileOf(p string) string {
 
 // loadFixtures loads the paths, or the built-in fixtures when there are none.
 // A `use` naming a fixture the paths do not hold takes the built-in one, so
-// that `replay run fixtures/invite` works on its own.
-func loadFixtures(paths []string) ([]*fixture.Fixture, error) {
-	builtins, err := fixture.LoadFS(fixtures.FS, ".")
+// that `replay run fixtures/invite` works on its own. Loading stops when ctx
+// ends (Ctrl-C).
+func loadFixtures(ctx context.Context, paths []string) ([]*fixture.Fixture, error) {
+	builtins, err := fixture.LoadFSContext(ctx, fixtures.FS, ".")
 	if err != nil {
 		return nil, fmt.Errorf("built-in fixtures: %w", err)
 	}
 	if len(paths) == 0 {
 		return builtins, nil
 	}
-	return fixture.LoadWith(builtins, paths...)
+	return fixture.LoadWithContext(ctx, builtins, paths...)
+}
+
+// loadError is the exit of a load that failed: a usage error (a bad
+// fixture), unless the user interrupted it.
+func loadError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return &exitError{code: exitRuntime, err: fmt.Errorf("interrupted while loading fixtures: %w", err)}
+	}
+	return &exitError{code: exitUsage, err: err}
 }
 
 // filterFixtures keeps the fixtures whose labels and profiles match expr

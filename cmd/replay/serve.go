@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -111,9 +112,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := o.check(fs.NArg()); err != nil {
 		return err
 	}
-	fxs, err := loadFixtures(fs.Args())
+	fxs, err := loadFixtures(ctx, fs.Args())
 	if err != nil {
-		return &exitError{code: exitUsage, err: err}
+		return loadError(ctx, err)
 	}
 	// What the bot sends reaches the console: its control characters are
 	// escaped.
@@ -126,6 +127,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		AppID: o.appID, TenantID: o.tenantID, BotWebhook: o.webhook, BaseURL: o.baseURL,
 		Speed:         o.speed,
 		NotifyTimeout: o.notifyTimeout,
+		Explain:       explainStep,
 	}
 	if !o.quiet {
 		cfg.Log = events
@@ -191,4 +193,13 @@ func printServeBanner(w io.Writer, srv *playback.Server, webhook string) {
 		fmt.Fprintf(&b, "  bot webhook     %s\n", webhook)
 	}
 	_, _ = io.WriteString(w, excerpt.Printable(b.String()))
+}
+
+// explainStep words a step problem of the playback engine in the CLI's
+// terms (its flags).
+func explainStep(e *playback.StepError) string {
+	if errors.Is(e, playback.ErrNoBotWebhook) {
+		return "trigger incoming-call needs the bot's webhook (--bot-webhook) to place the call to"
+	}
+	return ""
 }

@@ -15,8 +15,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/callconform/callconform/harness/match"
 	"github.com/callconform/callconform/harness/receiver"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 const (
@@ -189,7 +189,7 @@ func (b *sampleBot) await(what string, pred func(gjson.Result) bool) arrival {
 
 func on(resource, changeType string, conds map[string]string) func(gjson.Result) bool {
 	return func(it gjson.Result) bool {
-		if it.Get("changeType").Str != changeType || match.NormalizeID(it.Get("resource").Str) != match.NormalizeID(resource) {
+		if it.Get("changeType").Str != changeType || guid.Normalize(it.Get("resource").Str) != guid.Normalize(resource) {
 			return false
 		}
 		for path, want := range conds {
@@ -452,4 +452,11 @@ func TestServeUsage(t *testing.T) {
 			t.Errorf("serve %v: exit %d, stderr %q; want 2 and %q", tt.args, code, errOut.String(), tt.want)
 		}
 	}
+}
+
+// A scenario that starts with an incoming call cannot be played without the
+// bot's webhook: serve says which flag gives it, in the CLI's words.
+func TestServeNamesTheWebhookFlag(t *testing.T) {
+	s := startServe(t, "--timeout", "30s", answerCall)
+	s.waitFor(t, regexp.MustCompile(`NOT PLAYABLE\n.*needs the bot's webhook \(--bot-webhook\)`))
 }

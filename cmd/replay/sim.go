@@ -20,27 +20,36 @@ import (
 
 const simUsage = `Usage: replay sim [flags]
 
-Run the reference simulator of the Microsoft Graph calls API (profile
-beta-2018): the calls API under /app/calls and /applications/{appId}/calls,
-an OAuth token endpoint with built-in clients, signed notifications to each
-call's callback, the OpenID configuration that verifies them, and the
-test-control API (/_control). It prints its URLs and the clients' per-run
-secrets, then serves until interrupted.
+Run the reference simulator of the Microsoft Graph calls API: the calls API
+(profile beta-2018: under /app/calls and /applications/{appId}/calls;
+profile v1.0: under /communications/calls, as a bot written with the Graph
+SDK calls it), an OAuth token endpoint with built-in clients, signed
+notifications to each call's callback, the OpenID configuration that
+verifies them, and the test-control API (/_control). It prints its URLs and
+the clients' per-run secrets, then serves until interrupted.
 
 Flags:
 `
 
 const simExamples = `
-Config file (YAML; every key optional):
-  profile: beta-2018
+Config file (YAML; every key optional; zero or absent means the default):
+  profile: beta-2018                    # or v1.0
   appId: 1234a46b-3d17-4adc-8dce-dc4e7d556789
   tenantId: 49bfc225-8482-4ab8-94e7-76b48fdb9849
   baseUrl: https://sim.example.test     # for absolute Location headers
-  inviteAnswer: "202"                   # or "200"
+  inviteAnswer: "202"                   # or "200"; default: the profile's
   uniformIds: false
   stepDelay: 0s
   break: [invite-no-location]           # deviations, to prove a suite catches them
   delivery: {attempts: 5, backoff: 50ms, maxBackoff: 1s, timeout: 5s}
+  answerTimeout: 15s                    # an incoming call not answered ends
+  establishTimeout: 2m                  # a call still establishing ends
+  keepAliveTimeout: 45m                 # v1.0: a call without keepAlive ends
+  maxCalls: 10000                       # live calls; past it, 429
+  server: {readHeaderTimeout: 10s, readTimeout: 30s, idleTimeout: 2m, shutdownTimeout: 5s}
+  establishedFirst: false               # v1.0: established before establishing
+  resourceUrlOnly: false                # v1.0: notifications without "resource"
+  noInviteLocation: false               # v1.0: invite answers without Location
 
 Breaks: %s
 
@@ -51,6 +60,9 @@ Examples:
   # any free loopback port, invite answering 200 OK with the operation
   replay sim --listen 127.0.0.1:0 --invite-answer 200
 
+  # today's API, for a bot written with Microsoft's Graph SDK
+  replay sim --profile v1.0
+
   # a simulator that forgets the operation's completion notification
   replay sim --break skip-operation-notification
 
@@ -58,22 +70,57 @@ Examples:
   replay sim --config sim.yaml --listen :8480
 `
 
-// simFile is the YAML config file of replay sim.
+// simFile is the YAML config file of replay sim: simulator.Config's
+// settings that a file can give.
 type simFile struct {
-	Profile      string   `yaml:"profile"`
-	AppID        string   `yaml:"appId"`
-	TenantID     string   `yaml:"tenantId"`
-	BaseURL      string   `yaml:"baseUrl"`
-	InviteAnswer string   `yaml:"inviteAnswer"`
-	UniformIDs   bool     `yaml:"uniformIds"`
-	StepDelay    duration `yaml:"stepDelay"`
-	Break        []string `yaml:"break"`
-	Delivery     struct {
+	Profile          string   `yaml:"profile"`
+	AppID            string   `yaml:"appId"`
+	TenantID         string   `yaml:"tenantId"`
+	BaseURL          string   `yaml:"baseUrl"`
+	InviteAnswer     string   `yaml:"inviteAnswer"`
+	UniformIDs       bool     `yaml:"uniformIds"`
+	StepDelay        duration `yaml:"stepDelay"`
+	Break            []string `yaml:"break"`
+	AnswerTimeout    duration `yaml:"answerTimeout"`
+	EstablishTimeout duration `yaml:"establishTimeout"`
+	KeepAliveTimeout duration `yaml:"keepAliveTimeout"`
+	MaxCalls         int      `yaml:"maxCalls"`
+	EstablishedFirst bool     `yaml:"establishedFirst"`
+	ResourceURLOnly  bool     `yaml:"resourceUrlOnly"`
+	NoInviteLocation bool     `yaml:"noInviteLocation"`
+	Delivery         struct {
 		Attempts   int      `yaml:"attempts"`
 		Backoff    duration `yaml:"backoff"`
 		MaxBackoff duration `yaml:"maxBackoff"`
 		Timeout    duration `yaml:"timeout"`
 	} `yaml:"delivery"`
+	Server struct {
+		ReadHeaderTimeout duration `yaml:"readHeaderTimeout"`
+		ReadTimeout       duration `yaml:"readTimeout"`
+		IdleTimeout       duration `yaml:"idleTimeout"`
+		ShutdownTimeout   duration `yaml:"shutdownTimeout"`
+	} `yaml:"server"`
+}
+
+// config is the simulator.Config that f gives.
+func (f *simFile) config() simulator.Config {
+	cfg := simulator.Config{
+		Profile: f.Profile, AppID: f.AppID, TenantID: f.TenantID, BaseURL: f.BaseURL,
+		InviteAnswer: f.InviteAnswer, UniformIDs: f.UniformIDs, StepDelay: time.Duration(f.StepDelay),
+		Break:         f.Break,
+		AnswerTimeout: time.Duration(f.AnswerTimeout), EstablishTimeout: time.Duration(f.EstablishTimeout),
+		KeepAliveTimeout: time.Duration(f.KeepAliveTimeout), MaxCalls: f.MaxCalls,
+		EstablishedFirst: f.EstablishedFirst, ResourceURLOnly: f.ResourceURLOnly, NoInviteLocation: f.NoInviteLocation,
+	}
+	cfg.Delivery = simulator.DeliveryConfig{
+		Attempts: f.Delivery.Attempts, Backoff: time.Duration(f.Delivery.Backoff),
+		MaxBackoff: time.Duration(f.Delivery.MaxBackoff), Timeout: time.Duration(f.Delivery.Timeout),
+	}
+	cfg.Server = simulator.ServerConfig{
+		ReadHeaderTimeout: time.Duration(f.Server.ReadHeaderTimeout), ReadTimeout: time.Duration(f.Server.ReadTimeout),
+		IdleTimeout: time.Duration(f.Server.IdleTimeout), ShutdownTimeout: time.Duration(f.Server.ShutdownTimeout),
+	}
+	return cfg
 }
 
 // maxSimConfig bounds the size of a simulator config file: 1 MiB.
@@ -113,16 +160,7 @@ func loadSimConfig(path string) (simulator.Config, error) {
 	if err := dec.Decode(&sf); err != nil && !errors.Is(err, io.EOF) {
 		return simulator.Config{}, err
 	}
-	cfg := simulator.Config{
-		Profile: sf.Profile, AppID: sf.AppID, TenantID: sf.TenantID, BaseURL: sf.BaseURL,
-		InviteAnswer: sf.InviteAnswer, UniformIDs: sf.UniformIDs, StepDelay: time.Duration(sf.StepDelay),
-		Break: sf.Break,
-	}
-	cfg.Delivery.Attempts = sf.Delivery.Attempts
-	cfg.Delivery.Backoff = time.Duration(sf.Delivery.Backoff)
-	cfg.Delivery.MaxBackoff = time.Duration(sf.Delivery.MaxBackoff)
-	cfg.Delivery.Timeout = time.Duration(sf.Delivery.Timeout)
-	return cfg, nil
+	return sf.config(), nil
 }
 
 // simOptions are replay sim's flags.
@@ -135,9 +173,9 @@ func simFlags(stderr io.Writer) (*flag.FlagSet, *simOptions) {
 	fs.SetOutput(stderr)
 	o := &simOptions{}
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8480", "`address` to listen on; port 0 picks a free one")
-	fs.StringVar(&o.profile, "profile", simulator.ProfileBeta2018, "API `profile` (only beta-2018 exists)")
+	fs.StringVar(&o.profile, "profile", simulator.ProfileBeta2018, "API `profile`: "+strings.Join(simulator.Profiles(), " or "))
 	fs.StringVar(&o.configPath, "config", "", "YAML `file` of simulator settings")
-	fs.StringVar(&o.inviteAnswer, "invite-answer", "202", "invite answer: 202 (Accepted, no body) or 200 (OK with the operation)")
+	fs.StringVar(&o.inviteAnswer, "invite-answer", "", "invite answer: 202 (Accepted, no body; beta-2018 only) or 200 (OK with the operation); default: the profile's")
 	fs.StringVar(&o.breaks, "break", "", "comma-separated `deviations` from the contract (see below)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), simUsage)
@@ -213,6 +251,7 @@ func printSimBanner(w io.Writer, srv *simulator.Server, cfg simulator.Config) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "callconform simulator, profile %s\n", sim.Profile())
 	fmt.Fprintf(&b, "  base URL        %s\n", srv.URL)
+	fmt.Fprintf(&b, "  calls API       %s%s\n", srv.URL, sim.CallsPath())
 	fmt.Fprintf(&b, "  token URL       %s\n", srv.TokenURL)
 	fmt.Fprintf(&b, "  OpenID config   %s\n", srv.OpenIDConfigURL)
 	fmt.Fprintf(&b, "  test control    %s/_control\n", srv.URL)
@@ -238,8 +277,8 @@ func printSimBanner(w io.Writer, srv *simulator.Server, cfg simulator.Config) {
 	}
 	fmt.Fprintf(&b, "\nRun the conformance suite against it (from another shell):\n")
 	fmt.Fprintf(&b, "  export CALLCONFORM_CLIENT_SECRET='%s'\n", calling.Secret)
-	fmt.Fprintf(&b, "  replay run --target %s --token-url %s \\\n    --client-id %s --app-id %s --tenant-id %s \\\n    --verify-callbacks --openid-config %s\n",
-		srv.URL, srv.TokenURL, calling.ID, sim.AppID(), sim.TenantID(), srv.OpenIDConfigURL)
+	fmt.Fprintf(&b, "  replay run --target %s --profile %s --token-url %s \\\n    --client-id %s --app-id %s --tenant-id %s \\\n    --verify-callbacks --openid-config %s\n",
+		srv.URL, sim.Profile(), srv.TokenURL, calling.ID, sim.AppID(), sim.TenantID(), srv.OpenIDConfigURL)
 	fmt.Fprintf(&b, "\nServing until interrupted.\n")
 	_, _ = io.WriteString(w, excerpt.Printable(b.String()))
 }

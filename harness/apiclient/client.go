@@ -1,6 +1,8 @@
 // Package apiclient is the HTTP client the harness talks to the implementation
 // under test with: URL joining, auth, client-request-id, bounded retries on
 // 429/503, and a timeline record of every exchange.
+//
+// It is meant to be imported, as part of harness.Target.
 package apiclient
 
 import (
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // ErrTimeout is wrapped by Do's error when the target did not answer one
@@ -162,7 +165,7 @@ func (c *Client) Do(ctx context.Context, tl *timeline.Timeline, req Request) (*R
 	header := canonical(req.Header)
 	id := header.Get("Client-Request-Id")
 	if _, set := header["Client-Request-Id"]; !set {
-		id = NewGUID()
+		id = guid.NewString()
 		header.Set("Client-Request-Id", id)
 	}
 	if _, set := header["Content-Type"]; !set && len(req.Body) > 0 {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -526,3 +527,7 @@ func TestNilTimeline(t *testing.T) {
 		t.Errorf("Do with a nil timeline = %+v, %v; want 200 ok", resp, err)
 	}
 }
+
+// guidRE matches a lower-case dashed RFC 4122 version 4 UUID: a
+// client-request-id as Graph expects it.
+var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)

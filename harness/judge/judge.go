@@ -1,6 +1,9 @@
 // Package judge decides whether the notifications a target sent satisfy an
 // await block: which expectation each notification meets, in what
 // (partial) order, and, when they do not, why, with the closest candidates.
+//
+// It is meant to be imported: harness uses it for await blocks, and its
+// Verdict is part of a harness.Result.
 package judge
 
 import (
@@ -14,6 +17,7 @@ import (
 	"github.com/callconform/callconform/harness/match"
 	"github.com/callconform/callconform/harness/timeline"
 	"github.com/callconform/callconform/internal/excerpt"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // Cond is one gjson condition on a notification item.
@@ -356,12 +360,12 @@ func (j *Judge) candidates(item gjson.Result) []int {
 	res := item.Get("resource")
 	url := item.Get("resourceUrl")
 	if res.Type == gjson.String {
-		c = append(c, j.byRes[match.NormalizeID(res.Str)]...)
+		c = append(c, j.byRes[guid.Normalize(res.Str)]...)
 		c = append(c, j.patternsFor(res.Str)...)
 	}
 	if url.Type == gjson.String && (res.Type != gjson.String || url.Str != res.Str) {
-		if res.Type != gjson.String || match.NormalizeID(url.Str) != match.NormalizeID(res.Str) {
-			c = append(c, j.byRes[match.NormalizeID(url.Str)]...)
+		if res.Type != gjson.String || guid.Normalize(url.Str) != guid.Normalize(res.Str) {
+			c = append(c, j.byRes[guid.Normalize(url.Str)]...)
 		}
 		c = append(c, j.patternsFor(url.Str)...)
 	}

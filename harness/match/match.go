@@ -7,17 +7,24 @@
 // {$type: string|number|boolean|null|array|object}, {$sameId: "..."} (ids
 // compared without dashes and case) and {$eq: literal} (a literal that would
 // otherwise read as a form, such as a string starting with "~").
+//
+// It is meant to be imported, with the fixture model.
 package match
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/callconform/callconform/internal/excerpt"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // Matcher compares a value. Match returns "" when got matches, otherwise the
@@ -57,7 +64,7 @@ func Compile(raw json.RawMessage) (Matcher, error) {
 			}
 		}
 	}
-	return literal{canon(v)}, nil
+	return newLiteral(v), nil
 }
 
 func compileForm(key string, arg gjson.Result) (Matcher, error) {
@@ -97,7 +104,7 @@ func compileForm(key string, arg gjson.Result) (Matcher, error) {
 		}
 		return newSameID(arg.Str), nil
 	case "$eq":
-		return literal{canon(arg)}, nil
+		return newLiteral(arg), nil
 	}
 	return nil, fmt.Errorf("unknown matcher form %q (known: $exists, $absent, $oneOf, $type, $sameId, $eq)", key)
 }
@@ -126,21 +133,30 @@ func typeName(r gjson.Result) string {
 }
 
 // Show renders a received value for a reason or a diff: its JSON, cut at
-// 300 bytes, or <absent>.
+// 300 bytes on a character boundary, or <absent>.
 func Show(r gjson.Result) string {
 	if !r.Exists() {
 		return "<absent>"
 	}
-	s := r.Raw
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
+	return excerpt.Clip(r.Raw, 300)
 }
 
-type literal struct{ want any }
+// literal is a JSON value, compared with its type; raw is how it was
+// written, rendered when JSON cannot write want again (1e400 reads as +Inf).
+type literal struct {
+	want any
+	raw  string
+}
 
-func (l literal) String() string { b, _ := json.Marshal(l.want); return string(b) }
+func newLiteral(v gjson.Result) literal { return literal{want: canon(v), raw: v.Raw} }
+
+func (l literal) String() string {
+	b, err := json.Marshal(l.want)
+	if err != nil {
+		return l.raw
+	}
+	return string(b)
+}
 
 func (l literal) Match(got gjson.Result) string {
 	if !got.Exists() {
@@ -285,7 +301,7 @@ func (m typeMatcher) Match(got gjson.Result) string {
 // sameID compares ids; want is normalized once, at compile time.
 type sameID struct{ raw, want string }
 
-func newSameID(id string) sameID { return sameID{raw: id, want: NormalizeID(id)} }
+func newSameID(id string) sameID { return sameID{raw: id, want: guid.Normalize(id)} }
 
 func (m sameID) String() string { return fmt.Sprintf("{$sameId: %q}", m.raw) }
 
@@ -297,11 +313,14 @@ func (m sameID) Match(got gjson.Result) string {
 }
 
 // equalID reports whether s normalizes to want (already normalized),
-// without allocating.
+// without allocating when s is ASCII, as ids and paths are.
 func equalID(s, want string) bool {
 	j := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= utf8.RuneSelf {
+			return guid.Normalize(s) == want // case folding beyond ASCII
+		}
 		if c == '-' {
 			continue
 		}
@@ -320,22 +339,8 @@ func equalID(s, want string) bool {
 // regard to dashes and case.
 func SameID(id string) Matcher { return newSameID(id) }
 
-// NormalizeID removes dashes and folds case, so that
-// "57dab8b1-894c-409a-b240-bd8beae78896" and "57DAB8B1894C409AB240BD8BEAE78896"
-// compare equal.
-func NormalizeID(s string) string {
-	return strings.ToLower(strings.ReplaceAll(s, "-", ""))
-}
-
 // SortedKeys returns a map's keys in order, for stable reports.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func SortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // Key returns the normalized id, so that a judge can index expectations by
 // their literal resource.

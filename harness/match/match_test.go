@@ -4,8 +4,12 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/tidwall/gjson"
+
+	"github.com/callconform/callconform/internal/guid"
 )
 
 func TestMatchers(t *testing.T) {
@@ -97,10 +101,29 @@ func TestEqualID(t *testing.T) {
 		{"57dab8b1894c", "57dab8b1", false},
 		{"", "", true},
 		{"a-b", "ac", false},
+		{"/app/calls/ÉTÉ", "/app/calls/été", true}, // case folding beyond ASCII, as guid.Normalize does
+		{"/app/calls/ÉTÉ", "/app/calls/ete", false},
 	}
 	for _, tt := range tests {
-		if got := equalID(tt.got, NormalizeID(tt.want)); got != tt.eq {
+		if got := equalID(tt.got, guid.Normalize(tt.want)); got != tt.eq {
 			t.Errorf("equalID(%q, %q) = %v, want %v", tt.got, tt.want, got, tt.eq)
 		}
+	}
+}
+
+func TestShowClipsOnACharacter(t *testing.T) {
+	v := `"` + strings.Repeat("é", 200) + `"` // 401 bytes; byte 300 is inside an é
+	got := Show(gjson.Parse(v))
+	if want := v[:299] + "…"; got != want {
+		t.Errorf("Show = %q, want %q", got, want)
+	}
+	if !utf8.ValidString(got) {
+		t.Errorf("Show cut a character in two: %q", got)
+	}
+}
+
+func TestSortedKeys(t *testing.T) {
+	if diff := cmp.Diff([]string{"a", "b", "c"}, SortedKeys(map[string]int{"c": 1, "a": 2, "b": 3})); diff != "" {
+		t.Errorf("SortedKeys (-want +got):\n%s", diff)
 	}
 }

@@ -3,6 +3,8 @@
 // are flattened, numbered in arrival order, marked when they repeat an
 // earlier item (delivery is at least once) and recorded in the run's
 // timeline.
+//
+// It is meant to be imported, as the receiver of a harness.Runner.
 package receiver
 
 import (

@@ -147,10 +147,7 @@ func checkTarget(c Config) error {
 		return configErr("--profile %q: want %s or %s", c.Profile, harness.DefaultProfile, profileV1)
 	}
 	if c.URL == "" {
-		if c.Profile != harness.DefaultProfile {
-			return configErr("--profile %s: the embedded simulator speaks %s only; give --target for another profile", c.Profile, harness.DefaultProfile)
-		}
-		return nil // the embedded simulator's callbacks are always verified, with its own keys
+		return nil // the embedded simulator speaks every profile, and its callbacks are always verified with its own keys
 	}
 	if c.VerifyCallbacks && c.AppID == "" {
 		return configErr("--verify-callbacks needs --app-id (or $%s): the bot's app id is the audience of the callback tokens", EnvAppID)

@@ -52,7 +52,6 @@ func TestFlagsConfig(t *testing.T) {
 		{"secret missing", nil, []string{"--target", "http://x", "--token-url", "http://t", "--client-id", "c"}, "the secret in $CALLCONFORM_CLIENT_SECRET"},
 		{"target not http", nil, []string{"--target", "ftp://x"}, "want an http(s) URL"},
 		{"unknown profile", nil, []string{"--profile", "v2"}, "want beta-2018 or v1.0"},
-		{"v1.0 on the simulator", nil, []string{"--profile", "v1.0"}, "speaks beta-2018 only"},
 		{"sim-break on a URL", nil, []string{"--target", "http://x", "--sim-break", "no-auth"}, "applies to the embedded simulator"},
 		{"vars file missing", nil, []string{"--vars", vars + ".nope"}, "vars file"},
 		{"verify without app id", nil, []string{"--target", "http://x", "--verify-callbacks", "--openid-config", "http://x/o"}, "--verify-callbacks needs --app-id"},

@@ -2,6 +2,9 @@
 // (the embedded simulator by default, or a URL with OAuth2 or a static token),
 // its vars and capabilities, and the callback receiver. The CLI and the
 // Ginkgo suite share it.
+//
+// It is meant to be imported: Open and a Runner run fixtures from Go (see the
+// package example).
 package testbed
 
 import (

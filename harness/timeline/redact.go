@@ -2,14 +2,16 @@ package timeline
 
 import (
 	"net/http"
-	"regexp"
 	"strings"
+
+	"github.com/callconform/callconform/internal/secret"
 )
 
 // Redacted replaces a secret in headers, bodies and messages.
 const Redacted = "REDACTED"
 
-// secretHeaders are headers whose values are never kept.
+// secretHeaders are headers whose values are never kept, besides those
+// named like a secret (secret.FieldName: X-Api-Key, X-Client-Secret...).
 var secretHeaders = map[string]bool{
 	"Authorization":       true,
 	"Proxy-Authorization": true,
@@ -20,15 +22,16 @@ var secretHeaders = map[string]bool{
 
 // RedactHeader returns a copy of h with secret header values replaced; a
 // bearer token keeps its scheme ("Bearer REDACTED") so a reader still sees
-// that one was sent.
+// that one was sent. Other values are redacted as RedactString does.
 func RedactHeader(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
 		ck := http.CanonicalHeaderKey(k)
+		whole := secretHeaders[ck] || secret.FieldName(ck)
 		cp := make([]string, len(vs))
 		for i, v := range vs {
 			switch {
-			case secretHeaders[ck]:
+			case whole:
 				if scheme, _, ok := strings.Cut(v, " "); ok {
 					cp[i] = scheme + " " + Redacted
 				} else {
@@ -43,42 +46,17 @@ func RedactHeader(h http.Header) http.Header {
 	return out
 }
 
-var (
-	jwtRE    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
-	bearerRE = regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}`)
-	secretRE = regexp.MustCompile(`(?i)("?(?:client_secret|access_token|refresh_token|id_token|password|secret)"?\s*[:=]\s*"?)([^"&\s,}]+)`)
-)
-
-// RedactString replaces JWTs, bearer tokens and secret-named parameters
-// (client_secret=..., "access_token": "...") in s. Each expression runs only
-// when a cheap scan finds its keyword, since bodies are redacted on every
-// request and notification.
+// RedactString replaces with Redacted each secret secret.Find finds in s:
+// JWTs, bearer tokens, secret-named fields (client_secret=...,
+// "access_token": "...", sig=... of a SAS), refresh tokens, client secrets
+// and high-entropy strings; the recorder and replay lint use the same
+// finder. s is returned as it is when it holds none.
 func RedactString(s string) string {
-	if strings.Contains(s, "eyJ") {
-		s = jwtRE.ReplaceAllString(s, Redacted)
-	}
-	if containsFold(s, "bearer") {
-		s = bearerRE.ReplaceAllString(s, "${1}"+Redacted)
-	}
-	if containsFold(s, "secret") || containsFold(s, "token") || containsFold(s, "password") {
-		s = secretRE.ReplaceAllString(s, "${1}"+Redacted)
-	}
-	return s
+	return secret.Redact(s, func(secret.Match, string) string { return Redacted })
 }
 
-// containsFold reports whether s contains the lower-case ASCII word sub,
-// without regard to case and without allocating.
-func containsFold(s, sub string) bool {
-	first := sub[0]
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if c := s[i] | 0x20; c == first && strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
-		}
-	}
-	return false
-}
-
-// RedactBytes is RedactString for bodies.
+// RedactBytes is RedactString for bodies: b is returned as it is when it
+// holds no secret.
 func RedactBytes(b []byte) []byte {
 	r := RedactString(string(b))
 	if r == string(b) {

@@ -1,6 +1,8 @@
 // Package timeline records what happened during one scenario run: every
 // request, response, notification and refusal, with times, redacted so that a
 // report can be shown to anyone.
+//
+// It is meant to be imported: a harness.Result carries its events.
 package timeline
 
 import (

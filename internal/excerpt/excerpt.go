@@ -7,6 +7,7 @@ package excerpt
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -97,4 +98,18 @@ func isPlain(s string) bool {
 func Line(s string, n int) string {
 	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 	return Clip(Printable(s), n)
+}
+
+// Grouped writes n with its thousands grouped, as a count is shown to
+// people: 59,900.
+func Grouped(n int) string {
+	s := strconv.Itoa(n)
+	start := 0
+	if n < 0 {
+		start = 1
+	}
+	for i := len(s) - 3; i > start; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -83,3 +83,11 @@ func FuzzPrintable(f *testing.F) {
 		}
 	})
 }
+
+func TestGrouped(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 59900: "59,900", 1234567: "1,234,567", -1000: "-1,000", -999: "-999"} {
+		if got := Grouped(n); got != want {
+			t.Errorf("Grouped(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -26,6 +26,9 @@ type Faults struct {
 	Hang          bool   // never answer the invite (until the server closes)
 	Storm         int    // after the flow, POST this many extra notifications
 	Malformed     bool   // POST malformed JSON to the callback before answering
+	// Redeliver POSTs every notification twice, as a service does whose
+	// first delivery timed out: delivery is at least once.
+	Redeliver bool
 	// TokenError makes the token endpoint (TokenPath) refuse every client
 	// with 401 and this OAuth2 error code; "" = it grants a token to any.
 	TokenError string
@@ -109,6 +112,9 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 		defer s.wg.Done()
 		for _, p := range posts {
 			if post(body.Callback, p) != nil {
+				return
+			}
+			if s.Faults.Redeliver && post(body.Callback, p) != nil {
 				return
 			}
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // answer is what the mock answers a bot's request.
@@ -27,7 +28,7 @@ type answer struct {
 func errorAnswer(status int, code, msg string) answer {
 	b, _ := jsonMarshal(map[string]any{"error": map[string]any{
 		"code": code, "message": msg,
-		"innerError": map[string]any{"date": time.Now().UTC().Format(time.RFC3339), "request-id": newID()},
+		"innerError": map[string]any{"date": time.Now().UTC().Format(time.RFC3339), "request-id": guid.NewString()},
 	}})
 	return answer{status: status, header: http.Header{"Content-Type": {"application/json"}}, body: b}
 }
@@ -39,7 +40,7 @@ func errorAnswer(status int, code, msg string) answer {
 // takes the captures as the harness would. notes are places where the
 // answer does not meet the step's own expectation (a limit of the
 // synthesis).
-func (s *scenario) answer(i int, req request, base string) (answer, []string, error) {
+func (s *scenario) answer(i int, base string) (answer, []string, error) {
 	st := &s.f.Steps[i]
 	exp := st.Expect
 	if exp == nil {
@@ -49,72 +50,16 @@ func (s *scenario) answer(i int, req request, base string) (answer, []string, er
 	if len(exp.Status) > 0 {
 		ans.status = exp.Status[0]
 	}
-	names := match.SortedKeys(st.Capture)
-	fills := make(map[string]string, len(names))
-	for _, n := range names {
-		fills[n] = newID()
+	fills := newFills(st.Capture, func(string) string { return guid.NewString() })
+	if err := s.answerHeaders(&ans, exp.Headers, fills, base); err != nil {
+		return ans, nil, err
 	}
-	fillFor := func(header, path string) string {
-		for _, n := range names {
-			c := st.Capture[n]
-			if (header != "" && strings.EqualFold(c.Header, header)) || (path != "" && c.JSON == path) {
-				return fills[n]
-			}
-		}
-		return ""
+	body, err := s.answerBody(exp.Body, fills)
+	if err != nil {
+		return ans, nil, err
 	}
-	for _, h := range match.SortedKeys(exp.Headers) {
-		raw, err := fixture.ExpandJSON(exp.Headers[h], s.lookup)
-		if err != nil {
-			return ans, nil, fmt.Errorf("header %s: %w", h, err)
-		}
-		v, err := sampleValue(raw, orDefault(fillFor(h, ""), newID()))
-		if err != nil {
-			return ans, nil, fmt.Errorf("header %s: %w", h, err)
-		}
-		if _, ok := v.(absent); ok {
-			continue
-		}
-		ans.header.Set(h, rebase(asText(v), base, raw))
-	}
-	var body any
-	for _, p := range orderedPaths(exp.Body) {
-		path, err := fixture.Expand(p, s.lookup)
-		if err != nil {
-			return ans, nil, fmt.Errorf("body %s: %w", p, err)
-		}
-		raw, err := fixture.ExpandJSON(exp.Body[p], s.lookup)
-		if err != nil {
-			return ans, nil, fmt.Errorf("body %s: %w", p, err)
-		}
-		if body, err = fillField(body, path, raw, fillFor("", path)); err != nil {
-			return ans, nil, fmt.Errorf("body %s: %w", p, err)
-		}
-	}
-	// A capture with nothing to read: put its id where it reads.
-	for _, n := range names {
-		c := st.Capture[n]
-		needHeader := c.Header != "" && ans.header.Get(c.Header) == ""
-		needJSON := c.JSON != "" && !exists(body, c.JSON)
-		if !needHeader && !needJSON {
-			continue
-		}
-		v := fills[n]
-		if c.Regex != "" {
-			sv, err := sample(c.Regex, v)
-			if err != nil {
-				return ans, nil, fmt.Errorf("capture %q: %w", n, err)
-			}
-			v = sv
-		}
-		if needHeader {
-			ans.header.Set(c.Header, rebase(v, base, nil))
-		} else {
-			var err error
-			if body, err = setPath(body, c.JSON, v); err != nil {
-				return ans, nil, fmt.Errorf("capture %q: %w", n, err)
-			}
-		}
+	if body, err = placeCaptures(&ans, body, fills, base); err != nil {
+		return ans, nil, err
 	}
 	if body != nil {
 		b, err := jsonMarshal(body)
@@ -124,7 +69,7 @@ func (s *scenario) answer(i int, req request, base string) (answer, []string, er
 		ans.body = b
 		ans.header.Set("Content-Type", "application/json")
 	}
-	for _, n := range names {
+	for _, n := range fills.names {
 		v, err := captureAnswer(st.Capture[n], ans)
 		if err != nil {
 			return ans, nil, fmt.Errorf("capture %q from the mock's own answer: %w", n, err)
@@ -132,6 +77,117 @@ func (s *scenario) answer(i int, req request, base string) (answer, []string, er
 		s.vars[n] = v
 	}
 	return ans, s.checkAnswer(exp, ans), nil
+}
+
+// captureFills are the values minted for a step's or an expectation's
+// captures, so that the mock writes them where each capture reads.
+type captureFills struct {
+	caps  map[string]fixture.Capture
+	names []string          // sorted
+	value map[string]string // capture name → its fill
+}
+
+// newFills mints a value for each capture with mint.
+func newFills(caps map[string]fixture.Capture, mint func(name string) string) captureFills {
+	f := captureFills{caps: caps, names: match.SortedKeys(caps), value: make(map[string]string, len(caps))}
+	for _, n := range f.names {
+		f.value[n] = mint(n)
+	}
+	return f
+}
+
+// forJSON returns the fill of the first capture that reads JSON path, or "".
+func (f captureFills) forJSON(path string) string {
+	for _, n := range f.names {
+		if f.caps[n].JSON == path {
+			return f.value[n]
+		}
+	}
+	return ""
+}
+
+// forHeader returns the fill of the first capture that reads header h, or "".
+func (f captureFills) forHeader(h string) string {
+	for _, n := range f.names {
+		if c := f.caps[n]; c.Header != "" && strings.EqualFold(c.Header, h) {
+			return f.value[n]
+		}
+	}
+	return ""
+}
+
+// captureValue returns what a capture's source holds for it to read fill:
+// fill itself, or a string its regex matches with fill where it fits.
+func captureValue(c fixture.Capture, fill string) (string, error) {
+	if c.Regex == "" {
+		return fill, nil
+	}
+	return sample(c.Regex, fill)
+}
+
+// answerHeaders sets each expected header to a value its matcher accepts,
+// put on the mock's base URL when it is a URL or a path.
+func (s *scenario) answerHeaders(ans *answer, headers map[string]json.RawMessage, fills captureFills, base string) error {
+	for _, h := range match.SortedKeys(headers) {
+		raw, err := fixture.ExpandJSON(headers[h], s.lookup)
+		if err != nil {
+			return fmt.Errorf("header %s: %w", h, err)
+		}
+		v, err := sampleValue(raw, orDefault(fills.forHeader(h), guid.NewString()))
+		if err != nil {
+			return fmt.Errorf("header %s: %w", h, err)
+		}
+		if _, ok := v.(absent); ok {
+			continue
+		}
+		ans.header.Set(h, rebase(asText(v), base, raw))
+	}
+	return nil
+}
+
+// answerBody returns a body with a value for each expected field, or nil
+// when the step expects none.
+func (s *scenario) answerBody(fields map[string]json.RawMessage, fills captureFills) (any, error) {
+	var body any
+	for _, p := range orderedPaths(fields) {
+		path, err := fixture.Expand(p, s.lookup)
+		if err != nil {
+			return nil, fmt.Errorf("body %s: %w", p, err)
+		}
+		raw, err := fixture.ExpandJSON(fields[p], s.lookup)
+		if err != nil {
+			return nil, fmt.Errorf("body %s: %w", p, err)
+		}
+		if body, err = fillField(body, path, raw, fills.forJSON(path)); err != nil {
+			return nil, fmt.Errorf("body %s: %w", p, err)
+		}
+	}
+	return body, nil
+}
+
+// placeCaptures puts the fill of each capture that has nothing to read
+// where it reads: its header, or its path in body. It returns the body.
+func placeCaptures(ans *answer, body any, fills captureFills, base string) (any, error) {
+	for _, n := range fills.names {
+		c := fills.caps[n]
+		needHeader := c.Header != "" && ans.header.Get(c.Header) == ""
+		needJSON := c.JSON != "" && !exists(body, c.JSON)
+		if !needHeader && !needJSON {
+			continue
+		}
+		v, err := captureValue(c, fills.value[n])
+		if err != nil {
+			return nil, fmt.Errorf("capture %q: %w", n, err)
+		}
+		if needHeader {
+			ans.header.Set(c.Header, rebase(v, base, nil))
+			continue
+		}
+		if body, err = setPath(body, c.JSON, v); err != nil {
+			return nil, fmt.Errorf("capture %q: %w", n, err)
+		}
+	}
+	return body, nil
 }
 
 // fillField sets path in doc to a value matcher raw accepts, unless the
@@ -148,7 +204,7 @@ func fillField(doc any, path string, raw json.RawMessage, fill string) (any, err
 		}
 	}
 	if fill == "" && (path == "id" || strings.HasSuffix(path, ".id")) {
-		fill = newID()
+		fill = guid.NewString()
 	}
 	v, err := sampleValue(raw, fill)
 	if err != nil {

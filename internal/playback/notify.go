@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,6 +22,9 @@ import (
 	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/match"
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/excerpt"
+	"github.com/callconform/callconform/internal/guid"
+	"github.com/callconform/callconform/internal/secret"
 )
 
 // post is one notification POST waiting in a scenario's queue.
@@ -53,9 +57,9 @@ func (s *scenario) playTrigger(i int, ready <-chan struct{}) (int, error) {
 		return 0, fmt.Errorf("unknown trigger %q", st.Trigger)
 	}
 	if s.m.cfg.BotWebhook == "" {
-		return 0, errors.New("trigger incoming-call needs the bot's webhook (--bot-webhook) to place the call to")
+		return 0, ErrNoBotWebhook
 	}
-	tc := &triggerCall{id: newID(), data: map[string]any{}}
+	tc := &triggerCall{id: guid.NewString(), data: map[string]any{}}
 	if len(st.Body) > 0 {
 		raw, err := fixture.ExpandJSON(st.Body, s.lookup)
 		if err != nil {
@@ -88,8 +92,7 @@ func (s *scenario) playTrigger(i int, ready <-chan struct{}) (int, error) {
 	s.callPath = resource
 	if i+1 < len(s.f.Steps) && s.f.Steps[i+1].Await != nil {
 		if err := s.playAwait(i+1, tc, ready); err != nil {
-			s.steps[i+1].problem = err.Error()
-			s.stuck = true
+			s.fail(i+1, err)
 			return 1, nil
 		}
 		return 2, nil
@@ -155,7 +158,7 @@ func (s *scenario) playAwait(i int, tc *triggerCall, ready <-chan struct{}) erro
 // the bot gave for that call, else the last one it gave, else its webhook.
 func (s *scenario) callbackFor(resource string) string {
 	if id := callIDIn(resource); id != "" {
-		if cb, ok := s.callbacks[match.NormalizeID(id)]; ok {
+		if cb, ok := s.callbacks[guid.Normalize(id)]; ok {
 			return cb
 		}
 	}
@@ -179,67 +182,26 @@ func (s *scenario) newPost(step int, name string, item map[string]any, dest stri
 // trigger's call id), written where the capture reads it, and is taken.
 func (s *scenario) buildItem(e *fixture.Expectation, tc *triggerCall) (map[string]any, error) {
 	announces := tc != nil && !tc.used && e.ChangeType == "created"
-	names := match.SortedKeys(e.Capture)
-	fills := make(map[string]string, len(names))
-	for _, n := range names {
+	fills := newFills(e.Capture, func(n string) string {
 		switch v, ok := s.vars[n]; {
 		case ok:
-			fills[n] = v
+			return v
 		case announces:
-			fills[n] = tc.id
-		default:
-			fills[n] = newID()
+			return tc.id
 		}
+		return guid.NewString()
+	})
+	resource, err := s.itemResource(e, fills, tc, announces)
+	if err != nil {
+		return nil, err
 	}
-	fillFor := func(path string) string {
-		for _, n := range names {
-			if e.Capture[n].JSON == path {
-				return fills[n]
-			}
-		}
-		return ""
-	}
-	changeType := e.ChangeType
-	if changeType == "" {
-		changeType = "updated"
-	}
-	resFill := orDefault(fillFor("resource"), fillFor("resourceUrl"))
-	if resFill == "" && announces {
-		resFill = tc.id
-	}
-	var resource string
-	if len(e.Resource) > 0 {
-		raw, err := fixture.ExpandJSON(e.Resource, s.lookup)
-		if err != nil {
-			return nil, err
-		}
-		if resource, err = s.sampleResource(raw, resFill); err != nil {
-			return nil, fmt.Errorf("resource: %w", err)
-		}
-	} else {
-		resource = orDefault(s.callPath, "/app/calls/"+orDefault(resFill, newID()))
-	}
-	var doc any = map[string]any{"changeType": changeType, "resource": resource}
+	var doc any = map[string]any{"changeType": orDefault(e.ChangeType, "updated"), "resource": resource}
 	if announces {
-		data := make(map[string]any, len(tc.data))
-		for k, v := range tc.data {
-			data[k] = v
-		}
-		doc.(map[string]any)["resourceData"] = data
+		doc.(map[string]any)["resourceData"] = maps.Clone(tc.data)
 		tc.used = true
 	}
-	for _, p := range orderedPaths(e.Where) {
-		path, err := fixture.Expand(p, s.lookup)
-		if err != nil {
-			return nil, fmt.Errorf("where %s: %w", p, err)
-		}
-		raw, err := fixture.ExpandJSON(e.Where[p], s.lookup)
-		if err != nil {
-			return nil, fmt.Errorf("where %s: %w", p, err)
-		}
-		if doc, err = fillField(doc, path, raw, fillFor(path)); err != nil {
-			return nil, fmt.Errorf("where %s: %w", p, err)
-		}
+	if doc, err = s.fillWhere(doc, e.Where, fills); err != nil {
+		return nil, err
 	}
 	item, ok := doc.(map[string]any)
 	if !ok {
@@ -248,29 +210,76 @@ func (s *scenario) buildItem(e *fixture.Expectation, tc *triggerCall) (map[strin
 	if _, ok := item["resourceData"]; !ok {
 		item["resourceData"] = map[string]any{}
 	}
-	for _, n := range names {
-		c := e.Capture[n]
+	if err := s.takeItemCaptures(item, fills); err != nil {
+		return nil, err
+	}
+	return item, nil
+}
+
+// itemResource returns the resource of an item of e: one its matcher
+// accepts, with the id a capture of it takes; without a matcher, the call
+// the bot named last (or the trigger's call, or a fresh one).
+func (s *scenario) itemResource(e *fixture.Expectation, fills captureFills, tc *triggerCall, announces bool) (string, error) {
+	resFill := orDefault(fills.forJSON("resource"), fills.forJSON("resourceUrl"))
+	if resFill == "" && announces {
+		resFill = tc.id
+	}
+	if len(e.Resource) == 0 {
+		return orDefault(s.callPath, "/app/calls/"+orDefault(resFill, guid.NewString())), nil
+	}
+	raw, err := fixture.ExpandJSON(e.Resource, s.lookup)
+	if err != nil {
+		return "", err
+	}
+	resource, err := s.sampleResource(raw, resFill)
+	if err != nil {
+		return "", fmt.Errorf("resource: %w", err)
+	}
+	return resource, nil
+}
+
+// fillWhere sets in doc a value for each where-condition, in the order
+// orderedPaths gives, and returns the new document.
+func (s *scenario) fillWhere(doc any, where map[string]json.RawMessage, fills captureFills) (any, error) {
+	for _, p := range orderedPaths(where) {
+		path, err := fixture.Expand(p, s.lookup)
+		if err != nil {
+			return nil, fmt.Errorf("where %s: %w", p, err)
+		}
+		raw, err := fixture.ExpandJSON(where[p], s.lookup)
+		if err != nil {
+			return nil, fmt.Errorf("where %s: %w", p, err)
+		}
+		if doc, err = fillField(doc, path, raw, fills.forJSON(path)); err != nil {
+			return nil, fmt.Errorf("where %s: %w", p, err)
+		}
+	}
+	return doc, nil
+}
+
+// takeItemCaptures writes each capture's fill where the capture reads it,
+// unless a where-condition already put a value there, and takes the
+// capture from the item as the harness will.
+func (s *scenario) takeItemCaptures(item map[string]any, fills captureFills) error {
+	for _, n := range fills.names {
+		c := fills.caps[n]
 		if !exists(item, c.JSON) {
-			v := fills[n]
-			if c.Regex != "" {
-				sv, err := sample(c.Regex, v)
-				if err != nil {
-					return nil, fmt.Errorf("capture %q: %w", n, err)
-				}
-				v = sv
+			v, err := captureValue(c, fills.value[n])
+			if err != nil {
+				return fmt.Errorf("capture %q: %w", n, err)
 			}
 			if _, err := setPath(item, c.JSON, v); err != nil {
-				return nil, fmt.Errorf("capture %q: %w", n, err)
+				return fmt.Errorf("capture %q: %w", n, err)
 			}
 		}
 		b, _ := jsonMarshal(item)
 		v, err := applyRegex(c.Regex, gjson.GetBytes(b, c.JSON).String())
 		if err != nil {
-			return nil, fmt.Errorf("capture %q: %w", n, err)
+			return fmt.Errorf("capture %q: %w", n, err)
 		}
 		s.vars[n] = v
 	}
-	return item, nil
+	return nil
 }
 
 // sampleResource returns a resource matcher raw accepts. A pattern such as
@@ -361,7 +370,7 @@ func (s *scenario) checkBlock(a *fixture.Await, items [][]byte) string {
 // connection (the bot not listening yet) is tried again a few times; an
 // answer, whatever its status, is not.
 func (m *Player) deliver(p *post) Delivery {
-	d := Delivery{Expectation: p.name, ChangeType: p.changeType, Resource: p.resource, URL: redactURL(p.url)}
+	d := Delivery{Expectation: p.name, ChangeType: p.changeType, Resource: p.resource, URL: secret.RedactURL(p.url)}
 	select {
 	case <-p.ready:
 	case <-m.ctx.Done():
@@ -372,7 +381,7 @@ func (m *Player) deliver(p *post) Delivery {
 		d.Error = "not posted: the mock stopped first"
 		return d
 	}
-	tok, err := m.sign.token(m.appID)
+	tok, err := m.sign.Token(m.appID)
 	if err != nil {
 		d.Error = err.Error()
 		return d
@@ -425,7 +434,6 @@ func (m *Player) postOnce(p *post, tok string) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// sleep waits d, or returns false as soon as the mock closes.
 // pauseBefore is the wait before p: its recorded delay (DefaultGap when the
 // fixture recorded none) scaled by speed.
 func pauseBefore(p *post, speed float64) time.Duration {
@@ -436,6 +444,7 @@ func pauseBefore(p *post, speed float64) time.Duration {
 	return time.Duration(float64(gap) * speed)
 }
 
+// sleep waits d, or returns false as soon as the mock closes.
 func (m *Player) sleep(d time.Duration) bool {
 	if d <= 0 {
 		return m.ctx.Err() == nil
@@ -450,17 +459,8 @@ func (m *Player) sleep(d time.Duration) bool {
 	}
 }
 
-// redactURL keeps scheme, host and path of a URL (a query may carry
-// secrets) and scrubs tokens from anything else.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.Host != "" {
-		return u.Scheme + "://" + u.Host + u.Path
-	}
-	return timeline.RedactString(raw)
-}
-
 // redactBody returns a request body for a report: tokens scrubbed, long
 // bodies clipped.
 func redactBody(b []byte) string {
-	return clip(timeline.RedactString(string(b)), 2000)
+	return excerpt.Clip(timeline.RedactString(string(b)), maxExcerpt)
 }

@@ -1,9 +1,10 @@
 package playback
 
 import (
-	"reflect"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/callconform/callconform/harness/fixture"
 )
@@ -15,12 +16,12 @@ func TestSendOrderFollowsAfterEdges(t *testing.T) {
 		{Pattern: fixture.Pattern{Name: "terminated"}, After: []string{"opDone", "inAnEarlierBlock"}},
 		{Pattern: fixture.Pattern{Name: "opDone"}},
 	}}
-	if got, want := sendOrder(a), []int{3, 1, 2, 0}; !reflect.DeepEqual(got, want) {
-		t.Errorf("partial order = %v, want %v", got, want)
+	if diff := cmp.Diff([]int{3, 1, 2, 0}, sendOrder(a)); diff != "" {
+		t.Errorf("partial order (-want +got):\n%s", diff)
 	}
 	a.Order = "listed"
-	if got, want := sendOrder(a), []int{0, 1, 2, 3}; !reflect.DeepEqual(got, want) {
-		t.Errorf("listed order = %v, want %v", got, want)
+	if diff := cmp.Diff([]int{0, 1, 2, 3}, sendOrder(a)); diff != "" {
+		t.Errorf("listed order (-want +got):\n%s", diff)
 	}
 }
 

@@ -30,64 +30,81 @@ type query struct {
 func parsePath(p string) ([]pathPart, error) {
 	var parts []pathPart
 	for i := 0; i < len(p); {
+		next := parseKeyPart
 		if strings.HasPrefix(p[i:], "#(") {
-			end, err := queryEnd(p, i+2)
-			if err != nil {
-				return nil, err
-			}
-			q, err := parseQuery(p[i+2 : end])
-			if err != nil {
-				return nil, fmt.Errorf("path %q: %w", p, err)
-			}
-			parts = append(parts, pathPart{index: -1, query: q})
-			i = end + 1
-			if i < len(p) && p[i] == '#' {
-				i++ // #(...)# selects every match; the mock creates one
-			}
-			if i < len(p) {
-				if p[i] != '.' {
-					return nil, fmt.Errorf("path %q: want . after a query", p)
-				}
-				i++
-			}
-			continue
+			next = parseQueryPart
 		}
-		var key strings.Builder
-		for ; i < len(p) && p[i] != '.'; i++ {
-			switch c := p[i]; c {
-			case '\\':
-				if i+1 < len(p) {
-					i++
-					key.WriteByte(p[i])
-				}
-			case '|', '@', '*', '?':
-				if c == '@' && key.Len() > 0 {
-					key.WriteByte(c)
-					continue
-				}
-				return nil, fmt.Errorf("path %q: %q (modifiers, pipes and wildcards) is not supported by the mock", p, string(c))
-			default:
-				key.WriteByte(c)
-			}
-		}
-		i++ // the dot
-		k := key.String()
-		part := pathPart{key: k, index: -1}
-		if n, err := strconv.Atoi(k); err == nil && n >= 0 && n < 1000 {
-			part.index = n
-		}
-		if k == "#" {
-			if i < len(p) {
-				return nil, fmt.Errorf("path %q: # (every element) is not supported by the mock, only a final # (length)", p)
-			}
-			part = pathPart{index: -1, length: true}
+		part, end, err := next(p, i)
+		if err != nil {
+			return nil, err
 		}
 		parts = append(parts, part)
+		i = end
 	}
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("empty path")
 	}
 	return parts, nil
+}
+
+// parseQueryPart parses the query #(...) that starts at p[i], and returns
+// it and where the next part starts.
+func parseQueryPart(p string, i int) (pathPart, int, error) {
+	end, err := queryEnd(p, i+2)
+	if err != nil {
+		return pathPart{}, 0, err
+	}
+	q, err := parseQuery(p[i+2 : end])
+	if err != nil {
+		return pathPart{}, 0, fmt.Errorf("path %q: %w", p, err)
+	}
+	i = end + 1
+	if i < len(p) && p[i] == '#' {
+		i++ // #(...)# selects every match; the mock creates one
+	}
+	if i < len(p) {
+		if p[i] != '.' {
+			return pathPart{}, 0, fmt.Errorf("path %q: want . after a query", p)
+		}
+		i++
+	}
+	return pathPart{index: -1, query: q}, i, nil
+}
+
+// parseKeyPart parses the key, index or final # that starts at p[i], and
+// returns it and where the next part starts.
+func parseKeyPart(p string, i int) (pathPart, int, error) {
+	var key strings.Builder
+	for ; i < len(p) && p[i] != '.'; i++ {
+		switch c := p[i]; c {
+		case '\\':
+			if i+1 < len(p) {
+				i++
+				key.WriteByte(p[i])
+			}
+		case '|', '@', '*', '?':
+			if c == '@' && key.Len() > 0 {
+				key.WriteByte(c)
+				continue
+			}
+			return pathPart{}, 0, fmt.Errorf("path %q: %q (modifiers, pipes and wildcards) is not supported by the mock", p, string(c))
+		default:
+			key.WriteByte(c)
+		}
+	}
+	i++ // the dot
+	k := key.String()
+	part := pathPart{key: k, index: -1}
+	if n, err := strconv.Atoi(k); err == nil && n >= 0 && n < 1000 {
+		part.index = n
+	}
+	if k == "#" {
+		if i < len(p) {
+			return pathPart{}, 0, fmt.Errorf("path %q: # (every element) is not supported by the mock, only a final # (length)", p)
+		}
+		part = pathPart{index: -1, length: true}
+	}
+	return part, i, nil
 }
 
 // queryEnd returns the index of the ) closing a query that starts at i.
@@ -152,67 +169,78 @@ func set(cur any, parts []pathPart, v any) (any, error) {
 	if len(parts) == 0 {
 		return v, nil
 	}
-	p := parts[0]
+	p, rest := parts[0], parts[1:]
 	switch {
 	case p.length:
 		return setLength(cur, v)
 	case p.query != nil:
-		arr, ok := cur.([]any)
-		if cur != nil && !ok {
-			return nil, fmt.Errorf("a query needs an array, found %T", cur)
-		}
-		for i, e := range arr {
-			if p.query.matches(e) {
-				ne, err := set(e, parts[1:], v)
-				if err != nil {
-					return nil, err
-				}
-				arr[i] = ne
-				return arr, nil
-			}
-		}
-		want := p.query.value
-		if p.query.exists {
-			want = map[string]any{}
-		}
-		var e any = want
-		if p.query.lhs != "" {
-			qparts, err := parsePath(p.query.lhs)
-			if err != nil {
-				return nil, err
-			}
-			if e, err = set(nil, qparts, want); err != nil {
-				return nil, err
-			}
-		}
-		ne, err := set(e, parts[1:], v)
-		if err != nil {
-			return nil, err
-		}
-		return append(arr, ne), nil
+		return setQueried(cur, p.query, rest, v)
 	case p.index >= 0:
 		if arr, ok := cur.([]any); ok || cur == nil {
-			for len(arr) <= p.index {
-				arr = append(arr, nil)
-			}
-			ne, err := set(arr[p.index], parts[1:], v)
-			if err != nil {
-				return nil, err
-			}
-			arr[p.index] = ne
-			return arr, nil
+			return setIndex(arr, p.index, rest, v)
 		}
 	}
 	obj, ok := cur.(map[string]any)
 	if !ok {
 		obj = map[string]any{}
 	}
-	ne, err := set(obj[p.key], parts[1:], v)
+	ne, err := set(obj[p.key], rest, v)
 	if err != nil {
 		return nil, err
 	}
 	obj[p.key] = ne
 	return obj, nil
+}
+
+// setQueried sets rest in the first element of the array cur that q
+// selects, or in a new element made to satisfy q.
+func setQueried(cur any, q *query, rest []pathPart, v any) (any, error) {
+	arr, ok := cur.([]any)
+	if cur != nil && !ok {
+		return nil, fmt.Errorf("a query needs an array, found %T", cur)
+	}
+	for i, e := range arr {
+		if q.matches(e) {
+			ne, err := set(e, rest, v)
+			if err != nil {
+				return nil, err
+			}
+			arr[i] = ne
+			return arr, nil
+		}
+	}
+	want := q.value
+	if q.exists {
+		want = map[string]any{}
+	}
+	e := want
+	if q.lhs != "" {
+		qparts, err := parsePath(q.lhs)
+		if err != nil {
+			return nil, err
+		}
+		if e, err = set(nil, qparts, want); err != nil {
+			return nil, err
+		}
+	}
+	ne, err := set(e, rest, v)
+	if err != nil {
+		return nil, err
+	}
+	return append(arr, ne), nil
+}
+
+// setIndex sets rest in element i of arr, padding arr with nulls up to it.
+func setIndex(arr []any, i int, rest []pathPart, v any) (any, error) {
+	for len(arr) <= i {
+		arr = append(arr, nil)
+	}
+	ne, err := set(arr[i], rest, v)
+	if err != nil {
+		return nil, err
+	}
+	arr[i] = ne
+	return arr, nil
 }
 
 // matches reports whether element e satisfies the query.

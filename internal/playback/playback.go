@@ -14,9 +14,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/callconform/callconform/harness/apiclient"
 	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/callbacksign"
+	"github.com/callconform/callconform/internal/excerpt"
+	"github.com/callconform/callconform/internal/guid"
+	"github.com/callconform/callconform/internal/secret"
 )
 
 // DefaultGap is the pause before each notification at speed 1: fixtures
@@ -25,6 +29,18 @@ const DefaultGap = 50 * time.Millisecond
 
 // maxBody bounds a bot's request body.
 const maxBody = 1 << 20
+
+// DefaultMaxUnmatched is how many unmatched requests a Report keeps in full
+// when Config.MaxUnmatched is zero.
+const DefaultMaxUnmatched = 100
+
+// Bounds of the server Start runs, when Config leaves them zero.
+const (
+	DefaultReadTimeout = 30 * time.Second // reading one request, headers and body
+	DefaultIdleTimeout = 60 * time.Second // an idle keep-alive connection
+	maxHeaderWait      = 10 * time.Second // reading a request's headers
+	shutdownGrace      = 5 * time.Second  // requests in flight when the server closes
+)
 
 // Config configures a Player. The zero value works: fresh app and tenant ids,
 // no pause between notifications, no webhook.
@@ -57,8 +73,27 @@ type Config struct {
 	// HTTPClient posts notifications; nil = a client of the mock's own.
 	HTTPClient *http.Client
 	// Log receives one line per event (a request matched or not, a
-	// notification posted and its answer); nil = none.
+	// notification posted and its answer); nil = none. What came from the
+	// bot or a fixture is escaped (excerpt.Printable): a line cannot carry
+	// a terminal's control sequence.
 	Log io.Writer
+	// MaxUnmatched is how many requests that matched no step the Report
+	// keeps in full, with their closest step and diff; the others are only
+	// counted (Report.MoreUnmatched). Zero = DefaultMaxUnmatched; negative =
+	// none kept, all counted.
+	MaxUnmatched int
+	// Explain words why a step could not be played, for the log and
+	// StepReport.Problem, in the caller's terms: a command line names its
+	// flag for BotWebhook when the error wraps ErrNoBotWebhook. Nil, or ""
+	// returned, = the text of the error the step failed with (e.Err).
+	Explain func(e *StepError) string
+	// ReadTimeout bounds reading one request of the bot, headers and body,
+	// on the server Start runs: a bot that sends slower is cut off. Zero =
+	// DefaultReadTimeout. Headers alone get at most 10 s.
+	ReadTimeout time.Duration
+	// IdleTimeout bounds how long the server Start runs keeps an idle
+	// keep-alive connection open. Zero = DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
 
 // Player plays scenarios for a bot. It is an http.Handler; New starts playing
@@ -67,7 +102,7 @@ type Config struct {
 type Player struct {
 	cfg      Config
 	client   *http.Client
-	sign     *signer
+	sign     *callbacksign.Signer
 	appID    string
 	tenantID string
 
@@ -75,16 +110,34 @@ type Player struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu        sync.Mutex // guards everything below and the scenarios' state
-	scenarios []*scenario
-	unmatched []Unmatched
-	lastBase  string // base URL of the latest request, for {{baseUrl}}
-	done      chan struct{}
-	finished  bool
+	mu            sync.Mutex // guards everything below and the scenarios' state
+	scenarios     []*scenario
+	unmatched     []Unmatched // the first cfg.MaxUnmatched
+	moreUnmatched int         // the unmatched requests not kept
+	lastBase      string      // base URL of the latest request, for {{baseUrl}}
+	done          chan struct{}
+	finished      bool
 }
 
 // ErrNoScenarios is returned by New when given no fixture.
 var ErrNoScenarios = errors.New("mock: no scenario to play")
+
+// ErrNoBotWebhook is wrapped by the StepError of a trigger step when
+// Config.BotWebhook is empty: the mock has nowhere to place the call.
+var ErrNoBotWebhook = errors.New("trigger incoming-call needs the bot's webhook to place the call to")
+
+// StepError is why the mock could not play a step of a scenario: it stops
+// the scenario there. The report shows it as the step's Problem.
+type StepError struct {
+	Scenario string // the fixture's id
+	Step     int    // 1-based
+	Err      error
+}
+
+func (e *StepError) Error() string { return fmt.Sprintf("%s step %d: %v", e.Scenario, e.Step, e.Err) }
+
+// Unwrap returns the error the step failed with.
+func (e *StepError) Unwrap() error { return e.Err }
 
 // New returns a Player that plays fxs. A fixture that another of fxs
 // includes with `use` is played only as part of it, not on its own.
@@ -93,29 +146,18 @@ func New(cfg Config, fxs ...*fixture.Fixture) (*Player, error) {
 	if len(fxs) == 0 {
 		return nil, ErrNoScenarios
 	}
-	m := &Player{cfg: cfg, client: cfg.HTTPClient, appID: cfg.AppID, tenantID: cfg.TenantID, done: make(chan struct{})}
+	m := &Player{cfg: withDefaults(cfg), client: cfg.HTTPClient, appID: cfg.AppID, tenantID: cfg.TenantID, done: make(chan struct{})}
 	if m.appID == "" {
-		m.appID = newID()
+		m.appID = guid.NewString()
 	}
 	if m.tenantID == "" {
-		m.tenantID = newID()
-	}
-	if m.cfg.NotifyTimeout <= 0 {
-		m.cfg.NotifyTimeout = 5 * time.Second
+		m.tenantID = guid.NewString()
 	}
 	if m.client == nil {
-		m.client = &http.Client{
-			Transport: &http.Transport{
-				Proxy:               http.ProxyFromEnvironment,
-				DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-				MaxIdleConnsPerHost: 16,
-				IdleConnTimeout:     30 * time.Second,
-			},
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		m.client = newClient()
 	}
 	var err error
-	if m.sign, err = newSigner(m.tenantID); err != nil {
+	if m.sign, err = callbacksign.NewSigner(m.tenantID); err != nil {
 		return nil, err
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
@@ -129,6 +171,40 @@ func New(cfg Config, fxs ...*fixture.Fixture) (*Player, error) {
 	}
 	m.checkFinished()
 	return m, nil
+}
+
+// withDefaults fills the zero fields of cfg that have a default.
+func withDefaults(cfg Config) Config {
+	if cfg.NotifyTimeout <= 0 {
+		cfg.NotifyTimeout = 5 * time.Second
+	}
+	switch {
+	case cfg.MaxUnmatched == 0:
+		cfg.MaxUnmatched = DefaultMaxUnmatched
+	case cfg.MaxUnmatched < 0:
+		cfg.MaxUnmatched = 0
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	return cfg
+}
+
+// newClient returns the client that posts notifications when Config has
+// none: bounded dials, no redirects followed.
+func newClient() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+			MaxIdleConnsPerHost: 16,
+			IdleConnTimeout:     30 * time.Second,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // topLevel drops the fixtures that another fixture of fxs includes.
@@ -212,10 +288,10 @@ func (m *Player) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	base := m.base(r)
 	switch r.URL.Path {
 	case OpenIDConfigPath:
-		m.sign.serveOpenIDConfig(w, base)
+		m.sign.ServeOpenIDConfig(w, base+JWKSPath)
 		return
 	case JWKSPath:
-		m.sign.serveJWKS(w)
+		m.sign.ServeJWKS(w)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
@@ -280,24 +356,59 @@ func (m *Player) handle(req request, base string, ready chan struct{}) answer {
 		}
 	}
 	closest(cands)
-	u := Unmatched{Method: req.method, Path: timeline.RedactString(req.path), Body: redactBody(req.body)}
+	u, status, code := explainUnmatched(req, cands)
+	m.keepUnmatched(u)
+	m.logf("unmatched: %s %s%s", u.Method, u.Path, closestNote(u))
+	return errorAnswer(status, code, "callconform mock: "+u.message())
+}
+
+// maxExcerpt bounds each text an Unmatched keeps of a bot's request (its
+// path, each side of a diff), in bytes.
+const maxExcerpt = 2000
+
+// explainUnmatched describes a request that matched no step, with the
+// closest of cands (sorted by closest) when one is close, and picks the
+// status it is answered with: 400 when a step nearly matches, else 404.
+func explainUnmatched(req request, cands []candidate) (Unmatched, int, string) {
+	u := Unmatched{
+		Method: excerpt.Clip(req.method, 100),
+		Path:   excerpt.Clip(secret.RedactURL(req.path), maxExcerpt),
+		Body:   redactBody(req.body),
+	}
 	status, code := http.StatusNotFound, "NotFound"
 	// A step with neither the method nor the path is not close.
-	if len(cands) > 0 && cands[0].score() < 150 {
-		c := cands[0]
-		u.Scenario, u.Step = c.s.f.ID, c.step+1
-		u.Closest = c.s.describe(c.step)
-		u.Diff = c.diffs
-		if c.score() < 50 {
-			status, code = http.StatusBadRequest, "BadRequest"
-		}
-		if len(c.diffs) == 0 {
-			u.Note = fmt.Sprintf("out of order: %s comes first", c.s.describe(c.s.next))
-		}
+	if len(cands) == 0 || cands[0].score() >= 150 {
+		return u, status, code
 	}
-	m.unmatched = append(m.unmatched, u)
-	m.logf("unmatched: %s %s%s", req.method, redactURL(req.path), closestNote(u))
-	return errorAnswer(status, code, "callconform mock: "+u.message())
+	c := cands[0]
+	u.Scenario, u.Step = c.s.f.ID, c.step+1
+	u.Closest = c.s.describe(c.step)
+	for _, d := range c.diffs {
+		u.Diff = append(u.Diff, judge.Mismatch{
+			Field:  excerpt.Clip(d.Field, maxExcerpt),
+			Want:   excerpt.Clip(timeline.RedactString(d.Want), maxExcerpt),
+			Got:    excerpt.Clip(timeline.RedactString(d.Got), maxExcerpt),
+			Reason: excerpt.Clip(timeline.RedactString(d.Reason), maxExcerpt),
+		})
+	}
+	if c.score() < 50 {
+		status, code = http.StatusBadRequest, "BadRequest"
+	}
+	if len(c.diffs) == 0 {
+		u.Note = fmt.Sprintf("out of order: %s comes first", c.s.describe(c.s.next))
+	}
+	return u, status, code
+}
+
+// keepUnmatched keeps u for the report while fewer than MaxUnmatched are
+// kept, and counts it otherwise, so that a bot that floods the mock with
+// wrong requests cannot grow its memory. m.mu is held.
+func (m *Player) keepUnmatched(u Unmatched) {
+	if len(m.unmatched) < m.cfg.MaxUnmatched {
+		m.unmatched = append(m.unmatched, u)
+		return
+	}
+	m.moreUnmatched++
 }
 
 func closestNote(u Unmatched) string {
@@ -307,10 +418,11 @@ func closestNote(u Unmatched) string {
 	return " (closest: " + u.Closest + ")"
 }
 
-// logf writes one line to the log. m.mu is held.
+// logf writes one line to the log, escaping what a terminal would act on.
+// m.mu is held.
 func (m *Player) logf(format string, a ...any) {
 	if m.cfg.Log != nil {
-		fmt.Fprintf(m.cfg.Log, format+"\n", a...)
+		fmt.Fprintf(m.cfg.Log, "%s\n", excerpt.Printable(fmt.Sprintf(format, a...)))
 	}
 }
 
@@ -318,27 +430,28 @@ func (m *Player) logf(format string, a ...any) {
 func (m *Player) Report() Report {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r := Report{AppID: m.appID, Unmatched: slices.Clone(m.unmatched)}
+	r := Report{AppID: m.appID, Unmatched: slices.Clone(m.unmatched), MoreUnmatched: m.moreUnmatched}
 	for _, s := range m.scenarios {
 		r.Scenarios = append(r.Scenarios, s.report())
 	}
 	return r
 }
 
-// newID returns a fresh id in the dashed GUID form the calls API uses.
-func newID() string { return apiclient.NewGUID() }
-
 // Server is a Player served on a TCP address. Close it.
 type Server struct {
 	*Player
 	URL string // base URL, e.g. http://127.0.0.1:8490
 
-	srv  *http.Server
-	done chan error
+	srv       *http.Server
+	done      chan error
+	grace     time.Duration // for requests in flight at Close
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// Start serves a Player of fxs on addr ("127.0.0.1:0" for a free port). The
-// caller must call Close.
+// Start serves a Player of fxs on addr ("127.0.0.1:0" for a free port),
+// reading each request within cfg.ReadTimeout and closing keep-alive
+// connections idle for cfg.IdleTimeout. The caller must call Close.
 func Start(addr string, cfg Config, fxs ...*fixture.Fixture) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -350,19 +463,38 @@ func Start(addr string, cfg Config, fxs ...*fixture.Fixture) (*Server, error) {
 		_ = ln.Close()
 		return nil, err
 	}
-	s := &Server{Player: m, URL: url, done: make(chan error, 1),
-		srv: &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}}
+	s := &Server{Player: m, URL: url, done: make(chan error, 1), srv: newHTTPServer(m, m.cfg), grace: shutdownGrace}
 	go func() { s.done <- s.srv.Serve(ln) }()
 	return s, nil
 }
 
-// Close stops serving and closes the Player.
+// newHTTPServer returns the server of a Player, every read bounded: a bot
+// that sends its headers or its body slowly, or keeps a connection idle,
+// cannot hold it open.
+func newHTTPServer(h http.Handler, cfg Config) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: min(maxHeaderWait, cfg.ReadTimeout),
+		ReadTimeout:       cfg.ReadTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+	}
+}
+
+// Close stops serving and closes the Player. Idle keep-alive connections
+// are closed at once; a request in flight has 5 s to finish, then its
+// connection is cut, as is one that never sent a request. Calling Close
+// again returns what the first call returned.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.grace)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
-	if err != nil {
-		err = errors.Join(err, s.srv.Close())
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = s.srv.Close() // the grace is over: what is left is cut, not an error
 	}
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)

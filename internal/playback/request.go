@@ -13,6 +13,9 @@ import (
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/excerpt"
+	"github.com/callconform/callconform/internal/guid"
+	"github.com/callconform/callconform/internal/secret"
 )
 
 // templateRE finds {{name}} references, as the fixture package does.
@@ -31,6 +34,12 @@ type request struct {
 }
 
 func (r request) String() string { return r.method + " " + r.path }
+
+// shown is the request as the log and the report show it: its path
+// without the query (secret.RedactURL), clipped.
+func (r request) shown() string {
+	return excerpt.Clip(r.method+" "+secret.RedactURL(r.path), maxExcerpt)
+}
 
 // binder matches templated parts of a send step against a bot's request.
 // A variable with a value must be sent with that value (ids compared
@@ -104,7 +113,7 @@ func (b *binder) matchString(tmpl, got, seg string, fold bool) string {
 			continue
 		}
 		if have, ok := b.value(name); ok {
-			if have != v && match.NormalizeID(have) != match.NormalizeID(v) {
+			if have != v && guid.Normalize(have) != guid.Normalize(v) {
 				return fmt.Sprintf("{{%s}} is %q in this scenario", name, have)
 			}
 			continue
@@ -143,11 +152,11 @@ func matchStep(st *fixture.Step, req request, bound func(string) (string, bool))
 	if len(st.Body) > 0 {
 		want, err := decodeJSON(st.Body)
 		if err != nil {
-			diffs = append(diffs, judge.Mismatch{Field: "body", Want: string(st.Body), Got: clip(string(req.body), 200), Reason: err.Error()})
+			diffs = append(diffs, judge.Mismatch{Field: "body", Want: string(st.Body), Got: excerpt.Clip(string(req.body), 200), Reason: err.Error()})
 			return diffs, nil
 		}
 		if !json.Valid(req.body) {
-			diffs = append(diffs, judge.Mismatch{Field: "body", Want: "JSON " + clip(string(st.Body), 200), Got: orDefault(clip(string(req.body), 200), "<empty>"), Reason: "the body is not JSON"})
+			diffs = append(diffs, judge.Mismatch{Field: "body", Want: "JSON " + excerpt.Clip(string(st.Body), 200), Got: orDefault(excerpt.Clip(string(req.body), 200), "<empty>"), Reason: "the body is not JSON"})
 			return diffs, nil
 		}
 		gotBody, _ := decodeJSON(req.body)
@@ -233,14 +242,7 @@ func showValue(v any) string {
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	return clip(string(s), 200)
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
+	return excerpt.Clip(string(s), 200)
 }
 
 // candidate is a send step a request was compared with.

@@ -3,10 +3,11 @@ package playback
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // scenario is the state of one fixture being played. Every field is
@@ -29,9 +30,10 @@ type scenario struct {
 
 // stepState is what happened to one step.
 type stepState struct {
-	played     bool // send: the bot made it; trigger, await: notifications queued
-	pending    int  // notifications queued and not yet posted
-	problem    string
+	played     bool   // send: the bot made it; trigger, await: notifications queued
+	pending    int    // notifications queued and not yet posted
+	problem    string // why it could not be played, as Config.Explain words it
+	cause      error  // the *StepError behind problem
 	notes      []string
 	request    string
 	answer     int
@@ -69,7 +71,7 @@ func (s *scenario) lookup(name string) (string, bool) {
 	if !ok {
 		switch name {
 		case "uuid":
-			return newID(), true
+			return guid.NewString(), true
 		case "callbackUrl":
 			return s.lastCallback, s.lastCallback != ""
 		case "baseUrl":
@@ -119,18 +121,29 @@ func (s *scenario) take(i int, req request, binds map[string]string, base string
 	}
 	st := &s.steps[i]
 	st.played = true
-	st.request = req.String()
+	st.request = req.shown()
 	s.next = i + 1
-	ans, notes, err := s.answer(i, req, base)
+	ans, notes, err := s.answer(i, base)
 	st.notes = append(st.notes, notes...)
 	if err != nil {
-		st.problem = err.Error()
-		s.stuck = true
-		s.m.logf("%s step %d: %s: the mock cannot answer: %v", s.f.ID, i+1, req, err)
+		problem := s.fail(i, err)
+		s.m.logf("%s step %d: %s: the mock cannot answer: %s", s.f.ID, i+1, st.request, problem)
 		return errorAnswer(500, "InternalServerError", "callconform mock: "+err.Error())
 	}
 	st.answer = ans.status
-	callID, callPath := callIDIn(req.path), callPathIn(req.path)
+	s.noteCall(req.path, ans, binds)
+	s.m.logf("%s step %d: %s → %d", s.f.ID, i+1, st.request, ans.status)
+	for _, n := range notes {
+		s.m.logf("%s step %d: note: %s", s.f.ID, i+1, n)
+	}
+	s.advance(ready)
+	return ans
+}
+
+// noteCall remembers the call a request (or its answer's Location) names,
+// and the callback the bot gave for it.
+func (s *scenario) noteCall(path string, ans answer, binds map[string]string) {
+	callID, callPath := callIDIn(path), callPathIn(path)
 	if callID == "" {
 		loc := ans.header.Get("Location")
 		callID, callPath = callIDIn(loc), callPathIn(loc)
@@ -141,15 +154,25 @@ func (s *scenario) take(i int, req request, binds map[string]string, base string
 	if cb, ok := binds["callbackUrl"]; ok {
 		s.lastCallback = cb
 		if callID != "" {
-			s.callbacks[match.NormalizeID(callID)] = cb
+			s.callbacks[guid.Normalize(callID)] = cb
 		}
 	}
-	s.m.logf("%s step %d: %s → %d", s.f.ID, i+1, redactURL(req.String()), ans.status)
-	for _, n := range notes {
-		s.m.logf("%s step %d: note: %s", s.f.ID, i+1, n)
+}
+
+// fail stops the scenario at step i, which cannot be played for err, and
+// returns the problem as the report words it (Config.Explain).
+func (s *scenario) fail(i int, err error) string {
+	e := &StepError{Scenario: s.f.ID, Step: i + 1, Err: err}
+	var problem string
+	if s.m.cfg.Explain != nil {
+		problem = s.m.cfg.Explain(e)
 	}
-	s.advance(ready)
-	return ans
+	if problem == "" {
+		problem = err.Error()
+	}
+	s.steps[i].problem, s.steps[i].cause = problem, e
+	s.stuck = true
+	return problem
 }
 
 var (
@@ -193,9 +216,8 @@ func (s *scenario) advance(ready chan struct{}) {
 			err = fmt.Errorf("a %s step cannot be played", st.Kind())
 		}
 		if err != nil {
-			s.steps[i].problem = err.Error()
-			s.stuck = true
-			s.m.logf("%s step %d: cannot be played: %v", s.f.ID, i+1, err)
+			problem := s.fail(i, err)
+			s.m.logf("%s step %d: cannot be played: %s", s.f.ID, i+1, problem)
 			return
 		}
 		s.next = i + n
@@ -278,8 +300,8 @@ func (s *scenario) report() ScenarioReport {
 	for i := range s.f.Steps {
 		st, ss := &s.f.Steps[i], &s.steps[i]
 		sr := StepReport{Index: i + 1, Kind: st.Kind(), Name: st.Name, What: what(st), File: st.File, Line: st.Line, From: st.From,
-			Request: redactURL(ss.request), Answer: ss.answer, Problem: ss.problem, Notes: append([]string(nil), ss.notes...),
-			Notifications: append([]Delivery(nil), ss.deliveries...)}
+			Request: ss.request, Answer: ss.answer, Problem: ss.problem, Err: ss.cause, Notes: slices.Clone(ss.notes),
+			Notifications: slices.Clone(ss.deliveries)}
 		switch {
 		case ss.problem != "":
 			sr.State, stopped = StepStopped, true

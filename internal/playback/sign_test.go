@@ -22,11 +22,11 @@ func TestNotificationTokensVerify(t *testing.T) {
 	defer m.Close()
 	srv := httptest.NewServer(m)
 	defer srv.Close()
-	tok, err := m.sign.token("bot-app")
+	tok, err := m.sign.Token("bot-app")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := m.sign.token("bot-app"); again != tok {
+	if again, _ := m.sign.Token("bot-app"); again != tok {
 		t.Error("the token is signed again on each notification")
 	}
 	ctx := context.Background()

@@ -8,7 +8,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"sort"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -124,11 +124,13 @@ func load(b *testing.B, target string, body []byte, c int) {
 	if failed != nil {
 		b.Fatal(failed)
 	}
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	reportLatencies(b, slices.Concat(lat...), elapsed)
+}
+
+// reportLatencies reports the p50 and p99 of all, in µs, and the requests
+// a second that all took elapsed.
+func reportLatencies(b *testing.B, all []time.Duration, elapsed time.Duration) {
+	slices.Sort(all)
 	pct := func(p float64) float64 { return float64(all[int(p*float64(len(all)-1))].Nanoseconds()) / 1e3 }
 	b.ReportMetric(pct(0.50), "p50-µs")
 	b.ReportMetric(pct(0.99), "p99-µs")

@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // awaitWithin bounds each await block of a recorded fixture: generous, since
@@ -69,10 +70,10 @@ func newBuilder(red *redactor, basePath, appID, tenantID string, keep map[string
 		comments: map[int]string{}, lastOn: map[string]string{},
 	}
 	if appID != "" {
-		b.ids[match.NormalizeID(appID)] = &idVar{name: "appId", form: appID}
+		b.ids[guid.Normalize(appID)] = &idVar{name: "appId", form: appID}
 	}
 	if tenantID != "" {
-		b.ids[match.NormalizeID(tenantID)] = &idVar{name: "tenantId", form: tenantID}
+		b.ids[guid.Normalize(tenantID)] = &idVar{name: "tenantId", form: tenantID}
 	}
 	return b
 }
@@ -123,12 +124,12 @@ func (b *builder) flush() {
 
 // templ writes every known id in s as its {{variable}}.
 func (b *builder) templ(s string) string {
-	if v := b.ids[match.NormalizeID(s)]; v != nil && looksID(s) {
+	if v := b.ids[guid.Normalize(s)]; v != nil && looksID(s) {
 		b.use(s, v)
 		return "{{" + v.name + "}}"
 	}
 	s = guidRE.ReplaceAllStringFunc(s, func(m string) string {
-		if v := b.ids[match.NormalizeID(m)]; v != nil {
+		if v := b.ids[guid.Normalize(m)]; v != nil {
 			b.use(m, v)
 			return "{{" + v.name + "}}"
 		}
@@ -139,7 +140,7 @@ func (b *builder) templ(s string) string {
 	}
 	segs := strings.Split(s, "/")
 	for i, seg := range segs {
-		if v := b.ids[match.NormalizeID(seg)]; v != nil && looksID(seg) {
+		if v := b.ids[guid.Normalize(seg)]; v != nil && looksID(seg) {
 			b.use(seg, v)
 			segs[i] = "{{" + v.name + "}}"
 		}
@@ -149,14 +150,14 @@ func (b *builder) templ(s string) string {
 
 func (b *builder) use(id string, v *idVar) {
 	if v.base != "" {
-		b.used[match.NormalizeID(id)] = true
+		b.used[guid.Normalize(id)] = true
 	}
 }
 
 // regexSegment writes one path segment in a regular expression: a known id
 // written as captured becomes its variable, any other id [^/]+.
 func (b *builder) regexSegment(seg string) string {
-	if v := b.ids[match.NormalizeID(seg)]; v != nil && looksID(seg) {
+	if v := b.ids[guid.Normalize(seg)]; v != nil && looksID(seg) {
 		if v.form == seg {
 			b.use(seg, v)
 			return "{{" + v.name + "}}"
@@ -172,7 +173,7 @@ func (b *builder) regexSegment(seg string) string {
 // mint makes a variable for an id the service wrote first, unless the bot
 // sent it before or this pass keeps no capture of it. base is callId, opId...
 func (b *builder) mint(id, base string) (*idVar, bool) {
-	norm := match.NormalizeID(id)
+	norm := guid.Normalize(id)
 	if b.ids[norm] != nil || b.sent[norm] || !looksID(id) {
 		return nil, false
 	}
@@ -218,6 +219,28 @@ func (b *builder) addRequest(x *exchange) {
 		body, _ = parseJSON(x.body)
 	}
 	b.markSent(x.path, body)
+	st, related := b.requestStep(x, body)
+	if x.status == 0 {
+		why := x.failure
+		if why == "" {
+			why = "the recording ended before the answer"
+		}
+		st.Name = "no answer was recorded: " + why
+		b.steps = append(b.steps, st)
+		return
+	}
+	for _, v := range b.expectAnswer(&st, x) {
+		if v.base == "opId" {
+			b.origin[guid.Normalize(v.form)] = related
+		}
+	}
+	b.steps = append(b.steps, st)
+}
+
+// requestStep returns the step that sends x's request (or triggers an
+// incoming call) with its body and headers scrubbed, and the known calls
+// its body names.
+func (b *builder) requestStep(x *exchange, body *jvalue) (fixture.Step, map[string]bool) {
 	var st fixture.Step
 	path, _, _ := strings.Cut(x.path, "?")
 	if x.method == "POST" && strings.TrimRight(path, "/") == "/_control/incoming-calls" {
@@ -235,7 +258,7 @@ func (b *builder) addRequest(x *exchange) {
 	case len(bytes.TrimSpace(x.body)) > 0:
 		st.Name = "the request body was not JSON; it is not recorded"
 	}
-	for _, k := range sortedHeaderKeys(x.header) {
+	for _, k := range slices.Sorted(maps.Keys(x.header)) {
 		if b.red.dropHeader(k) {
 			continue
 		}
@@ -244,45 +267,40 @@ func (b *builder) addRequest(x *exchange) {
 		}
 		st.Headers[k] = b.red.text(b.templ(strings.Join(x.header[k], ", ")))
 	}
-	if x.status == 0 {
-		why := x.failure
-		if why == "" {
-			why = "the recording ended before the answer"
-		}
-		st.Name = "no answer was recorded: " + why
-		b.steps = append(b.steps, st)
-		return
-	}
+	return st, related
+}
+
+// expectAnswer writes what x's answer showed as st's expectation (status,
+// Location, and an action's id, status and state) and returns the
+// variables of the ids it minted.
+func (b *builder) expectAnswer(st *fixture.Step, x *exchange) []*idVar {
 	exp := &fixture.Response{Status: fixture.StatusSet{x.status}}
 	st.Expect = exp
-	minted := b.location(&st, x.location)
+	minted := b.location(st, x.location)
 	// A GET shows a state that may have moved on by the time a replay asks:
 	// only the answers of actions are judged by their body.
-	if rb, _ := parseJSON(x.respBody); rb != nil && rb.kind == 'o' && !x.truncated && x.method != "GET" {
-		status, isOp := rb.str("status")
-		if id, ok := rb.str("id"); ok {
-			base := "callId"
-			if isOp {
-				base = "opId"
-			}
-			if v, ok := b.mint(id, base); ok {
-				addCapture(&st.Capture, v.name, fixture.Capture{JSON: "id"})
-				minted = append(minted, v)
-			}
-		}
+	rb, _ := parseJSON(x.respBody)
+	if rb == nil || rb.kind != 'o' || x.truncated || x.method == "GET" {
+		return minted
+	}
+	status, isOp := rb.str("status")
+	if id, ok := rb.str("id"); ok {
+		base := "callId"
 		if isOp {
-			setMatcher(&exp.Body, "status", "~(?i)^"+regexp.QuoteMeta(strings.ToLower(status))+"$")
+			base = "opId"
 		}
-		if state, ok := rb.str("state"); ok {
-			setMatcher(&exp.Body, "state", b.red.text(state))
-		}
-	}
-	for _, v := range minted {
-		if v.base == "opId" {
-			b.origin[match.NormalizeID(v.form)] = related
+		if v, ok := b.mint(id, base); ok {
+			addCapture(&st.Capture, v.name, fixture.Capture{JSON: "id"})
+			minted = append(minted, v)
 		}
 	}
-	b.steps = append(b.steps, st)
+	if isOp {
+		setMatcher(&exp.Body, "status", "~(?i)^"+regexp.QuoteMeta(strings.ToLower(status))+"$")
+	}
+	if state, ok := rb.str("state"); ok {
+		setMatcher(&exp.Body, "state", b.red.text(state))
+	}
+	return minted
 }
 
 // markSent notes the ids of a request: the service did not mint them.
@@ -353,7 +371,7 @@ func (b *builder) location(st *fixture.Step, loc string) []*idVar {
 		if base == "" && i == len(segs)-1 && looksID(seg) {
 			base = "id"
 		}
-		if base != "" && b.ids[match.NormalizeID(seg)] == nil {
+		if base != "" && b.ids[guid.Normalize(seg)] == nil {
 			parts[i] = "[^/]+"
 			if v, ok := b.mint(seg, base); ok {
 				addCapture(&st.Capture, v.name, fixture.Capture{Header: "Location", Regex: captureRegex(segs, i)})
@@ -433,13 +451,4 @@ func setMatcher(m *map[string]json.RawMessage, key, val string) {
 		*m = map[string]json.RawMessage{}
 	}
 	(*m)[key] = jsonQuote(val)
-}
-
-func sortedHeaderKeys(h map[string][]string) []string {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/callconform/callconform/internal/secret"
 )
 
 // isCallbackKey reports whether a JSON member names a callback URL.
@@ -65,11 +67,40 @@ func (r *Recorder) callbackIndex(p string) (int, bool) {
 // of the recorder's, and the numbers given. The rest of the body is kept
 // byte for byte; a body that is not JSON is returned as it is.
 func (r *Recorder) rewriteCallbacks(body []byte) ([]byte, []int) {
-	type span struct {
-		start, end int
-		url        string
+	spans, ok := callbackSpans(body)
+	if !ok || len(spans) == 0 {
+		return body, nil
 	}
-	var spans []span
+	given := map[string]int{}
+	var ns []int
+	var out bytes.Buffer
+	out.Grow(len(body) + 32*len(spans))
+	prev := 0
+	for _, s := range spans {
+		n, ok := given[s.url]
+		if !ok {
+			n = r.register(s.url)
+			given[s.url] = n
+			ns = append(ns, n)
+		}
+		out.Write(body[prev:s.start])
+		out.Write(jsonQuote(r.callbackURL(n)))
+		prev = s.end
+	}
+	out.Write(body[prev:])
+	return out.Bytes(), ns
+}
+
+// callbackSpan is where a callback URL is written in a body, quotes
+// included.
+type callbackSpan struct {
+	start, end int
+	url        string
+}
+
+// callbackSpans returns where body writes each callback URL, in order; ok
+// is false when body is not JSON.
+func callbackSpans(body []byte) (spans []callbackSpan, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	type frame struct{ obj, wantKey bool }
 	var stack []frame
@@ -78,10 +109,10 @@ func (r *Recorder) rewriteCallbacks(body []byte) ([]byte, []int) {
 		before := dec.InputOffset()
 		tok, err := dec.Token()
 		if err == io.EOF {
-			break
+			return spans, true
 		}
 		if err != nil {
-			return body, nil
+			return nil, false
 		}
 		var top *frame
 		if len(stack) > 0 {
@@ -110,7 +141,7 @@ func (r *Recorder) rewriteCallbacks(body []byte) ([]byte, []int) {
 					for start < len(body) && body[start] != '"' {
 						start++
 					}
-					spans = append(spans, span{start, int(dec.InputOffset()), t})
+					spans = append(spans, callbackSpan{start, int(dec.InputOffset()), t})
 				}
 			}
 		default:
@@ -119,27 +150,6 @@ func (r *Recorder) rewriteCallbacks(body []byte) ([]byte, []int) {
 			}
 		}
 	}
-	if len(spans) == 0 {
-		return body, nil
-	}
-	given := map[string]int{}
-	var ns []int
-	var out bytes.Buffer
-	out.Grow(len(body) + 32*len(spans))
-	prev := 0
-	for _, s := range spans {
-		n, ok := given[s.url]
-		if !ok {
-			n = r.register(s.url)
-			given[s.url] = n
-			ns = append(ns, n)
-		}
-		out.Write(body[prev:s.start])
-		out.Write(jsonQuote(r.callbackURL(n)))
-		prev = s.end
-	}
-	out.Write(body[prev:])
-	return out.Bytes(), ns
 }
 
 var callbackNumRE = regexp.MustCompile(`[0-9]+`)
@@ -223,7 +233,7 @@ func (r *Recorder) relay(w http.ResponseWriter, req *http.Request, n int) {
 	out.Header.Del("Content-Length")
 	resp, err := r.bot.Do(out)
 	if err != nil {
-		r.log.Warn("recorder: the bot's callback did not answer", "callback", redactURL(bot), "error", err)
+		r.log.Warn("recorder: the bot's callback did not answer", "callback", secret.RedactURL(bot), "error", err)
 		http.Error(w, "the bot's callback did not answer", http.StatusBadGateway)
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func newTestRecorder(t *testing.T, upstream string) *Recorder {
@@ -119,5 +121,37 @@ func TestRelayGivesTheBotsAnswerBack(t *testing.T) {
 	xs := r.journal.snapshot()
 	if len(xs) != 1 || xs[0].botStatus != http.StatusAccepted {
 		t.Fatalf("recorded %d notifications (%+v), want the delivered one only", len(xs), xs)
+	}
+}
+
+// TestRelayRecordsARedeliveryOnce: the upstream delivers a notification
+// again although the bot accepted it (the upstream's wait for the answer
+// ran out): the bot gets both deliveries, the fixture holds it once, and
+// Stats counts the second as a redelivery.
+func TestRelayRecordsARedeliveryOnce(t *testing.T) {
+	deliveries := 0
+	bot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		deliveries++
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer bot.Close()
+	r := newTestRecorder(t, "http://127.0.0.1:1")
+	n := r.register(bot.URL)
+	const body = `{"value":[{"changeType":"updated","resource":"/app/calls/57DAB8B1894C409AB240BD8BEAE78896","resourceData":{"state":"established"}}]}`
+	for i := range 2 {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest("POST", r.callbackURL(n), strings.NewReader(body)))
+		if w.Code != http.StatusAccepted {
+			t.Fatalf("delivery %d: %d, want the bot's 202", i+1, w.Code)
+		}
+	}
+	if deliveries != 2 {
+		t.Errorf("the bot got %d deliveries, want both", deliveries)
+	}
+	if xs := r.journal.snapshot(); len(xs) != 1 {
+		t.Errorf("the fixture would hold %d notifications, want 1", len(xs))
+	}
+	if diff := cmp.Diff(Stats{Notifications: 2, Redeliveries: 1}, r.Stats()); diff != "" {
+		t.Errorf("Stats (-want +got):\n%s", diff)
 	}
 }

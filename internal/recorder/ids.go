@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // guidRE finds GUIDs, dashed or as 32 hex digits: how the service writes
@@ -19,7 +19,7 @@ func looksID(s string) bool {
 	if len(s) < 16 {
 		return false
 	}
-	if guidRE.FindString(s) == s {
+	if _, ok := guid.Parse(s); ok {
 		return true
 	}
 	return idTokenRE.MatchString(s) && strings.ContainsAny(s, "0123456789")
@@ -43,15 +43,15 @@ func collectionVar(seg string) string { return collections[strings.ToLower(seg)]
 func idsIn(s string) []string {
 	var out []string
 	for _, m := range guidRE.FindAllString(s, -1) {
-		out = append(out, match.NormalizeID(m))
+		out = append(out, guid.Normalize(m))
 	}
 	if looksID(s) {
-		out = append(out, match.NormalizeID(s))
+		out = append(out, guid.Normalize(s))
 	}
 	if strings.Contains(s, "/") {
 		for _, seg := range strings.Split(s, "/") {
 			if looksID(seg) {
-				out = append(out, match.NormalizeID(seg))
+				out = append(out, guid.Normalize(seg))
 			}
 		}
 	}
@@ -74,7 +74,7 @@ func callOf(resource string) string {
 	segs := splitPath(resource)
 	for i := 0; i+1 < len(segs); i++ {
 		if strings.EqualFold(segs[i], "calls") {
-			return match.NormalizeID(segs[i+1])
+			return guid.Normalize(segs[i+1])
 		}
 	}
 	return ""
@@ -85,7 +85,7 @@ func callOf(resource string) string {
 func opOf(resource string) string {
 	segs := splitPath(resource)
 	if n := len(segs); n >= 2 && strings.EqualFold(segs[n-2], "operations") {
-		return match.NormalizeID(segs[n-1])
+		return guid.Normalize(segs[n-1])
 	}
 	return ""
 }

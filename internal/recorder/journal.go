@@ -39,10 +39,8 @@ type exchange struct {
 // journal is the recording: every exchange in arrival order. It is safe for
 // concurrent use; an exchange is completed (its answer) under the same lock.
 type journal struct {
-	mu       sync.Mutex
-	items    []*exchange
-	requests int
-	notes    int
+	mu    sync.Mutex
+	items []*exchange
 }
 
 // add appends e with the next sequence number.
@@ -51,11 +49,6 @@ func (j *journal) add(e *exchange) {
 	e.seq = len(j.items)
 	e.at = time.Now()
 	j.items = append(j.items, e)
-	if e.isNote {
-		j.notes++
-	} else {
-		j.requests++
-	}
 	j.mu.Unlock()
 }
 
@@ -89,41 +82,78 @@ func (j *journal) botAnswer(e *exchange, status int) {
 }
 
 // snapshot returns a copy of every exchange in sequence order, without the
-// notifications that the upstream sent again: a delivery the bot refused
-// with a status that asks for a retry (or did not answer), followed later by
-// the same body on the same callback.
+// upstream's redeliveries (see redeliveries).
 func (j *journal) snapshot() []exchange {
-	j.mu.Lock()
-	out := make([]exchange, len(j.items))
-	for i, e := range j.items {
-		out[i] = *e
-	}
-	j.mu.Unlock()
-	type key struct {
-		callback int
-		body     string
-	}
-	last := map[key]int{}
-	for i := range out {
-		if out[i].isNote {
-			last[key{out[i].callback, string(out[i].body)}] = i
-		}
-	}
+	out := j.all()
+	drop := redeliveries(out)
 	kept := out[:0]
 	for i, e := range out {
-		if e.isNote && retryable(e.botStatus) && last[key{e.callback, string(e.body)}] != i {
-			continue
+		if !drop[i] {
+			kept = append(kept, e)
 		}
-		kept = append(kept, e)
 	}
 	return kept
 }
 
-// counts returns how many requests and notifications were recorded.
-func (j *journal) counts() (requests, notifications int) {
+// all returns a copy of every exchange in sequence order.
+func (j *journal) all() []exchange {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.requests, j.notes
+	out := make([]exchange, len(j.items))
+	for i, e := range j.items {
+		out[i] = *e
+	}
+	return out
+}
+
+// stats counts the requests, the notification POSTs and, of those, the
+// redeliveries, all at one moment.
+func (j *journal) stats() Stats {
+	xs := j.all()
+	var st Stats
+	for i, drop := range redeliveries(xs) {
+		switch {
+		case !xs[i].isNote:
+			st.Requests++
+		case drop:
+			st.Notifications++
+			st.Redeliveries++
+		default:
+			st.Notifications++
+		}
+	}
+	return st
+}
+
+// redeliveries marks the notifications of xs that are another delivery of
+// one kept: the calls API delivers at least once, and POSTs a notification
+// again (same callback, same body) when a delivery failed or timed out,
+// even one the bot had answered. Of the deliveries of one notification,
+// one is kept: the first the bot accepted (2xx); a delivery the bot did
+// not answer, or refused with a status that asks for a retry, is dropped
+// when another follows. A refusal that asks for none (400...) is kept.
+func redeliveries(xs []exchange) []bool {
+	type key struct {
+		callback int
+		body     string
+	}
+	deliveries := map[key][]int{}
+	for i := range xs {
+		if xs[i].isNote {
+			k := key{xs[i].callback, string(xs[i].body)}
+			deliveries[k] = append(deliveries[k], i)
+		}
+	}
+	drop := make([]bool, len(xs))
+	for _, idx := range deliveries {
+		accepted := false
+		for n, i := range idx {
+			status := xs[i].botStatus
+			drop[i] = accepted || (retryable(status) && n < len(idx)-1)
+			accepted = accepted || (status >= 200 && status < 300)
+		}
+	}
+	return drop
 }
 
 // retryable reports whether a callback's answer makes the service retry.

@@ -3,6 +3,8 @@ package recorder
 import (
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestJournalOrder: exchanges added from many goroutines get distinct,
@@ -31,8 +33,8 @@ func TestJournalOrder(t *testing.T) {
 			t.Fatalf("exchange %d: seq %d status %d", i, x.seq, x.status)
 		}
 	}
-	if req, notes := j.counts(); req != 800 || notes != 0 {
-		t.Errorf("counts %d, %d", req, notes)
+	if diff := cmp.Diff(Stats{Requests: 800}, j.stats()); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
 	}
 }
 
@@ -55,8 +57,40 @@ func TestSnapshotDropsRetries(t *testing.T) {
 	for _, x := range j.snapshot() {
 		got = append(got, x.seq)
 	}
-	if want := []int{2, 3, 4, 5}; len(got) != len(want) || got[0] != 2 || got[1] != 3 || got[2] != 4 || got[3] != 5 {
-		t.Errorf("kept %v, want %v", got, want)
+	if diff := cmp.Diff([]int{2, 3, 4, 5}, got); diff != "" {
+		t.Errorf("kept (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(Stats{Notifications: 6, Redeliveries: 2}, j.stats()); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
+	}
+}
+
+// TestSnapshotDropsRedeliveries: a notification the bot accepted and the
+// upstream delivered again (its delivery timed out on the upstream's side)
+// is kept once, at its first delivery, whatever the bot answered the
+// others; one the bot refused and then accepted is kept at its acceptance.
+func TestSnapshotDropsRedeliveries(t *testing.T) {
+	var j journal
+	for _, e := range []*exchange{
+		{isNote: true, callback: 1, body: []byte("a"), botStatus: 202},
+		{isNote: true, callback: 1, body: []byte("b"), botStatus: 0},
+		{isNote: true, callback: 1, body: []byte("a"), botStatus: 202},
+		{isNote: true, callback: 1, body: []byte("b"), botStatus: 200},
+		{isNote: true, callback: 1, body: []byte("a"), botStatus: 0},
+		{isNote: true, callback: 1, body: []byte("b"), botStatus: 503},
+		{isNote: true, callback: 2, body: []byte("a"), botStatus: 202},
+	} {
+		j.add(e)
+	}
+	var got []int
+	for _, x := range j.snapshot() {
+		got = append(got, x.seq)
+	}
+	if diff := cmp.Diff([]int{0, 3, 6}, got); diff != "" {
+		t.Errorf("kept (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(Stats{Notifications: 7, Redeliveries: 4}, j.stats()); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
 	}
 }
 

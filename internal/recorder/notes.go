@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/guid"
 )
 
 // addNote adds the items of one notification POST to the current await
@@ -93,13 +93,12 @@ func (b *builder) resource(e *fixture.Expectation, field, res string) string {
 	fresh := map[int]string{} // segment → base of a new id
 	for i := 1; i < len(segs); i++ {
 		if base := collectionVar(segs[i-1]); base != "" && looksID(segs[i]) {
-			norm := match.NormalizeID(segs[i])
+			norm := guid.Normalize(segs[i])
 			if b.ids[norm] == nil && !b.sent[norm] {
 				fresh[i] = base
 			}
 		}
 	}
-	subject := ""
 	if len(fresh) == 0 {
 		e.Resource = jsonQuote(b.red.text(b.templ(res)))
 	} else {
@@ -125,34 +124,39 @@ func (b *builder) resource(e *fixture.Expectation, field, res string) string {
 		}
 		e.Resource = jsonQuote("~^/" + strings.Join(parts, "/") + "$")
 	}
-	// The subject: the last id's variable, and what follows it.
+	return b.subject(segs)
+}
+
+// subject returns the subject of the name of an expectation on the
+// resource of segments segs: the last id's variable (call2, op...) and what
+// follows it (Roster for participants), or "".
+func (b *builder) subject(segs []string) string {
 	for i := len(segs) - 1; i >= 1; i-- {
 		base := collectionVar(segs[i-1])
 		if base == "" {
 			continue
 		}
 		name := strings.TrimSuffix(base, "Id")
-		if v := b.ids[match.NormalizeID(segs[i])]; v != nil && v.base != "" {
+		if v := b.ids[guid.Normalize(segs[i])]; v != nil && v.base != "" {
 			name = strings.TrimSuffix(v.base, "Id") + strings.TrimPrefix(v.name, v.base)
 		}
-		subject = name
 		for _, s := range segs[i+1:] {
 			if s == "participants" {
-				subject += "Roster"
+				name += "Roster"
 			} else if !looksID(s) {
-				subject += title(s)
+				name += title(s)
 			}
 		}
-		break
+		return name
 	}
-	return subject
+	return ""
 }
 
 // order gives an expectation its required predecessors: the previous
 // notification on the same resource, and the completion of an operation
 // whose effect it is.
 func (b *builder) order(e *fixture.Expectation, res string) {
-	key := match.NormalizeID(res)
+	key := guid.Normalize(res)
 	if prev, ok := b.lastOn[key]; ok {
 		e.After = append(e.After, prev)
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/internal/secret"
 )
 
 // DefaultMaxBody bounds a request or notification body: 4 MiB.
@@ -64,6 +65,10 @@ type Config struct {
 	MaxBody int64
 	// Logger receives forwarding failures; nil means discard.
 	Logger *slog.Logger
+	// ReadTimeout bounds how long Start's server reads one request, body
+	// included, so that a client sending slowly cannot hold a connection;
+	// 0 means 30 s.
+	ReadTimeout time.Duration
 }
 
 // Recorder is the capture proxy, an http.Handler: notifications to
@@ -178,32 +183,23 @@ func parseBase(what, s string) (*url.URL, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("new recorder: %s %q is not an http(s) base url", what, redactURL(s))
+		return nil, fmt.Errorf("new recorder: %s %q is not an http(s) base url", what, secret.RedactURL(s))
 	}
 	return u, nil
-}
-
-// redactURL drops user info and query from a URL for a message.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(invalid url)"
-	}
-	u.User, u.RawQuery, u.Fragment = nil, "", ""
-	return u.String()
 }
 
 // Stats counts what a Recorder recorded.
 type Stats struct {
 	Requests      int // requests of the bot (token and discovery requests are forwarded, not recorded)
-	Notifications int // notification POSTs of the upstream
+	Notifications int // notification POSTs of the upstream, redeliveries included
+	// Redeliveries counts the notification POSTs that delivered again one
+	// already recorded (the upstream's retries): the fixture holds each
+	// notification once, Notifications-Redeliveries of them.
+	Redeliveries int
 }
 
 // Stats returns what was recorded so far.
-func (r *Recorder) Stats() Stats {
-	req, notes := r.journal.counts()
-	return Stats{Requests: req, Notifications: notes}
-}
+func (r *Recorder) Stats() Stats { return r.journal.stats() }
 
 // CloseIdleConnections closes the idle connections to the upstream and to
 // the bot's callbacks.

@@ -1,16 +1,18 @@
 package recorder
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/harness/match"
+	"github.com/callconform/callconform/internal/guid"
 	"github.com/callconform/callconform/internal/secret"
 )
 
@@ -22,16 +24,18 @@ const (
 	KindTenantID    = "tenant-id"    // → 00000000-0000-4000-9000-000000000001...
 	KindDisplayName = "display-name" // → User 1, User 2...
 	KindPhone       = "phone"        // → +15550100001...
-	KindSecret      = "secret"       // → redacted-secret-1...; without path or pattern: secret-named fields in any text
-	KindJWT         = "jwt"          // → redacted-jwt-1...
-	KindBearer      = "bearer"       // → redacted-token-1...
+	KindSecret      = "secret"       // → redacted-secret-1...; without path or pattern: secret-named fields, refresh tokens, client secrets (what secret.Find finds that no other kind claims)
+	KindJWT         = "jwt"          // → redacted-jwt-1...; without path or pattern: JWTs (secret.Find)
+	KindBearer      = "bearer"       // → redacted-token-1...; without path or pattern: bearer tokens (secret.Find)
 	KindEntropy     = "entropy"      // → redacted-secret-1...; high-entropy strings (secret.HighEntropy)
 )
 
 // DefaultRules returns the rules a recording uses unless told otherwise:
-// secret headers are dropped; JWTs, bearer tokens, secret-named fields and
-// high-entropy strings are redacted; user and tenant ids, display names and
-// phone numbers get stable pseudonyms.
+// secret headers are dropped; what secret.Find finds (JWTs, bearer tokens,
+// secret-named fields, refresh tokens, client secrets, high-entropy
+// strings) is redacted, and so is every JSON member named like a secret
+// (secret.FieldName); user and tenant ids, display names and phone numbers
+// get stable pseudonyms.
 func DefaultRules() []fixture.RedactionRule {
 	rs := []fixture.RedactionRule{
 		{Kind: KindHeader, Header: "Authorization"},
@@ -39,8 +43,8 @@ func DefaultRules() []fixture.RedactionRule {
 		{Kind: KindHeader, Header: "Cookie"},
 		{Kind: KindHeader, Header: "Set-Cookie"},
 		{Kind: KindHeader, Pattern: `(?i)token|secret|key|password|signature|auth|cookie`},
-		{Kind: KindJWT, Pattern: secret.JWTPattern.String()},
-		{Kind: KindBearer, Pattern: secret.BearerPattern.String()},
+		{Kind: KindJWT},
+		{Kind: KindBearer},
 	}
 	for _, p := range []string{"client_secret", "clientSecret", "password", "access_token", "refresh_token", "id_token", "apiKey", "secret"} {
 		rs = append(rs, fixture.RedactionRule{Kind: KindSecret, Path: p})
@@ -63,7 +67,9 @@ func DefaultRules() []fixture.RedactionRule {
 // redactionNote explains the rules in a recorded fixture.
 const redactionNote = "scrubbed when recorded: Authorization and secret headers are never kept; " +
 	"a rule with a path applies to the JSON field of that name (or dotted suffix), one with a pattern to every string, " +
-	"a header rule drops the header. JWTs, bearer tokens, secret-named fields and high-entropy strings " +
+	"a header rule drops the header. A rule with neither redacts what the secret finder finds of its kind: " +
+	"JWTs, bearer tokens, secret-named fields and JSON members (client_secret, password, sig, sasToken, api-key...), " +
+	"refresh tokens, client secrets and high-entropy strings " +
 	"(24+ characters, 3.9 to 4.5 bits a character, GUIDs and hex ids excepted) become redacted-* placeholders; " +
 	"user and tenant ids, display names and phone numbers become stable pseudonyms (one value, one pseudonym), " +
 	"and those sent in request bodies are vars, so that a vars file can set real ones."
@@ -71,12 +77,12 @@ const redactionNote = "scrubbed when recorded: Authorization and secret headers 
 // LoadRules reads redaction rules from a YAML (or JSON) list of
 // {kind, path, pattern, header, replacement} and checks them.
 func LoadRules(path string) ([]fixture.RedactionRule, error) {
-	b, err := os.ReadFile(path)
+	b, err := readRulesFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("redaction rules: %w", err)
 	}
-	var rules []fixture.RedactionRule
-	if err := yaml.UnmarshalStrict(b, &rules); err != nil {
+	rules, err := decodeRules(b)
+	if err != nil {
 		return nil, fmt.Errorf("redaction rules %s: %w", path, err)
 	}
 	if _, err := compileRules(rules); err != nil {
@@ -85,17 +91,84 @@ func LoadRules(path string) ([]fixture.RedactionRule, error) {
 	return rules, nil
 }
 
+// maxRulesFile bounds a rules file: rules are a few lines each.
+const maxRulesFile = 1 << 20
+
+// readRulesFile reads a rules file of at most maxRulesFile bytes.
+func readRulesFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxRulesFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxRulesFile {
+		return nil, fmt.Errorf("%s is larger than %d KiB: a rules file holds a few rules", path, maxRulesFile>>10)
+	}
+	return b, nil
+}
+
+// decodeRules reads a YAML (or JSON) list of rules: unknown fields and YAML
+// aliases are refused, so that a typo is an error and a file cannot expand.
+func decodeRules(b []byte) ([]fixture.RedactionRule, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	if line := aliasLine(&doc); line > 0 {
+		return nil, fmt.Errorf("line %d: YAML aliases are not allowed", line)
+	}
+	var rules []fixture.RedactionRule
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&rules); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return rules, nil
+}
+
+// aliasLine is the line of the first alias or merge key in n, or 0.
+func aliasLine(n *yaml.Node) int {
+	if n.Kind == yaml.AliasNode || n.Tag == "!!merge" {
+		return n.Line
+	}
+	for _, c := range n.Content {
+		if l := aliasLine(c); l > 0 {
+			return l
+		}
+	}
+	return 0
+}
+
 // rule is a compiled redaction rule.
 type rule struct {
 	fixture.RedactionRule
 	re     *regexp.Regexp
-	path   []string    // Path split at dots, lower case
-	finder secret.Kind // a built-in detector, for a rule with neither path nor pattern
+	path   []string // Path split at dots, lower case
+	finder bool     // the rule redacts what secret.Find finds of its kind (ruleKind); neither path nor pattern
 }
 
-// builtinFinders are the kinds that need no path or pattern.
-var builtinFinders = map[string]secret.Kind{
-	KindJWT: secret.JWT, KindBearer: secret.Bearer, KindSecret: secret.Field, KindEntropy: secret.Entropy,
+// finderKinds are the rule kinds that need no path or pattern: each takes
+// the matches of secret.Find that ruleKind gives it.
+var finderKinds = map[string]bool{KindJWT: true, KindBearer: true, KindSecret: true, KindEntropy: true}
+
+// ruleKind returns the kind of the rule that redacts a match of secret.Find
+// of kind k: a kind of its own for JWTs, bearer tokens and high-entropy
+// strings, KindSecret for any other, so that a kind the finder learns is
+// redacted without a new rule.
+func ruleKind(k secret.Kind) string {
+	switch k {
+	case secret.JWT:
+		return KindJWT
+	case secret.Bearer:
+		return KindBearer
+	case secret.Entropy:
+		return KindEntropy
+	}
+	return KindSecret
 }
 
 func compileRules(rs []fixture.RedactionRule) ([]rule, error) {
@@ -132,12 +205,11 @@ func compileRules(rs []fixture.RedactionRule) ([]rule, error) {
 			errs = append(errs, fmt.Errorf("rule %d (%s): header goes with kind header only", i+1, r.Kind))
 			continue
 		case r.Path == "" && r.Pattern == "":
-			k, ok := builtinFinders[r.Kind]
-			if !ok {
+			if !finderKinds[r.Kind] {
 				errs = append(errs, fmt.Errorf("rule %d (%s): needs a path or a pattern", i+1, r.Kind))
 				continue
 			}
-			c.finder = k
+			c.finder = true
 		}
 		out = append(out, c)
 	}
@@ -203,42 +275,93 @@ func (r *redactor) value(path []string, s string) (out, whole string) {
 		s = r.replace(ru, s)
 		break
 	}
+	if ru, ok := r.secretMember(path, s); ok {
+		return r.pseudonym(ru.RedactionRule, s), ru.Kind
+	}
 	return r.text(s), ""
 }
 
+// secretMember returns the finder rule of KindSecret when s is the value of
+// a JSON member named like a secret (secret.FieldName: sasToken, sig,
+// clientSecret...) and not a placeholder: the whole value is the secret.
+func (r *redactor) secretMember(path []string, s string) (rule, bool) {
+	if len(path) == 0 || s == "" || isTemplate(s) || isPseudonym(s) || !secret.FieldName(path[len(path)-1]) {
+		return rule{}, false
+	}
+	for _, ru := range r.rules {
+		if ru.finder && ru.Kind == KindSecret {
+			return ru, true
+		}
+	}
+	return rule{}, false
+}
+
+// maxTextPasses bounds text's passes over a string: a pseudonym may join
+// its neighbours into something the finder flags, which the next pass
+// redacts.
+const maxTextPasses = 4
+
 // text scrubs a free string (a path, a resource, a header value) with the
-// rules that have no path.
+// rules that have no path, in order. Consecutive finder rules share one
+// pass of secret.Find.
 func (r *redactor) text(s string) string {
 	if s == "" {
 		return s
 	}
-	for _, ru := range r.rules {
-		if ru.Kind == KindHeader || ru.path != nil {
-			continue
-		}
-		if ru.re != nil {
+	for i := 0; i < len(r.rules); i++ {
+		ru := r.rules[i]
+		switch {
+		case ru.Kind == KindHeader || ru.path != nil:
+		case ru.re != nil:
 			s = r.replace(ru, s)
-			continue
-		}
-		if ru.finder == "" {
-			continue
-		}
-		var sb strings.Builder
-		prev := 0
-		for _, m := range secret.Find(s) {
-			if m.Kind != ru.finder || isTemplate(s[m.Start:m.End]) || isPseudonym(s[m.Start:m.End]) {
-				continue
+		case ru.finder:
+			j := i + 1
+			for j < len(r.rules) && (r.rules[j].finder || r.rules[j].path != nil || r.rules[j].Kind == KindHeader) {
+				j++
 			}
-			sb.WriteString(s[prev:m.Start])
-			sb.WriteString(r.pseudonym(ru.RedactionRule, s[m.Start:m.End]))
-			prev = m.End
-		}
-		if prev > 0 {
-			sb.WriteString(s[prev:])
-			s = sb.String()
+			s = r.find(r.rules[i:j], s)
+			i = j - 1
 		}
 	}
 	return s
+}
+
+// find replaces what secret.Find finds in s by the pseudonyms of the first
+// finder rule in rules that claims each match (ruleKind), until nothing
+// more is found.
+func (r *redactor) find(rules []rule, s string) string {
+	for range maxTextPasses {
+		var sb strings.Builder
+		prev := 0
+		for _, m := range secret.Find(s) {
+			v := s[m.Start:m.End]
+			ru, ok := claimant(rules, m.Kind)
+			if !ok || isTemplate(v) || isPseudonym(v) {
+				continue
+			}
+			sb.WriteString(s[prev:m.Start])
+			sb.WriteString(r.pseudonym(ru.RedactionRule, v))
+			prev = m.End
+		}
+		if prev == 0 {
+			return s
+		}
+		sb.WriteString(s[prev:])
+		s = sb.String()
+	}
+	return s
+}
+
+// claimant returns the first finder rule in rules that redacts matches of
+// kind k.
+func claimant(rules []rule, k secret.Kind) (rule, bool) {
+	want := ruleKind(k)
+	for _, ru := range rules {
+		if ru.finder && ru.Kind == want {
+			return ru, true
+		}
+	}
+	return rule{}, false
 }
 
 // replace applies a pattern rule: each match (or its group) becomes a
@@ -270,7 +393,7 @@ func (r *redactor) replace(ru rule, s string) string {
 func (r *redactor) pseudonym(ru fixture.RedactionRule, v string) string {
 	key := v
 	if looksID(v) {
-		key = match.NormalizeID(v)
+		key = guid.Normalize(v)
 	}
 	byKind := r.pseudo[ru.Kind]
 	if byKind == nil {

@@ -41,6 +41,7 @@ func TestRedactKinds(t *testing.T) {
 		{"kept: words", "@odata.type", "#microsoft.graph.serviceHostedMediaConfig", "#microsoft.graph.serviceHostedMediaConfig", ""},
 		{"custom id kind", "employeeId", "E-12345", "00000000-0000-4000-a001-000000000001", "employee-id"},
 		{"custom pattern", "subject", "about TCK-4711 and TCK-4712", "about ticket-1 and ticket-2", ""},
+		{"a pseudonym joined to its neighbours", "note", "Zq9Xw8Vu7Ts6Rp5" + "eyJabcd.efgh.ijkl" + "+Mn4Lk3Jh2Gf1", "redacted-secret-1", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := defaultRedactor(t,
@@ -122,6 +123,9 @@ func TestLoadRules(t *testing.T) {
 		"two-groups.yaml":  "- {kind: x, pattern: '(a)(b)'}\n",
 		"header.yaml":      "- {kind: header}\n",
 		"unknown-key.yaml": "- {kind: x, path: y, colour: red}\n",
+		"alias.yaml":       "- &r {kind: x, path: y}\n- *r\n",
+		"not-a-list.yaml":  "kind: x\n",
+		"too-large.yaml":   "- {kind: x, path: '" + strings.Repeat("y", maxRulesFile) + "'}\n",
 	} {
 		if _, err := LoadRules(write(name, body)); err == nil {
 			t.Errorf("%s: no error", name)

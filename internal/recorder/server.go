@@ -47,7 +47,16 @@ func Start(addr string, cfg Config) (*Server, error) {
 		Recorder: rec,
 		done:     make(chan error, 1),
 	}
-	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	readTimeout := cfg.ReadTimeout
+	if readTimeout <= 0 {
+		readTimeout = 30 * time.Second
+	}
+	s.srv = &http.Server{
+		Handler:           http.HandlerFunc(s.serve),
+		ReadHeaderTimeout: min(10*time.Second, readTimeout),
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       2 * time.Minute,
+	}
 	go func() { s.done <- s.srv.Serve(ln) }()
 	return s, nil
 }

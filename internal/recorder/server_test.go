@@ -3,6 +3,7 @@ package recorder
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,7 +19,7 @@ import (
 // upstream has not answered still writes a fixture that loads, the request
 // recorded without an answer.
 func TestShutdownWithAnExchangeInProgress(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), flowsBound)
 	defer cancel()
 	entered := make(chan struct{})
 	release := make(chan struct{})
@@ -76,5 +77,48 @@ func TestShutdownWithAnExchangeInProgress(t *testing.T) {
 		!strings.HasPrefix(steps[1].Name, "no answer was recorded") || steps[1].Expect != nil {
 		data, _ := os.ReadFile(out)
 		t.Errorf("steps not as expected:\n%s", data)
+	}
+}
+
+// TestSlowClientIsCutOff: a client that sends its body a byte at a time
+// loses its connection after ReadTimeout instead of holding it forever.
+func TestSlowClientIsCutOff(t *testing.T) {
+	upstream := httptest.NewServer(http.NotFoundHandler())
+	defer upstream.Close()
+	srv, err := Start("127.0.0.1:0", Config{Upstream: upstream.URL, ReadTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, "POST /app/calls HTTP/1.1\r\nHost: bot.test\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		buf := make([]byte, 512)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				return // the server hung up (after answering, or not)
+			}
+		}
+	}()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	bound := time.After(30 * time.Second) // only reached when the server never cuts the client off
+	for {
+		select {
+		case <-closed:
+			return
+		case <-bound:
+			t.Fatal("the recorder was still reading a slow body after 30 s")
+		case <-tick.C:
+			_, _ = io.WriteString(c, " ")
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/internal/atomicfile"
+	"github.com/callconform/callconform/internal/secret"
 )
 
 // Meta names and describes the fixture a recording becomes.
@@ -78,7 +79,7 @@ func (r *Recorder) buildFixture(meta Meta) (*fixture.Fixture, string, map[int]st
 		meta.Labels = []string{"recorded"}
 	}
 	summary := fmt.Sprintf("recorded by replay record from %s on %s: %d request(s), %d notification POST(s)",
-		redactURL(r.upstream.String()), time.Now().UTC().Format(time.DateOnly), b.requests, b.notes)
+		secret.RedactURL(r.upstream.String()), time.Now().UTC().Format(time.DateOnly), b.requests, b.notes)
 	if b.skipped > 0 {
 		summary += fmt.Sprintf(" (%d not JSON, left out)", b.skipped)
 	}

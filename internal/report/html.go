@@ -6,22 +6,27 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/excerpt"
 )
 
 // HTML writes r as one self-contained page: no external asset and no
 // network (its Content-Security-Policy forbids both), inline CSS and a
 // four-line script that opens the <details> a link points at. For each
-// scenario: its outcome, the failed expectations with their -want +got
-// diff, a sequence diagram (inline SVG), and every request, answer and
-// notification one click away with its headers and body. Everything is
-// redacted and HTML-escaped.
+// scenario: its outcome; the failure: where the block was decided, the
+// failed expectations with their -want +got diff, the ones it did not wait
+// for, and the redeliveries; a sequence diagram (inline SVG); and every
+// request, answer and notification one click away with its headers and
+// body, a redelivery marked as one. Everything is
+// redacted, HTML-escaped and within the limits of a scenario
+// (MaxScenarioBytes).
 func HTML(w io.Writer, r Run) error {
 	r = clean(r)
 	p, f, s := harness.Count(r.Results)
@@ -61,8 +66,35 @@ type scenarioView struct {
 
 type failureView struct {
 	Where, Message string
+	Decided        *decidedView // nil unless the block was decided before its bound
 	Unmet          []unmetView
+	Open           []unmetView // not waited for
+	Redelivered    []redeliveryView
 	Other          []string
+	// Detailed is true when the verdict is shown piece by piece above, so
+	// that the whole message can stay one click away.
+	Detailed bool
+}
+
+// ref names a notification by its arrival index, linked to its event when
+// the timeline holds it (Link is then its anchor).
+type ref struct {
+	Index int
+	Link  string
+}
+
+// decidedView says where and why a block failed before its bound.
+type decidedView struct {
+	At     ref
+	Reason string
+}
+
+// redeliveryView is a notification delivered again: This repeats Orig.
+// Duplicate says the block fails on it.
+type redeliveryView struct {
+	This, Orig ref
+	Duplicate  bool
+	Item       string
 }
 
 type unmetView struct {
@@ -87,6 +119,7 @@ type eventView struct {
 	Anchor, At, Line, Kind, Header, Body string
 	Step                                 int
 	Marked                               bool
+	Redelivery                           *ref // the first delivery, for a redelivery
 }
 
 func scenarioPage(res *harness.Result, anchor string) scenarioView {
@@ -95,41 +128,9 @@ func scenarioPage(res *harness.Result, anchor string) scenarioView {
 	if res.Status == harness.Skipped {
 		v.Reason = res.Reason
 	}
-	seqOf := map[int]int{} // arrival index → event seq
-	arrival := 0
-	for _, e := range res.Timeline {
-		if e.Kind == timeline.Notify {
-			seqOf[arrival] = e.Seq
-			arrival++
-		}
-	}
-	if f := res.Failure; f != nil {
-		fv := &failureView{Where: fmt.Sprintf("step %d (%s) at %s:%d", f.Step, f.Kind, f.File, f.Line), Message: f.Message}
-		if vd := f.Verdict; vd != nil {
-			if vd.TimedOut {
-				fv.Other = append(fv.Other, "the wait reached its bound")
-			}
-			for _, u := range vd.Unmet {
-				uv := unmetView{Name: u.Name, Want: u.Want, Reason: u.Reason}
-				for _, c := range u.Candidates {
-					cv := candidateView{Index: c.Index, Note: c.Note, Diff: c.Diff, Item: clip(c.Item, 2000)}
-					if seq, ok := seqOf[c.Index]; ok {
-						cv.Link = fmt.Sprintf("%s-e%d", anchor, seq)
-					}
-					uv.Candidates = append(uv.Candidates, cv)
-				}
-				fv.Unmet = append(fv.Unmet, uv)
-			}
-			for _, h := range vd.Forbidden {
-				fv.Other = append(fv.Other, fmt.Sprintf("forbidden notification #%d arrived (pattern %q): %s", h.Index, h.Pattern, clip(h.Item, 300)))
-			}
-			if vd.Failing {
-				for _, c := range vd.Unexpected {
-					fv.Other = append(fv.Other, fmt.Sprintf("unexpected notification #%d: %s", c.Index, clip(c.Item, 300)))
-				}
-			}
-		}
-		v.Failure = fv
+	refOf := notificationRefs(res, anchor)
+	if res.Failure != nil {
+		v.Failure = failurePage(res.Failure, refOf)
 	} else if res.Status == harness.Failed {
 		v.Failure = &failureView{Where: "the scenario", Message: res.Reason}
 	}
@@ -140,28 +141,106 @@ func scenarioPage(res *harness.Result, anchor string) scenarioView {
 	if len(res.Timeline) > 0 {
 		v.SVG = template.HTML(diagram(res, anchor)) // built from escaped text only
 	}
+	v.Events = eventViews(res, anchor, refOf)
+	for _, k := range slices.Sorted(maps.Keys(res.Captures)) {
+		v.Captures = append(v.Captures, [2]string{k, res.Captures[k]})
+	}
+	return v
+}
+
+// notificationRefs returns, for the arrival index of a notification, a
+// reference to it that links to its event when the timeline holds it.
+func notificationRefs(res *harness.Result, anchor string) func(int) ref {
+	seqOf := map[int]int{}
+	arrival := 0
+	for _, e := range res.Timeline {
+		if e.Kind == timeline.Notify {
+			seqOf[arrival] = e.Seq
+		}
+		arrival += arrivals(e)
+	}
+	return func(idx int) ref {
+		r := ref{Index: idx}
+		if seq, ok := seqOf[idx]; ok {
+			r.Link = fmt.Sprintf("%s-e%d", anchor, seq)
+		}
+		return r
+	}
+}
+
+// failurePage shows a failure: where; where the block was decided, if it
+// was before its bound; the unmet expectations with their closest
+// notifications (linked to their event) and diffs; the expectations it did
+// not wait for; what else the verdict holds against the target; and the
+// redeliveries, which are the failure when the block fails on duplicates.
+func failurePage(f *harness.Failure, refOf func(int) ref) *failureView {
+	fv := &failureView{Where: fmt.Sprintf("step %d (%s) at %s:%d", f.Step, f.Kind, f.File, f.Line), Message: f.Message}
+	vd := f.Verdict
+	if vd == nil {
+		return fv
+	}
+	if vd.TimedOut {
+		fv.Other = append(fv.Other, "the wait reached its bound")
+	}
+	if vd.Decided != "" {
+		fv.Decided = &decidedView{At: refOf(vd.DecidedAt), Reason: vd.Decided}
+	}
+	fv.Unmet = unmetViews(vd.Unmet, refOf)
+	fv.Open = unmetViews(vd.Open, refOf)
+	for _, h := range vd.Forbidden {
+		fv.Other = append(fv.Other, fmt.Sprintf("forbidden notification #%d arrived (pattern %q): %s", h.Index, h.Pattern, excerpt.Clip(h.Item, 300)))
+	}
+	if vd.Failing {
+		for _, c := range vd.Unexpected {
+			fv.Other = append(fv.Other, fmt.Sprintf("unexpected notification #%d: %s", c.Index, excerpt.Clip(c.Item, 300)))
+		}
+	}
+	for _, r := range vd.Redelivered {
+		fv.Redelivered = append(fv.Redelivered, redeliveryView{This: refOf(r.Index), Orig: refOf(r.Original),
+			Duplicate: vd.Duplicates, Item: excerpt.Clip(r.Item, 300)})
+	}
+	fv.Detailed = fv.Decided != nil || len(fv.Unmet)+len(fv.Open)+len(fv.Redelivered) > 0
+	return fv
+}
+
+// unmetViews shows expectations with their closest notifications and
+// diffs.
+func unmetViews(us []judge.Unmet, refOf func(int) ref) []unmetView {
+	var out []unmetView
+	for _, u := range us {
+		uv := unmetView{Name: u.Name, Want: u.Want, Reason: u.Reason}
+		for _, c := range u.Candidates {
+			uv.Candidates = append(uv.Candidates, candidateView{Index: c.Index, Link: refOf(c.Index).Link, Note: c.Note,
+				Diff: c.Diff, Item: excerpt.Clip(c.Item, 2000)})
+		}
+		out = append(out, uv)
+	}
+	return out
+}
+
+// eventViews lists a timeline's events: the notifications a failure points
+// at marked, each notification numbered by its arrival, a redelivery with
+// a reference to its first delivery.
+func eventViews(res *harness.Result, anchor string, refOf func(int) ref) []eventView {
+	var out []eventView
 	marked := failedNotifications(res)
 	t0 := start(res)
-	arrival = 0
+	arrival := 0
 	for _, e := range res.Timeline {
 		ev := eventView{Anchor: fmt.Sprintf("%s-e%d", anchor, e.Seq), At: relTime(e.At.Sub(t0)), Step: e.Step,
 			Kind: string(e.Kind), Line: eventLine(e), Header: headerText(e), Body: prettyBody(e)}
 		if e.Kind == timeline.Notify {
 			_, ev.Marked = marked[arrival]
-			ev.Line = "⇐ " + notificationLabel(e.Body)
-			arrival++
+			ev.Line = fmt.Sprintf("⇐ #%d %s", arrival, notificationLabel(e.Body))
+			if e.RedeliveryOf != nil {
+				orig := refOf(*e.RedeliveryOf)
+				ev.Redelivery = &orig
+			}
 		}
-		v.Events = append(v.Events, ev)
+		arrival += arrivals(e)
+		out = append(out, ev)
 	}
-	keys := make([]string, 0, len(res.Captures))
-	for k := range res.Captures {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v.Captures = append(v.Captures, [2]string{k, res.Captures[k]})
-	}
-	return v
+	return out
 }
 
 // headerText lists an event's headers, one a line, sorted.
@@ -170,13 +249,8 @@ func headerText(e timeline.Event) string {
 		return ""
 	}
 	h := timeline.RedactHeader(e.Header)
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		for _, v := range h[k] {
 			fmt.Fprintf(&b, "%s: %s\n", k, redact(v))
 		}
@@ -220,7 +294,12 @@ table.diff td{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 td.want{color:#c62828;background:#ffebee}td.got{color:#2e7d32;background:#e8f5e9}
 figure.diagram{margin:.6em 0;overflow-x:auto}
 details.event{margin:.1em 0}details.event summary{cursor:pointer;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+details.event.redelivery summary{color:#78909c;font-style:italic}
 details.event.marked summary{color:#c62828;font-weight:bold}
+.failure .decided{font-weight:bold}
+.failure .not-waited,.failure li.redelivery{color:#546e7a}
+.failure li.duplicate{color:#c62828}
+h4{font-size:.95em;margin:.8em 0 .2em}
 details:target{outline:2px solid #1565c0}
 </style>
 </head>
@@ -240,17 +319,24 @@ details:target{outline:2px solid #1565c0}
 {{if .Reason}}<p class="skipped">skipped: {{.Reason}}</p>{{end}}
 {{with .Failure}}<div class="failure">
 <h3>Failed at {{.Where}}</h3>
-{{range .Other}}<p>{{.}}</p>
+{{with .Decided}}<p class="decided">decided at notification {{template "ref" .At}}: {{.Reason}}</p>
+{{end}}{{range .Other}}<p>{{.}}</p>
 {{end}}{{range .Unmet}}<div class="unmet" data-expectation="{{.Name}}">
 <p>expectation <b>{{.Name}}</b> not met: {{.Reason}}</p>
-<p>want <code>{{.Want}}</code></p>
-{{range .Candidates}}<p>closest: {{if .Link}}<a href="#{{.Link}}">notification #{{.Index}}</a>{{else}}notification #{{.Index}}{{end}}{{if .Note}} ({{.Note}}){{end}}</p>
-{{if .Diff}}<table class="diff"><tr><th>field</th><th>-want</th><th>+got</th></tr>
-{{range .Diff}}<tr><td>{{.Field}}</td><td class="want">- {{.Want}}</td><td class="got">+ {{.Got}}</td></tr>
-{{end}}</table>{{end}}
-{{else}}<p>no notification was received in this block</p>
+{{template "candidates" .}}</div>
+{{end}}{{if .Open}}<div class="not-waited">
+<h4>not waited for</h4>
+<p>the block was decided before it waited for these: they are not held against the target</p>
+{{range .Open}}<div class="open" data-expectation="{{.Name}}">
+<p>expectation <b>{{.Name}}</b>: {{.Reason}}</p>
+{{template "candidates" .}}</div>
 {{end}}</div>
-{{end}}{{if .Unmet}}<details><summary>the whole message</summary><pre>{{.Message}}</pre></details>{{else}}<pre>{{.Message}}</pre>{{end}}
+{{end}}{{if .Redelivered}}<div class="redeliveries">
+<h4>redeliveries</h4>
+<ul>{{range .Redelivered}}{{if .Duplicate}}<li class="duplicate">duplicate: notification {{template "ref" .This}} is a redelivery of {{template "ref" .Orig}} (the block fails on duplicates): <code>{{.Item}}</code></li>
+{{else}}<li class="redelivery">notification {{template "ref" .This}} is a redelivery of {{template "ref" .Orig}}, counted once with it</li>
+{{end}}{{end}}</ul></div>
+{{end}}{{if .Detailed}}<details><summary>the whole message</summary><pre>{{.Message}}</pre></details>{{else}}<pre>{{.Message}}</pre>{{end}}
 </div>{{end}}
 {{if .SVG}}<figure class="diagram">
 {{.SVG}}</figure>{{end}}
@@ -259,7 +345,7 @@ details:target{outline:2px solid #1565c0}
 {{range .Steps}}<tr class="{{.Status}}"><td>{{.Index}}</td><td>{{.Kind}}</td><td>{{.Name}}{{if .From}} <span class="meta">(from {{.From}})</span>{{end}}</td><td>{{.Line}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{.Duration}}</td><td>{{.Msg}}</td></tr>
 {{end}}</table>{{end}}
 {{if .Events}}<h3>Requests, answers and notifications</h3>
-{{range .Events}}<details class="event {{.Kind}}{{if .Marked}} marked{{end}}" id="{{.Anchor}}"><summary>{{.At}} · step {{.Step}} · {{.Line}}</summary>
+{{range .Events}}<details class="event {{.Kind}}{{if .Redelivery}} redelivery{{end}}{{if .Marked}} marked{{end}}" id="{{.Anchor}}"><summary>{{.At}} · step {{.Step}} · {{.Line}}{{with .Redelivery}} · redelivery of {{template "ref" .}}{{end}}</summary>
 {{if .Header}}<pre class="headers">{{.Header}}</pre>{{end}}{{if .Body}}<pre class="body">{{.Body}}</pre>{{end}}</details>
 {{end}}{{end}}
 {{if .Captures}}<h3>Captures</h3>
@@ -273,4 +359,11 @@ window.addEventListener("hashchange",open);open();})();
 </script>
 </body>
 </html>
-`))
+{{define "ref"}}{{if .Link}}<a href="#{{.Link}}">#{{.Index}}</a>{{else}}#{{.Index}}{{end}}{{end -}}
+{{define "candidates"}}<p>want <code>{{.Want}}</code></p>
+{{range .Candidates}}<p>closest: {{if .Link}}<a href="#{{.Link}}">notification #{{.Index}}</a>{{else}}notification #{{.Index}}{{end}}{{if .Note}} ({{.Note}}){{end}}</p>
+{{if .Diff}}<table class="diff"><tr><th>field</th><th>-want</th><th>+got</th></tr>
+{{range .Diff}}<tr><td>{{.Field}}</td><td class="want">- {{.Want}}</td><td class="got">+ {{.Got}}</td></tr>
+{{end}}</table>{{end}}
+{{else}}<p>no notification was received in this block</p>
+{{end}}{{end}}`))

@@ -5,7 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/net/html"
+
+	"github.com/callconform/callconform/harness"
 )
 
 // find returns the nodes below n (n included) that keep returns true for.
@@ -167,5 +170,141 @@ func TestHTMLShowsScenariosDiagramsAndDiffsWithoutTokens(t *testing.T) {
 	}
 	if request == nil || !strings.Contains(text(request), `"participants"`) || !strings.Contains(text(request), "POST http://127.0.0.1:") {
 		t.Error("the request and its body are not one click away")
+	}
+}
+
+// withClass keeps the tag elements of class.
+func withClass(tag, class string) func(*html.Node) bool {
+	return func(n *html.Node) bool { return element(tag)(n) && hasClass(n, class) }
+}
+
+// page renders r as HTML and parses it.
+func page(t *testing.T, r Run) *html.Node {
+	t.Helper()
+	var b bytes.Buffer
+	if err := HTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// linked returns the event that the link a points at.
+func linked(t *testing.T, doc, a *html.Node) *html.Node {
+	t.Helper()
+	id, ok := strings.CutPrefix(attr(a, "href"), "#")
+	events := find(doc, func(n *html.Node) bool { return element("details")(n) && attr(n, "id") == id })
+	if !ok || len(events) != 1 {
+		t.Fatalf("link %q does not point at one event", attr(a, "href"))
+	}
+	return events[0]
+}
+
+// summary returns the text of an event's summary line.
+func summary(n *html.Node) string {
+	if s := find(n, element("summary")); len(s) > 0 {
+		return text(s[0])
+	}
+	return ""
+}
+
+// one returns the only node below n that keep returns true for.
+func one(t *testing.T, n *html.Node, what string, keep func(*html.Node) bool) *html.Node {
+	t.Helper()
+	found := find(n, keep)
+	if len(found) != 1 {
+		t.Fatalf("%d %s, want 1", len(found), what)
+	}
+	return found[0]
+}
+
+func TestHTMLShowsDecidedOpenAndRedeliveries(t *testing.T) {
+	doc := page(t, redeliveredRun(t))
+	failure := one(t, doc, "failure panels", withClass("div", "failure"))
+
+	decided := one(t, failure, "decided lines", withClass("p", "decided"))
+	if got, want := text(decided), "decided at notification #2: notification #2 is one no expectation takes, and the block says unexpected: fail"; got != want {
+		t.Errorf("decided line %q, want %q", got, want)
+	}
+	if ev := linked(t, doc, one(t, decided, "links", element("a"))); !strings.Contains(summary(ev), "#2 created /app/calls/c1/audioRoutingGroups/g1") {
+		t.Errorf("the decided line links to %q, not to notification #2", summary(ev))
+	}
+
+	notWaited := one(t, failure, `"not waited for" parts`, withClass("div", "not-waited"))
+	if h := find(notWaited, element("h4")); len(h) != 1 || text(h[0]) != "not waited for" {
+		t.Error(`the open expectations are not under a "not waited for" heading`)
+	}
+	roster := one(t, notWaited, "open expectations", withClass("div", "open"))
+	if attr(roster, "data-expectation") != "roster" || !strings.Contains(text(roster), "roster: not waited for: the block ended at notification #2") {
+		t.Errorf("open expectation %q: %q", attr(roster, "data-expectation"), text(roster))
+	}
+	if unmet := find(failure, withClass("div", "unmet")); len(unmet) != 0 {
+		t.Errorf("%d expectations shown as not met; roster was not waited for, and opDone was met", len(unmet))
+	}
+
+	again := one(t, failure, "redeliveries", withClass("li", "redelivery"))
+	if got, want := text(again), "notification #1 is a redelivery of #0, counted once with it"; got != want {
+		t.Errorf("redelivery %q, want %q", got, want)
+	}
+	if dup := find(failure, withClass("li", "duplicate")); len(dup) != 0 {
+		t.Error("a redelivery is shown as a duplicate, though the block does not fail on duplicates")
+	}
+	links := find(again, element("a"))
+	if len(links) != 2 {
+		t.Fatalf("the redelivery has %d links, want 2 (to #1 and to #0)", len(links))
+	}
+	redelivery, original := linked(t, doc, links[0]), linked(t, doc, links[1])
+	if !hasClass(redelivery, "redelivery") || hasClass(redelivery, "marked") || !strings.Contains(summary(redelivery), "⇐ #1 deleted /app/calls/c1/operations/op1") ||
+		!strings.HasSuffix(summary(redelivery), " · redelivery of #0") {
+		t.Errorf("event of the redelivery: class %q, summary %q", attr(redelivery, "class"), summary(redelivery))
+	}
+	if hasClass(original, "redelivery") || !strings.Contains(summary(original), "⇐ #0 deleted /app/calls/c1/operations/op1") {
+		t.Errorf("event of the first delivery: class %q, summary %q", attr(original, "class"), summary(original))
+	}
+	if back := linked(t, doc, one(t, redelivery, "links in the redelivery's event", element("a"))); back != original {
+		t.Errorf("the redelivery's event links to %q, not to its first delivery", summary(back))
+	}
+	if len(find(doc, withClass("details", "redelivery"))) != 1 {
+		t.Error("not exactly one event is marked as a redelivery")
+	}
+	if msg := find(failure, element("details")); len(msg) != 1 || !strings.Contains(text(msg[0]), "the whole message") {
+		t.Error("the whole message is not one click away")
+	}
+}
+
+func TestHTMLMarksDuplicatesAsTheFailure(t *testing.T) {
+	doc := page(t, Run{Results: []*harness.Result{redeliveredResult(t, true)}})
+	failure := one(t, doc, "failure panels", withClass("div", "failure"))
+	if got, want := text(one(t, failure, "decided lines", withClass("p", "decided"))),
+		"decided at notification #1: notification #1 is a redelivery of #0, and the block fails on duplicates"; got != want {
+		t.Errorf("decided line %q, want %q", got, want)
+	}
+	dup := one(t, failure, "duplicates", withClass("li", "duplicate"))
+	if !strings.HasPrefix(text(dup), "duplicate: notification #1 is a redelivery of #0 (the block fails on duplicates): {") {
+		t.Errorf("duplicate %q", text(dup))
+	}
+	if len(find(failure, withClass("li", "redelivery"))) != 0 {
+		t.Error("the duplicate that failed the block is also shown as counted once")
+	}
+	if len(find(failure, withClass("div", "not-waited"))) != 0 {
+		t.Error(`a "not waited for" part with nothing in it`)
+	}
+	marked := map[string]bool{}
+	for _, ev := range find(doc, withClass("details", "redelivery")) {
+		marked[attr(ev, "id")] = hasClass(ev, "marked")
+	}
+	if diff := cmp.Diff(map[string]bool{"s1-e4": true, "s1-e6": false}, marked); diff != "" {
+		t.Errorf("redeliveries in the event list, marked or not (-want +got):\n%s", diff)
+	}
+
+	passed := page(t, Run{Results: []*harness.Result{redeliveredResult(t, false)}})
+	if len(find(passed, withClass("div", "failure"))) != 0 {
+		t.Error("a failure panel for a scenario whose redeliveries were counted once")
+	}
+	if n := len(find(passed, withClass("details", "marked"))); n != 0 {
+		t.Errorf("%d events marked in a passing scenario", n)
 	}
 }

@@ -23,7 +23,8 @@ type document struct {
 	Scenarios []*harness.Result `json:"scenarios"`
 }
 
-// JSON writes r as report.json, redacted.
+// JSON writes r as report.json, redacted and within the limits of a
+// scenario (MaxScenarioBytes).
 func JSON(w io.Writer, r Run) error {
 	r = clean(r)
 	p, f, s := harness.Count(r.Results)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/excerpt"
 )
 
 // The JUnit XML schema as CI systems (Jenkins, GitLab, GitHub actions) read
@@ -63,8 +64,11 @@ type (
 
 // JUnit writes r as JUnit XML: one testsuite; a testcase per scenario
 // (classname the fixture file, or its labels; name its id and title); a
-// failure with the readable verdict (-want +got), a skip with its reason,
-// and the scenario's timeline as system-out. Everything is redacted.
+// failure with the readable verdict (-want +got; where the block was
+// decided, the expectations it did not wait for, the redeliveries), a skip
+// with its reason, and the scenario's timeline as system-out, a
+// redelivery marked as one. Everything is redacted and
+// within the limits of a scenario (MaxScenarioBytes).
 func JUnit(w io.Writer, r Run) error {
 	r = clean(r)
 	_, f, s := harness.Count(r.Results)
@@ -166,6 +170,9 @@ func eventLine(e timeline.Event) string {
 	case timeline.Response:
 		return fmt.Sprintf("← %d (%s)", e.Status, e.Elapsed.Round(time.Microsecond))
 	case timeline.Notify:
+		if e.RedeliveryOf != nil {
+			return fmt.Sprintf("⇐ notification at %s (redelivery of #%d, counted once with it)", e.URL, *e.RedeliveryOf)
+		}
 		return "⇐ notification at " + e.URL
 	case timeline.Refusal:
 		return fmt.Sprintf("✗ callback refused %s %s: %d %s", e.Method, e.URL, e.Status, e.Text)
@@ -175,6 +182,8 @@ func eventLine(e timeline.Event) string {
 		return "⚑ trigger " + e.Text
 	case timeline.Failure:
 		return "✗ failed: " + summaryLine(e.Text)
+	case kindOmitted:
+		return "… " + firstLine(e.Text)
 	}
 	return "· " + firstLine(e.Text)
 }
@@ -188,7 +197,7 @@ func bodyText(e timeline.Event, n int) string {
 	case e.Kind == timeline.Request || e.Kind == timeline.Response || e.Kind == timeline.Notify:
 		s = e.Text // a body that is not JSON
 	}
-	return clip(redact(strings.ReplaceAll(s, "\n", " ")), n)
+	return excerpt.Clip(redact(strings.ReplaceAll(s, "\n", " ")), n)
 }
 
 // summaryLine picks the line of a failure that says most: the first unmet
@@ -211,15 +220,4 @@ func summaryLine(s string) string {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && (s[cut]&0xC0) == 0x80 {
-		cut--
-	}
-	return s[:cut] + "…"
 }

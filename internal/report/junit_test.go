@@ -2,9 +2,14 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/callconform/callconform/harness"
+	"github.com/callconform/callconform/harness/timeline"
 )
 
 type testSuites struct {
@@ -90,5 +95,86 @@ func TestJUnitCountsAndMessages(t *testing.T) {
 	}
 	if skip.Skipped == nil || skip.Skipped.Message != `target lacks capability "incoming-call"` || skip.Classname != "answer" {
 		t.Errorf("skipped case %+v", skip)
+	}
+}
+
+// xmlChar reports whether XML 1.0 allows r in a document.
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
+}
+
+func TestJUnitHoldsOnlyXMLCharacters(t *testing.T) {
+	const evil = "\x00\x01\x1b[2J\x07\x0b\x0c\x7f\uFFFE\xff"
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	failed := &harness.Result{ID: "f" + evil, Title: "title" + evil, File: "fixtures/f" + evil + ".yaml", Status: harness.Failed, Reason: "reason" + evil,
+		Failure: &harness.Failure{Step: 1, Kind: "send", Message: "message" + evil},
+		Timeline: []timeline.Event{
+			{At: t0, Kind: timeline.Request, Method: "POST", URL: "http://target.test/" + evil, Body: json.RawMessage(`{"a":"\u001b` + evil[:2] + `"}`)},
+			{At: t0, Kind: timeline.Response, Status: 400, Text: "text" + evil},
+			{At: t0, Kind: timeline.Note, Text: "note" + evil},
+		}}
+	skipped := &harness.Result{ID: "s", Labels: []string{"label" + evil}, Status: harness.Skipped, Reason: "skip" + evil}
+	var b bytes.Buffer
+	if err := JUnit(&b, Run{Target: "target" + evil, Profile: "profile" + evil, Results: []*harness.Result{failed, skipped}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range b.String() {
+		if !xmlChar(r) {
+			t.Errorf("junit.xml holds %U at byte %d, which XML 1.0 forbids:\n%q", r, i, b.String())
+			break
+		}
+	}
+	var doc testSuites
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("junit.xml does not parse: %v", err)
+	}
+	out := doc.Suites[0].Cases[0].SystemOut
+	for _, want := range []string{"text\uFFFD", "note\uFFFD", "http://target.test/\uFFFD"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("system-out lacks %q (the text, its control characters replaced):\n%q", want, out)
+		}
+	}
+}
+
+func TestJUnitSaysWhereTheBlockWasDecidedAndNotesRedeliveries(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		run  Run
+		want []string
+	}{
+		{"real run", redeliveredRun(t), []string{
+			"step 2 (await) at fixtures/fake/invite-redelivered.yaml:",
+			"decided: failed at notification #2, before the bound: notification #2 is one no expectation takes, and the block says unexpected: fail",
+			`expectation "roster" not met: not waited for: the block ended at notification #2, which it refuses`,
+			"unexpected notification #2: " + extraItem,
+			"notification #1 is a redelivery of #0, counted once with it",
+		}},
+		{"duplicates", Run{Results: []*harness.Result{redeliveredResult(t, true)}}, []string{
+			"decided: failed at notification #1, before the bound: notification #1 is a redelivery of #0, and the block fails on duplicates",
+			"duplicate: notification #1 is a redelivery of #0 (the block fails on duplicates): {",
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := JUnit(&b, tt.run); err != nil {
+				t.Fatal(err)
+			}
+			var doc testSuites
+			if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+				t.Fatalf("junit.xml does not parse: %v", err)
+			}
+			c := doc.Suites[0].Cases[0]
+			if c.Failure == nil {
+				t.Fatal("the failing case has no failure")
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(c.Failure.Text, want) {
+					t.Errorf("failure text lacks %q:\n%s", want, c.Failure.Text)
+				}
+			}
+			if !strings.Contains(c.SystemOut, "(redelivery of #0, counted once with it)") {
+				t.Errorf("system-out does not mark the redelivery:\n%s", c.SystemOut)
+			}
+		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/timeline"
+	"github.com/callconform/callconform/internal/excerpt"
 )
 
 // Geometry of a sequence diagram.
@@ -45,7 +46,7 @@ const (
 	colorAnswer = "#546e7a"
 	colorNotify = "#1565c0"
 	colorFail   = "#c62828"
-	colorNote   = "#78909c"
+	colorNote   = "#78909c" // notes, and redeliveries (muted)
 )
 
 // row is one event of the diagram.
@@ -65,7 +66,7 @@ type row struct {
 // lanes for the harness, the target and the callback receiver; an arrow per
 // request, answer and notification in arrival order, with times relative
 // to the first event; notifications that failed an expectation in red with
-// their diff. Each row links to #<id>-e<seq>. The output depends only on
+// their diff; a redelivery muted and dashed, "redelivery of #k". Each row links to #<id>-e<seq>. The output depends only on
 // res (times are rendered relative), so that it can be compared with a
 // golden file.
 func diagram(res *harness.Result, id string) string {
@@ -78,7 +79,7 @@ func diagram(res *harness.Result, id string) string {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="seq" width="%d" height="%d" viewBox="0 0 %d %d" font-family="ui-monospace, SFMono-Regular, Menlo, Consolas, monospace" font-size="11" role="img" aria-label="%s">`+"\n",
 		svgWidth, height, svgWidth, height, esc("sequence diagram of "+res.ID))
 	b.WriteString("<defs>\n")
-	for _, m := range []struct{ name, color string }{{"ink", colorInk}, {"answer", colorAnswer}, {"notify", colorNotify}, {"fail", colorFail}} {
+	for _, m := range []struct{ name, color string }{{"ink", colorInk}, {"answer", colorAnswer}, {"notify", colorNotify}, {"fail", colorFail}, {"muted", colorNote}} {
 		fmt.Fprintf(&b, `<marker id="%s-%s" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="%s"/></marker>`+"\n", id, m.name, m.color)
 	}
 	b.WriteString("</defs>\n")
@@ -111,20 +112,20 @@ func writeRow(b *strings.Builder, r row, id string, y int) {
 	switch {
 	case r.failure:
 		fmt.Fprintf(b, `<rect x="96" y="%d" width="%d" height="20" rx="3" fill="#fdecea" stroke="%s"/>`, y-12, svgWidth-104, colorFail)
-		fmt.Fprintf(b, `<text x="104" y="%d" fill="%s" font-weight="bold">%s</text>`, y+2, colorFail, esc(clipRunes(r.label, noteLabel)))
+		fmt.Fprintf(b, `<text x="104" y="%d" fill="%s" font-weight="bold">%s</text>`, y+2, colorFail, esc(excerpt.ClipRunes(r.label, noteLabel)))
 	case r.from < 0:
-		fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s" font-style="italic">%s</text>`, laneX[laneHarness]-70, y+4, r.color, esc(clipRunes(r.label, noteLabel)))
+		fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s" font-style="italic">%s</text>`, laneX[laneHarness]-70, y+4, r.color, esc(excerpt.ClipRunes(r.label, noteLabel)))
 	default:
 		x1, x2 := laneX[r.from], laneX[r.to]
-		marker := map[string]string{colorInk: "ink", colorAnswer: "answer", colorNotify: "notify", colorFail: "fail"}[r.color]
+		marker := map[string]string{colorInk: "ink", colorAnswer: "answer", colorNotify: "notify", colorFail: "fail", colorNote: "muted"}[r.color]
 		dash := ""
 		if r.dashed {
 			dash = ` stroke-dasharray="6 3"`
 		}
 		fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="1.5"%s marker-end="url(#%s-%s)"/>`, x1, y, x2, y, r.color, dash, id, marker)
-		fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" fill="%s">%s</text>`, (x1+x2)/2, y-5, r.color, esc(clipRunes(r.label, arrowLabel)))
+		fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" fill="%s">%s</text>`, (x1+x2)/2, y-5, r.color, esc(excerpt.ClipRunes(r.label, arrowLabel)))
 		for k, m := range r.marks {
-			fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" fill="%s">%s</text>`, (x1+x2)/2, y+13+k*svgMarkRow, colorFail, esc(clipRunes(m, 2*arrowLabel)))
+			fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" fill="%s">%s</text>`, (x1+x2)/2, y+13+k*svgMarkRow, colorFail, esc(excerpt.ClipRunes(m, 2*arrowLabel)))
 		}
 	}
 	b.WriteString("</g></a>\n")
@@ -152,14 +153,7 @@ func diagramRows(res *harness.Result) []row {
 			r.label = fmt.Sprintf("%d %s · %s", e.Status, http.StatusText(e.Status), e.Elapsed.Round(100*time.Microsecond))
 			r.title = r.label
 		case timeline.Notify:
-			r.from, r.to, r.color = laneTarget, laneReceiver, colorNotify
-			r.label = notificationLabel(e.Body)
-			r.title = fmt.Sprintf("notification #%d at %s: %s", arrival, e.URL, clip(compactJSON(e.Body), 400))
-			if m, ok := marks[arrival]; ok {
-				r.color, r.marks = colorFail, m
-				r.label = "✗ " + r.label
-			}
-			arrival++
+			r = notifyRow(r, e, arrival, marks[arrival])
 		case timeline.Refusal:
 			r.from, r.to, r.color = laneReceiver, laneTarget, colorFail
 			r.label = fmt.Sprintf("refused %d: %s", e.Status, firstLine(e.Text))
@@ -167,6 +161,10 @@ func diagramRows(res *harness.Result) []row {
 		case timeline.Retry:
 			r.color = colorNote
 			r.label = "↻ " + firstLine(e.Text)
+			r.title = e.Text
+		case kindOmitted:
+			r.color = colorNote
+			r.label = "… " + firstLine(e.Text)
 			r.title = e.Text
 		case timeline.Failure:
 			r.failure, r.color = true, colorFail
@@ -180,13 +178,38 @@ func diagramRows(res *harness.Result) []row {
 		if len(r.marks) > maxMarks {
 			r.marks = append(r.marks[:maxMarks:maxMarks], fmt.Sprintf("… and %d more", len(r.marks)-maxMarks))
 		}
+		arrival += arrivals(e)
 		rows = append(rows, r)
 	}
 	return rows
 }
 
-// failedNotifications maps the arrival index of each notification that a
-// failed expectation points at to the red lines shown under it.
+// notifyRow draws notification #arrival as an arrow to the receiver: a
+// redelivery muted and dashed, labelled "redelivery of #k"; one that the
+// failure points at (marks) in red, with its red lines.
+func notifyRow(r row, e timeline.Event, arrival int, marks []string) row {
+	r.from, r.to, r.color = laneTarget, laneReceiver, colorNotify
+	r.label = notificationLabel(e.Body)
+	what := fmt.Sprintf("notification #%d at %s", arrival, e.URL)
+	if e.RedeliveryOf != nil {
+		again := fmt.Sprintf("redelivery of #%d", *e.RedeliveryOf)
+		r.color, r.dashed = colorNote, true
+		r.label = again + " · " + r.label
+		what += " (" + again + ", counted once with it)"
+	}
+	r.title = what + ": " + excerpt.Clip(compactJSON(e.Body), 400)
+	if len(marks) > 0 {
+		r.color, r.marks = colorFail, marks
+		r.label = "✗ " + r.label
+	}
+	return r
+}
+
+// failedNotifications maps the arrival index of each notification that
+// the failure points at (the closest to an unmet expectation, a forbidden,
+// unexpected or duplicate one, the one that decided the block) to the red
+// lines shown under it. Open expectations are not held against the target:
+// their candidates are not marked.
 func failedNotifications(res *harness.Result) map[int][]string {
 	out := map[int][]string{}
 	if res.Failure == nil || res.Failure.Verdict == nil {
@@ -214,6 +237,15 @@ func failedNotifications(res *harness.Result) map[int][]string {
 		for _, c := range v.Unexpected {
 			out[c.Index] = append(out[c.Index], "unexpected")
 		}
+	}
+	if v.Duplicates {
+		for _, r := range v.Redelivered {
+			out[r.Index] = append(out[r.Index], fmt.Sprintf("duplicate of #%d: the block fails on duplicates", r.Original))
+		}
+	}
+	if v.Decided != "" {
+		// First, so that the red lines under the arrow never cut it.
+		out[v.DecidedAt] = append([]string{"the block was decided here"}, out[v.DecidedAt]...)
 	}
 	return out
 }
@@ -253,14 +285,6 @@ var guidRE = regexp.MustCompile(`[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-
 // fits on an arrow.
 func shortIDs(s string) string {
 	return guidRE.ReplaceAllStringFunc(s, func(id string) string { return id[:8] + "…" })
-}
-
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // esc escapes text for XML and HTML.

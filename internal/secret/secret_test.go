@@ -28,6 +28,37 @@ func TestFind(t *testing.T) {
 		{"prose", "the bearer authentication of the callback", nil},
 		{"short", "client id abc123 x9Y8", nil},
 		{"digits only", "15072285780521507228578052", nil},
+
+		{"sas sig in a query", "https://a.blob.core.windows.net/c/r.wav?sv=2022-11-02&sp=r&sig=Xo%2Bk3bNq9%2FzY1wP8vL0tR6sU4mA2cE7dF5gH3jK%3D",
+			[]string{"secret-field:Xo%2Bk3bNq9%2FzY1wP8vL0tR6sU4mA2cE7dF5gH3jK%3D"}},
+		{"sas sig raw, then more", "?sp=r&sig=Xo+k3bNq9/zY1wP8vL0t=&rscd=x", []string{"secret-field:Xo+k3bNq9/zY1wP8vL0t="}},
+		{"sas sig in a json string", `{"url":"https://a.example/c?sv=2022\u0026sig=Xo%2Bk3b%3D\u0026se=1"}`, []string{"secret-field:Xo%2Bk3b%3D"}},
+		{"sas sig with escaped slashes", `{"signature":"Xo\/k3bNq9\/zY1w="}`, []string{`secret-field:Xo\/k3bNq9\/zY1w=`}},
+		{"whole sas token in a field", `{"sasToken":"sv=2022-11-02\u0026ss=b\u0026sig=Xo%2Bk3b%3D"}`, []string{`secret-field:sv=2022-11-02\u0026ss=b\u0026sig=Xo%2Bk3b%3D`}},
+		{"sas token in a form", "sas=sv%3D2022%26sig%3DXo%252B&x=1", []string{"secret-field:sv%3D2022%26sig%3DXo%252B"}},
+		{"refresh token after token=0.", "https://bot.example/cb?token=0.AXkAv4j5cvGGr0GRqy180BHbR.AgABAAEAAAD--DLA3VO7Qr&state=1",
+			[]string{"secret-field:0.AXkAv4j5cvGGr0GRqy180BHbR.AgABAAEAAAD--DLA3VO7Qr"}},
+		{"refresh token in prose", "refresh with 0.AXkAv4j5cvGGr0GRqy180BHbR.AgABAAEAAAD--DLA3VO7Qr failed",
+			[]string{"refresh-token:0.AXkAv4j5cvGGr0GRqy180BHbR.AgABAAEAAAD--DLA3VO7Qr"}},
+		{"entra client secret in a form", "client_id=x&client_secret=Abc8Q~xY.z_9kLmN0pQrS~tUvW.xYz12345aBcD&grant_type=client_credentials",
+			[]string{"secret-field:Abc8Q~xY.z_9kLmN0pQrS~tUvW.xYz12345aBcD"}},
+		{"entra client secret in prose", "the new secret Abc8Q~xY.z_9kLmN0pQrS~tUvW.xYz12345aBcD expires",
+			[]string{"client-secret:Abc8Q~xY.z_9kLmN0pQrS~tUvW.xYz12345aBcD"}},
+		{"env var", "AZURE_CLIENT_SECRET=hunter2", []string{"secret-field:hunter2"}},
+		{"api key header", "Ocp-Apim-Subscription-Key: 0123456789abcdef0123456789abcdef", []string{"secret-field:0123456789abcdef0123456789abcdef"}},
+		{"account key", "AccountName=rec;AccountKey=c2VjcmV0==;EndpointSuffix=core.windows.net", []string{"secret-field:c2VjcmV0=="}},
+		{"json inside a json string", `{"body":"{\"password\":\"hunter2\"}"}`, []string{"secret-field:hunter2"}},
+		{"quoted value with spaces", `{"password": "correct horse battery"}`, []string{"secret-field:correct horse battery"}},
+		{"opaque bearer", "Authorization: Bearer EwB4A8l6BAAU+/zyzLM=", []string{"bearer:EwB4A8l6BAAU+/zyzLM="}},
+
+		{"www-authenticate parameters", `WWW-Authenticate: Bearer authorization_uri="https://login.example/x", error="invalid_token"`, nil},
+		{"teams meeting thread id", "19:meeting_NjM5ZjE4MGItYTQ3Zi00ZGM1LWJmYjEtNjA5YzQ4NzhmNGRk@thread.v2", nil},
+		{"url-encoded thread id", "/chats/19%3Ameeting_NjM5ZjE4MGItYTQ3Zi00ZGM1LWJmYjEtNjA5YzQ4NzhmNGRk%40thread.v2/messages", nil},
+		{"call path with ids", "/communications/calls/57DAB8B1894C409AB240BD8BEAE78896/operations/0b9e3c57-1a3f-4c11-9d0e-5f2b6f8a9c10", nil},
+		{"paging cursor", "/app/calls?$skiptoken=abc123&$deltatoken=def456", nil},
+		{"null secret", `{"clientSecret":null,"password":""}`, nil},
+		{"words ending like sig", "design=blue&config=x", nil},
+		{"header names", "Ocp-Apim-Subscription-Key X-Ms-Client-Request-Id Microsoft-Graph-Change-Notification", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
@@ -38,6 +69,42 @@ func TestFind(t *testing.T) {
 				t.Errorf("Find(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestFieldName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"client_secret": true, "clientSecret": true, "AZURE_CLIENT_SECRET": true, "password": true, "x-api-key": true,
+		"Ocp-Apim-Subscription-Key": true, "sig": true, "x_sig": true, "TokenSig": true, "sasToken": true, "sas": true,
+		"refresh_token": true, "token": true, "client_assertion": true, "AccountKey": true, "credentials": true,
+		"design": false, "config": false, "kansas": false, "$skiptoken": false, "deltaToken": false, "tokenType": false,
+		"key": false, "primaryKey": false, "displayName": false, "": false,
+	} {
+		if got := FieldName(name); got != want {
+			t.Errorf("FieldName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	const in = `{"access_token":"abc123secretvalue","url":"https://a.example/c?sig=Xo%2Bk%3D"} Bearer abcdefgh12345`
+	got := Redact(in, func(m Match, s string) string { return "<" + string(m.Kind) + ">" })
+	want := `{"access_token":"<secret-field>","url":"https://a.example/c?sig=<secret-field>"} Bearer <bearer>`
+	if got != want {
+		t.Errorf("Redact = %q, want %q", got, want)
+	}
+	if got := Redact("nothing here", nil); got != "nothing here" {
+		t.Errorf("Redact without a secret = %q", got)
+	}
+	// A replacement that joins its neighbours into a random-looking run
+	// (here 15 characters, a JWT, 14 characters: too short to judge apart)
+	// is itself replaced on the next pass.
+	joined := "Zq9Xw8Vu7Ts6Rp5" + "eyJabcd.efgh.ijkl" + "+Mn4Lk3Jh2Gf1"
+	if ms := Find(joined); len(ms) != 1 || ms[0].Kind != JWT {
+		t.Fatalf("Find(%q) = %+v, want the JWT alone", joined, ms)
+	}
+	if got := Redact(joined, func(Match, string) string { return "x" }); len(Find(got)) > 0 {
+		t.Errorf("Redact(%q) = %q, which still holds a secret", joined, got)
 	}
 }
 
@@ -62,5 +129,11 @@ func TestMask(t *testing.T) {
 	}
 	if got := Mask("short"); got != "*****" {
 		t.Errorf("Mask = %q", got)
+	}
+	if got := Mask("pppé-secret-value"); got != "ppp…(18 chars)" {
+		t.Errorf("Mask of a multi-byte start = %q, want it cut on a character boundary", got)
+	}
+	if got := Mask("\x1bkey-secret-value"); got != `\x1bkey…(17 chars)` {
+		t.Errorf("Mask of a control character = %q, want it escaped", got)
 	}
 }

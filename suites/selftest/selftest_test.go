@@ -54,6 +54,24 @@ type specReport struct {
 
 func (s specReport) name() string { return strings.Join(append(s.ContainerTexts, s.LeafNodeText), " ") }
 
+// otherProfile reports whether s was skipped because its fixture is for
+// another profile than the target runs: the one skip a run against the
+// embedded simulator may have (it runs one profile per process).
+func (s specReport) otherProfile() bool {
+	return s.State == "skipped" && strings.Contains(s.Failure.Message, "fixture is for profile")
+}
+
+// passing counts the specs that must pass: all but those for another profile.
+func passing(specs []specReport) int {
+	n := 0
+	for _, s := range specs {
+		if !s.otherProfile() {
+			n++
+		}
+	}
+	return n
+}
+
 // runSuite runs the suite binary from an empty folder (so its fixtures must
 // be the built-in ones) and returns its exit code and spec reports.
 func runSuite(t *testing.T, args ...string) (int, []specReport, string) {
@@ -120,17 +138,17 @@ func TestSuitePassesInSeries(t *testing.T) {
 		t.Fatalf("only %d specs ran", len(specs))
 	}
 	for _, s := range specs {
-		if s.State != "passed" {
+		if s.State != "passed" && !s.otherProfile() {
 			t.Errorf("%s: %s %s", s.name(), s.State, s.Failure.Message)
 		}
 	}
-	checkReports(t, reports, len(specs))
+	checkReports(t, reports, len(specs), passing(specs))
 }
 
 // checkReports reads what --report-dir wrote: one result per spec in
 // report.json and junit.xml, the fixture scenarios with their timelines, and
 // an HTML page with a diagram per scenario.
-func checkReports(t *testing.T, dir string, specs int) {
+func checkReports(t *testing.T, dir string, specs, passed int) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil {
@@ -148,8 +166,8 @@ func checkReports(t *testing.T, dir string, specs int) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatalf("report.json: %v", err)
 	}
-	if rep.Passed != specs || len(rep.Scenarios) != specs {
-		t.Errorf("report.json: %d passed of %d results, want %d", rep.Passed, len(rep.Scenarios), specs)
+	if rep.Passed != passed || len(rep.Scenarios) != specs {
+		t.Errorf("report.json: %d passed of %d results, want %d of %d", rep.Passed, len(rep.Scenarios), passed, specs)
 	}
 	withTimeline := map[string]bool{}
 	for _, s := range rep.Scenarios {
@@ -204,7 +222,7 @@ func TestSuitePassesInParallel(t *testing.T) {
 		t.Errorf("only %d specs ran in parallel", len(specs))
 	}
 	// Results made in other processes reach the reports too.
-	checkReports(t, reports, len(specs))
+	checkReports(t, reports, len(specs), passing(specs))
 }
 
 // TestBrokenTargetFailsTheRightSpec runs the suite against the simulator

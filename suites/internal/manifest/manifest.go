@@ -4,6 +4,7 @@
 package manifest
 
 import (
+	"bytes"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -13,28 +14,28 @@ import (
 	"strconv"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/callconform/callconform/harness/fixture"
 )
 
 // Entry is one requirement.
 type Entry struct {
-	ID       string   `json:"id"`
-	Title    string   `json:"title"`
-	Kind     string   `json:"kind"` // "fixture" or "spec"
-	Labels   []string `json:"labels,omitempty"`
-	Profiles []string `json:"profiles,omitempty"`
-	Must     string   `json:"must"`
-	Source   string   `json:"source,omitempty"`
-	Entries  []string `json:"entries,omitempty"` // a table's rows
-	File     string   `json:"file"`
+	ID       string   `json:"id" yaml:"id"`
+	Title    string   `json:"title" yaml:"title"`
+	Kind     string   `json:"kind" yaml:"kind"` // "fixture" or "spec"
+	Labels   []string `json:"labels,omitempty" yaml:"labels,omitempty"`
+	Profiles []string `json:"profiles,omitempty" yaml:"profiles,omitempty"`
+	Must     string   `json:"must" yaml:"must"`
+	Source   string   `json:"source,omitempty" yaml:"source,omitempty"`
+	Entries  []string `json:"entries,omitempty" yaml:"entries,omitempty"` // a table's rows
+	File     string   `json:"file" yaml:"file"`
 }
 
 // Manifest is the whole list, sorted by id.
 type Manifest struct {
-	Note         string  `json:"note"`
-	Requirements []Entry `json:"requirements"`
+	Note         string  `json:"note" yaml:"note"`
+	Requirements []Entry `json:"requirements" yaml:"requirements"`
 }
 
 // Build collects the requirements of the fixtures and of the spec files in
@@ -74,11 +75,17 @@ func Build(fixtures []*fixture.Fixture, specDir string) (*Manifest, error) {
 
 // YAML renders the manifest.
 func (m *Manifest) YAML() ([]byte, error) {
-	b, err := yaml.Marshal(m)
-	if err != nil {
+	var b bytes.Buffer
+	b.WriteString("# callconform conformance manifest. Regenerate with: make manifest\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(m); err != nil {
 		return nil, err
 	}
-	return append([]byte("# callconform conformance manifest. Regenerate with: make manifest\n"), b...), nil
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // specsIn finds the It and DescribeTable calls of one spec file and the
@@ -115,32 +122,13 @@ func specsIn(file string) ([]Entry, error) {
 				walkContainer(c, container, labels, walk)
 				return false
 			case isCall(c, "It", "DescribeTable"):
-				title := stringArg(c, 0)
-				if title == "" {
-					return false // generated specs (one per fixture) are listed from the fixtures
+				e, problem := specEntry(fset, file, c, cmap[stmt], container, labels)
+				switch {
+				case problem != "":
+					errs = append(errs, problem)
+				case e != nil:
+					out = append(out, *e)
 				}
-				must, source := mustOf(cmap[stmt])
-				pos := fset.Position(c.Pos())
-				if must == "" {
-					errs = append(errs, fmt.Sprintf("%s:%d: spec %q has no `// MUST:` comment", filepath.ToSlash(pos.Filename), pos.Line, title))
-					return false
-				}
-				e := Entry{
-					ID:     slug(strings.Join(append(append([]string{}, container...), title), " ")),
-					Title:  strings.Join(append(append([]string{}, container...), title), " "),
-					Kind:   "spec",
-					Labels: append(append([]string{}, labels...), labelsOf(c)...),
-					Must:   must, Source: source,
-					File: filepath.ToSlash(file),
-				}
-				if isCall(c, "DescribeTable") {
-					for _, a := range c.Args {
-						if ec, ok := a.(*ast.CallExpr); ok && isCall(ec, "Entry") {
-							e.Entries = append(e.Entries, stringArg(ec, 0))
-						}
-					}
-				}
-				out = append(out, e)
 				return false
 			}
 			return true
@@ -151,6 +139,38 @@ func specsIn(file string) ([]Entry, error) {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return out, nil
+}
+
+// specEntry is the requirement an It or DescribeTable call states, nil for a
+// generated spec (one per fixture, listed from the fixtures), or a problem
+// naming the file and line of a spec without a MUST comment.
+func specEntry(fset *token.FileSet, file string, c *ast.CallExpr, comments []*ast.CommentGroup, container, labels []string) (*Entry, string) {
+	title := stringArg(c, 0)
+	if title == "" {
+		return nil, ""
+	}
+	must, source := mustOf(comments)
+	if must == "" {
+		pos := fset.Position(c.Pos())
+		return nil, fmt.Sprintf("%s:%d: spec %q has no `// MUST:` comment", filepath.ToSlash(pos.Filename), pos.Line, title)
+	}
+	full := strings.Join(append(append([]string{}, container...), title), " ")
+	e := &Entry{
+		ID:     slug(full),
+		Title:  full,
+		Kind:   "spec",
+		Labels: append(append([]string{}, labels...), labelsOf(c)...),
+		Must:   must, Source: source,
+		File: filepath.ToSlash(file),
+	}
+	if isCall(c, "DescribeTable") {
+		for _, a := range c.Args {
+			if ec, ok := a.(*ast.CallExpr); ok && isCall(ec, "Entry") {
+				e.Entries = append(e.Entries, stringArg(ec, 0))
+			}
+		}
+	}
+	return e, ""
 }
 
 func walkContainer(c *ast.CallExpr, container, labels []string, walk func(ast.Node, []string, []string)) {

@@ -1,0 +1,259 @@
+package simulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strconv"
+
+	"github.com/callconform/callconform/internal/guid"
+)
+
+// OData types of the notification envelope and of nested objects.
+const (
+	typeCommsNotifications       = "#microsoft.graph.commsNotifications"
+	typeCommsNotification        = "#microsoft.graph.commsNotification"
+	typeResultInfo               = "#microsoft.graph.resultInfo"
+	typeCallMediaState           = "#microsoft.graph.callMediaState"
+	typeMediaStream              = "#microsoft.graph.mediaStream"
+	typeIdentitySet              = "#microsoft.graph.identitySet"
+	typeIdentity                 = "#microsoft.graph.identity"
+	typeInvitationParticipant    = "#microsoft.graph.invitationParticipantInfo"
+	typeServiceHostedMediaConfig = "#microsoft.graph.serviceHostedMediaConfig"
+	typeAppHostedMediaConfig     = "#microsoft.graph.appHostedMediaConfig"
+)
+
+// A notification POST body, as each profile shapes it:
+//
+//	beta-2018: {"value":[{"changeType","resource","resourceData"}]}, as the
+//	           2018 page shows it;
+//	v1.0:      {"@odata.type":"#microsoft.graph.commsNotifications","value":[
+//	           {"@odata.type":"#microsoft.graph.commsNotification","changeType",
+//	           "resource","resourceUrl","resourceData"}]}, as the real service
+//	           sends it (resource or resourceUrl alone, as switched).
+//
+// encodeOn writes it by hand around the encoded resourceData, byte for byte
+// what json.Marshal writes of these members in this order (a test checks
+// it): a roster, already encoded, is then not encoded, nor scanned, again.
+const (
+	typedBodyStart = `{"@odata.type":"` + typeCommsNotifications + `","value":[{"@odata.type":"` + typeCommsNotification + `",`
+	bodyStart      = `{"value":[{`
+	bodyEnd        = `}]}`
+)
+
+func mustMarshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("simulator: encode notification: " + err.Error()) // only fixed types are encoded
+	}
+	return b
+}
+
+// noteID formats an id for notification resources: undashed upper-case like
+// the beta-2018 page, or dashed lower-case (v1.0, UniformIDs).
+func (s *Simulator) noteID(i guid.GUID) string {
+	if s.prof.compactNoteIDs {
+		return i.Compact()
+	}
+	return i.String()
+}
+
+// resource returns the notification resource path of c.
+func (s *Simulator) resource(c *call) string { return c.root + "/" + s.noteID(c.id) }
+
+// encodeOn returns the body of a notification on the resource rel ("" for
+// the call itself, "/participants", "/operations/{id}") of call id, whose
+// notification root is root, in the profile's shape. data is the
+// resourceData: a json.RawMessage that is already valid, compact JSON (a
+// roster), or a value to encode.
+func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, data any) []byte {
+	p := s.prof
+	path := "/" + s.noteID(id) + rel
+	raw, ok := data.(json.RawMessage)
+	if !ok {
+		raw = mustMarshal(data)
+	}
+	out := make([]byte, 0, len(typedBodyStart)+2*(len(root)+len(path))+len(raw)+64)
+	if p.typedEnvelope {
+		out = append(out, typedBodyStart...)
+	} else {
+		out = append(out, bodyStart...)
+	}
+	out = appendMember(out, "changeType", changeType)
+	if p.resourceKey {
+		legacy := root
+		if p.typedEnvelope {
+			legacy = cmpOr(p.legacyRoot, root)
+		}
+		out = appendMember(out, "resource", legacy+path)
+	}
+	if p.typedEnvelope && p.resourceURLKey {
+		out = appendMember(out, "resourceUrl", root+path)
+	}
+	out = append(out, `"resourceData":`...)
+	out = append(out, raw...)
+	return append(out, bodyEnd...)
+}
+
+// appendMember appends "name":"value", to a JSON object being written.
+func appendMember(out []byte, name, value string) []byte {
+	out = append(out, '"')
+	out = append(out, name...)
+	out = append(out, `":`...)
+	out = appendJSONString(out, value)
+	return append(out, ',')
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// note returns the delivery of a notification on rel of c to c's callback;
+// c.mu must be held.
+func (s *Simulator) note(c *call, changeType, rel string, data any) *delivery {
+	return &delivery{url: c.callback, aud: c.owner.String(), body: s.encodeOn(changeType, c.root, c.id, rel, data)}
+}
+
+// callNote returns the resourceData skeleton of a notification on c; c.mu
+// must be held.
+func (s *Simulator) callNote(c *call) callJSON {
+	j := callJSON{OdataType: typeCall}
+	if s.prof.odataIDs {
+		j.OdataID, j.OdataEtag = s.resource(c), c.nextEtag()
+	}
+	if s.prof.callChainIDs {
+		j.CallChainID = c.chainID.String()
+	}
+	return j
+}
+
+// resultInfoJSON is a resultInfo as the beta-2018 pages write it.
+type resultInfoJSON struct {
+	Code    string `json:"code"`
+	SubCode string `json:"subCode"`
+	Message string `json:"message"`
+}
+
+// typedResultInfo is a resultInfo as the real service sends it: Int32
+// code and subcode, as the resource page types them.
+type typedResultInfo struct {
+	OdataType string `json:"@odata.type"`
+	Code      int    `json:"code"`
+	Subcode   int    `json:"subcode"`
+	Message   string `json:"message"`
+}
+
+// resultInfo returns why as the profile writes a resultInfo.
+func (s *Simulator) resultInfo(why endReason) any {
+	if !s.prof.numericResults {
+		return &resultInfoJSON{Code: why.code, SubCode: why.subCode, Message: why.message}
+	}
+	code, _ := strconv.Atoi(why.code) // endReason values are constants, checked by a test
+	sub, _ := strconv.Atoi(why.subCode)
+	return &typedResultInfo{OdataType: typeResultInfo, Code: code, Subcode: sub, Message: why.message}
+}
+
+// mediaStateJSON is a call's mediaState (v1.0).
+type mediaStateJSON struct {
+	OdataType string `json:"@odata.type"`
+	Audio     string `json:"audio"`
+}
+
+// mediaStateOf returns the mediaState of a call with active modalities:
+// audio active when audio is one of them.
+func mediaStateOf(active []string) *mediaStateJSON {
+	audio := "inactive"
+	for _, m := range active {
+		if m == "audio" {
+			audio = "active"
+		}
+	}
+	return &mediaStateJSON{OdataType: typeCallMediaState, Audio: audio}
+}
+
+// identity returns an identity set as the profile writes it: as sent, or
+// (v1.0) with the @odata.type the real service puts on the set and on each
+// of its identities (user, application, applicationInstance, ...) when the
+// sender left them out. Anything that is not an object is kept as it is.
+func (s *Simulator) identity(raw json.RawMessage) json.RawMessage {
+	if !s.prof.typedIdentities || kindOf(raw) != '{' {
+		return raw
+	}
+	var set object
+	if json.Unmarshal(raw, &set) != nil {
+		return raw
+	}
+	for k, v := range set {
+		if k != "@odata.type" && kindOf(v) == '{' {
+			set[k] = withType(v, typeIdentity)
+		}
+	}
+	return typedObject(typeIdentitySet, set)
+}
+
+// withType returns the object v with "@odata.type": t unless it has one.
+func withType(v json.RawMessage, t string) json.RawMessage {
+	var o object
+	if json.Unmarshal(v, &o) != nil {
+		return v
+	}
+	if _, ok := o["@odata.type"]; ok {
+		return v
+	}
+	return typedObject(t, o)
+}
+
+// typedObject returns the JSON object of members, whose values are valid
+// JSON, with "@odata.type" first (t unless members has one) and the others
+// in name order, as json.Marshal orders a map's.
+func typedObject(t string, members object) json.RawMessage {
+	keys := make([]string, 0, len(members))
+	size := len(t) + 20
+	for k, v := range members {
+		if k != "@odata.type" {
+			keys = append(keys, k)
+			size += len(k) + len(v) + 4
+		}
+	}
+	sort.Strings(keys)
+	out := make([]byte, 0, size)
+	out = append(out, `{"@odata.type":`...)
+	if typ, ok := members["@odata.type"]; ok {
+		out = append(out, bytes.TrimSpace(typ)...)
+	} else {
+		out = strconv.AppendQuote(out, t) // an OData type name: plain ASCII
+	}
+	for _, k := range keys {
+		out = append(out, ',')
+		out = appendJSONString(out, k)
+		out = append(out, ':')
+		out = append(out, bytes.TrimSpace(members[k])...)
+	}
+	return append(out, '}')
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(out []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return append(out, mustMarshal(s)...)
+		}
+	}
+	out = append(out, '"')
+	out = append(out, s...)
+	return append(out, '"')
+}
+
+// botIdentity is the identity of the bot's own participant when a request
+// names none: the application, as the profile writes identities. It is
+// made once, in New.
+func (s *Simulator) botIdentity() json.RawMessage { return s.bot }
+
+// newBotIdentity makes the value botIdentity returns.
+func (s *Simulator) newBotIdentity() json.RawMessage {
+	b := mustMarshal(map[string]any{"application": map[string]string{"displayName": "Test Bot", "id": s.appID.String()}})
+	return s.identity(b)
+}
