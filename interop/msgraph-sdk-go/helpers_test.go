@@ -327,3 +327,16 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// count returns a done func of waitFor: n notes have that summary.
+func count(summary string, n int) func([]note) bool {
+	return func(ns []note) bool {
+		k := 0
+		for _, x := range ns {
+			if x.summary() == summary {
+				k++
+			}
+		}
+		return k >= n
+	}
+}
