@@ -62,7 +62,7 @@ func uncompressedClient() *http.Client {
 	mw := msgraphgocore.GetDefaultMiddlewaresWithOptions(&opts)
 	for i, m := range mw {
 		if _, ok := m.(*khttp.CompressionHandler); ok {
-			mw[i] = khttp.NewCompressionHandlerWithOptions(khttp.NewCompressionOptions(false))
+			mw[i] = khttp.NewCompressionHandlerWithOptions(*khttp.NewCompressionOptionsReference(false))
 		}
 	}
 	return msgraphgocore.GetDefaultClient(&opts, mw...)

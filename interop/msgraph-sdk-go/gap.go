@@ -52,10 +52,9 @@ func lowerCaseOperationStatus(e *LossError) bool {
 	return false
 }
 
-// Tolerate returns err, an error of Parse, without the losses that a
-// known gap explains, and those losses apart. The rest is nil when
-// nothing else went wrong.
-func Tolerate(err error) (rest error, explained []*LossError) {
+// Tolerate splits err, an error of Parse, into the losses that a known
+// gap explains and the rest, which is nil when nothing else went wrong.
+func Tolerate(err error) (explained []*LossError, rest error) {
 	var kept []error
 	for _, e := range Problems(err) {
 		var loss *LossError
@@ -65,7 +64,7 @@ func Tolerate(err error) (rest error, explained []*LossError) {
 		}
 		kept = append(kept, e)
 	}
-	return errors.Join(kept...), explained
+	return explained, errors.Join(kept...)
 }
 
 func knownGap(e *LossError) bool {

@@ -25,7 +25,7 @@ func TestOperationStatusGapIsReal(t *testing.T) {
 		if st := ns[0].Operation.GetStatus(); st != nil {
 			t.Errorf("%s: the SDK read status %v; the gap operation-status-case is gone", status, st)
 		}
-		rest, explained := Tolerate(err)
+		explained, rest := Tolerate(err)
 		if rest != nil || len(explained) != 1 || explained[0].Path != "resourceData.status" {
 			t.Errorf("%s: Tolerate = %v, %v; want the status loss explained and nothing else", status, rest, explained)
 		}
@@ -48,7 +48,7 @@ func TestTolerateKeepsWhatNoGapExplains(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Parse(tc.body)
-			rest, explained := Tolerate(err)
+			explained, rest := Tolerate(err)
 			var got []string
 			for _, e := range Problems(rest) {
 				got = append(got, e.Error())

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -291,7 +290,7 @@ func parseAll(t *testing.T, cbs ...*callback) (notifications, objects int, gaps 
 		}
 		for _, r := range cb.all() {
 			ns, err := Parse(r.body)
-			rest, explained := Tolerate(err)
+			explained, rest := Tolerate(err)
 			if rest != nil {
 				t.Errorf("the SDK cannot read a notification the simulator sent:\n%v\nbody: %s", rest, r.body)
 				continue
@@ -310,12 +309,6 @@ func parseAll(t *testing.T, cbs ...*callback) (notifications, objects int, gaps 
 		}
 	}
 	return notifications, objects, gaps
-}
-
-// errorsAs is errors.As for a target type, for table tests.
-func errorsAs[T error](err error) bool {
-	var target T
-	return errors.As(err, &target)
 }
 
 // mustURL parses a URL of the test.

@@ -75,7 +75,9 @@ func (e *ModelError) Unwrap() error { return e.Err }
 //
 // Every item is read; the error joins the problems of all of them
 // (errors.Is ErrMalformed or ErrUnknownType, errors.As *ModelError or
-// *LossError). The notifications are returned as far as they could be read.
+// *LossError). The notifications are returned as far as they could be
+// read: a model that lost a member is kept. Parse reads the whole body;
+// bound its size before (a callback reads at most what it accepts).
 func Parse(body []byte) ([]Notification, error) {
 	items, err := splitItems(body)
 	if err != nil {
