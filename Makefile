@@ -21,7 +21,7 @@ STRESS_COUNT ?= 3
 # used as it is.
 export GOTOOLCHAIN := auto
 
-.PHONY: all conformance scenarios test lint build bench suite-binary manifest clean help stress fuzz vuln
+.PHONY: all conformance scenarios test lint build bench suite-binary manifest clean help stress fuzz vuln interop
 
 all: lint test
 
@@ -71,6 +71,9 @@ vuln: ## report known vulnerabilities reachable from the code (govulncheck), whe
 	    echo "vuln: the vulnerability database $(VULNDB) cannot be reached from here; nothing was checked."; \
 	    echo "vuln: run 'make vuln' where it can, or point VULNDB at a copy (VULNDB=file:///path/to/vulndb)."; exit 0; fi; \
 	  echo "$$out"; exit $$rc
+
+interop: ## Microsoft's Graph SDK for Go against the simulator (nested module interop/msgraph-sdk-go); compiling the SDK takes minutes and ~4.5 GB the first time
+	cd interop/msgraph-sdk-go && $(GO) mod tidy -diff && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 20m ./...
 
 build: ## build bin/replay
 	$(GO) build -o $(BIN)/replay ./cmd/replay
