@@ -195,25 +195,49 @@ func newFlowSink(n int) *flowSink {
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		slot, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/cb/"))
 		body, _ := readAll(r.Body, r.ContentLength)
-		// What a flow needs of a notification, and no more: the
-		// simulator sends one item per POST, so the body says the state.
-		var env struct {
-			Value []struct {
-				ChangeType  string `json:"changeType"`
-				Resource    string `json:"resource"`
-				ResourceURL string `json:"resourceUrl"`
-			} `json:"value"`
-		}
-		if err != nil || slot < 0 || slot >= n || json.Unmarshal(body, &env) != nil || len(env.Value) != 1 {
+		changeType, resource, ok := pickItem(body)
+		if err != nil || slot < 0 || slot >= n || !ok {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		v := env.Value[0]
-		s.slots[slot] <- flowEvent{v.ChangeType, cmpOr(v.ResourceURL, v.Resource),
-			bytes.Contains(body, []byte(`"state":"established"`))}
+		s.slots[slot] <- flowEvent{changeType, resource, bytes.Contains(body, []byte(`"state":"established"`))}
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	return s
+}
+
+// pickItem picks out of a notification body what a flow needs: the
+// changeType and the resource (its resourceUrl when it has one) of its one
+// item. It does not decode the body: decoding is the bot's work, which the
+// benchmark does not measure, and which would weigh twice as much under
+// v1.0, whose bodies, as the real service's, are twice the size. Whether
+// the body says established is read the same way (the simulator sends one
+// item per POST).
+func pickItem(body []byte) (changeType, resource string, ok bool) {
+	changeType, ok = pickString(body, `"changeType":"`)
+	if !ok {
+		return "", "", false
+	}
+	if resource, ok = pickString(body, `"resourceUrl":"`); ok {
+		return changeType, resource, true
+	}
+	resource, ok = pickString(body, `"resource":"`)
+	return changeType, resource, ok
+}
+
+// pickString returns the string value that follows the first prefix in
+// body, a member whose value has no escapes.
+func pickString(body []byte, prefix string) (string, bool) {
+	i := bytes.Index(body, []byte(prefix))
+	if i < 0 {
+		return "", false
+	}
+	rest := body[i+len(prefix):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 || bytes.IndexByte(rest[:j], '\\') >= 0 {
+		return "", false
+	}
+	return string(rest[:j]), true
 }
 
 func (s *flowSink) url(slot int) string { return s.srv.URL + "/cb/" + strconv.Itoa(slot) }

@@ -107,9 +107,7 @@ func (p *profile) mediaConfig(o object, typed bool) (json.RawMessage, error) {
 	if !typed && !p.mediaConfigRequired {
 		return mc, nil
 	}
-	var m object
-	_ = json.Unmarshal(mc, &m)
-	t, ok, err := m.str("@odata.type")
+	t, ok, err := memberString(mc, "@odata.type")
 	if err != nil || (ok && t != typeServiceHostedMediaConfig && t != typeAppHostedMediaConfig) || (!ok && p.mediaConfigRequired) {
 		return nil, fmt.Errorf("mediaConfig.@odata.type must be %s or %s", typeServiceHostedMediaConfig, typeAppHostedMediaConfig)
 	}
@@ -124,28 +122,24 @@ func (p *profile) checkMeeting(meetingInfo, chatInfo json.RawMessage) error {
 	if !p.typedMeetingInfo || meetingInfo == nil {
 		return nil
 	}
-	var mi object
-	_ = json.Unmarshal(meetingInfo, &mi)
-	t, _, _ := mi.str("@odata.type")
+	t, _, _ := memberString(meetingInfo, "@odata.type")
 	switch t {
 	case typeOrganizerMeetingInfo:
-		if _, err := mi.rawObject("organizer"); err != nil {
-			return fmt.Errorf("meetingInfo.%v", err)
+		if o, ok := member(meetingInfo, "organizer"); ok && !isNull(o) && kindOf(o) != '{' {
+			return errors.New("meetingInfo.organizer must be an object")
 		}
-		var ci object
-		_ = json.Unmarshal(chatInfo, &ci)
-		if id, _, err := ci.str("threadId"); err != nil || id == "" {
+		if id, _, err := memberString(chatInfo, "threadId"); err != nil || id == "" {
 			return errors.New("chatInfo.threadId is required to join a meeting by organizerMeetingInfo: the meeting's thread")
 		}
 	case typeJoinMeetingIDMeetingInfo:
-		if id, _, err := mi.str("joinMeetingId"); err != nil || id == "" {
+		if id, _, err := memberString(meetingInfo, "joinMeetingId"); err != nil || id == "" {
 			return errors.New("meetingInfo.joinMeetingId is required: the meeting's id, a string")
 		}
-		if _, _, err := mi.str("passcode"); err != nil {
+		if _, _, err := memberString(meetingInfo, "passcode"); err != nil {
 			return fmt.Errorf("meetingInfo.%v", err)
 		}
 	case typeTokenMeetingInfo:
-		if tok, _, err := mi.str("token"); err != nil || tok == "" {
+		if tok, _, err := memberString(meetingInfo, "token"); err != nil || tok == "" {
 			return errors.New("meetingInfo.token is required: the meeting's token, a string")
 		}
 	default:

@@ -196,14 +196,24 @@ func (s *Simulator) identity(raw json.RawMessage) json.RawMessage {
 
 // withType returns the object v with "@odata.type": t unless it has one.
 func withType(v json.RawMessage, t string) json.RawMessage {
-	var o object
-	if json.Unmarshal(v, &o) != nil {
+	if _, ok := member(v, "@odata.type"); ok {
 		return v
 	}
-	if _, ok := o["@odata.type"]; ok {
-		return v
+	return prependType(v, t)
+}
+
+// prependType returns the JSON object v, which has no @odata.type, with
+// "@odata.type": t as its first member.
+func prependType(v json.RawMessage, t string) json.RawMessage {
+	v = bytes.TrimSpace(v)
+	out := make([]byte, 0, len(v)+len(t)+18)
+	out = append(out, `{"@odata.type":`...)
+	out = strconv.AppendQuote(out, t) // an OData type name: plain ASCII
+	if rest := bytes.TrimSpace(v[1 : len(v)-1]); len(rest) > 0 {
+		out = append(out, ',')
+		out = append(out, rest...)
 	}
-	return typedObject(t, o)
+	return append(out, '}')
 }
 
 // typedObject returns the JSON object of members, whose values are valid

@@ -42,6 +42,8 @@ func FuzzTypedIdentity(f *testing.F) {
 		`{"applicationInstance":{"id":"i"},"phone":{"id":"+1"},"guest":null,"n":5}`,
 		`{ "user" : { } , "a\"b" : {"\u0000":1}, "é<>&":{"x":[1,{"y":2}]} }`,
 		`{}`, `[]`, `"x"`, `{"user":`,
+		`{"user":{"\u0040odata.type":"#x","id":"u"}}`, `{"user":{"x":{"@odata.type":"#n"}}}`,
+		`{"user":{ }}`, `{"user":{"id":"a\"@odata.type\"b"}}`, `{"user":{"id":"@odata.type"}}`,
 	} {
 		f.Add([]byte(seed))
 	}

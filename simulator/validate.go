@@ -41,11 +41,39 @@ func (o object) str(k string) (string, bool, error) {
 	if !o.present(k) {
 		return "", false, nil
 	}
-	var s string
-	if kindOf(o[k]) != '"' || json.Unmarshal(o[k], &s) != nil {
+	s, ok := jsonString(o[k])
+	if !ok {
 		return "", true, fmt.Errorf("%s must be a string", k)
 	}
 	return s, true, nil
+}
+
+// plainString reports whether b, between a string's quotes, is its value
+// as is: no escape, quote or control character, valid UTF-8.
+func plainString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(b)
+}
+
+// jsonString decodes v, a JSON value, if it is a string. A string without
+// escapes, in valid UTF-8, is v's own bytes: no decoder is needed.
+func jsonString(v json.RawMessage) (string, bool) {
+	v = bytes.Trim(v, " \t\r\n") // JSON's white space, no other
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return "", false
+	}
+	if inner := v[1 : len(v)-1]; plainString(inner) {
+		return string(inner), true
+	}
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // rawObject reads an optional object member, kept raw.

@@ -107,3 +107,20 @@ func TestParticipantInfoRule(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJSONString: jsonString decodes a JSON value as json.Unmarshal does
+// into a string, and refuses what is not a string.
+func FuzzJSONString(f *testing.F) {
+	for _, seed := range []string{`"plain"`, `""`, `"a\"b"`, `"\u00e9\n"`, "\"\xff\xfe\"", `" x "`, `  "pad"  `,
+		`5`, `null`, `"`, `"a"b"`, `["x"]`, "\"tab\tin\"", `"é"`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		got, ok := jsonString(v)
+		var want string
+		err := json.Unmarshal(v, &want)
+		if wantOK := err == nil && kindOf(v) == '"'; ok != wantOK || got != want {
+			t.Fatalf("jsonString(%q) = %q, %v; json.Unmarshal gives %q, %v", v, got, ok, want, err)
+		}
+	})
+}
