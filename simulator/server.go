@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -225,8 +226,15 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	body, err := readAll(http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength)
+	if err == nil {
+		body, err = decodeContent(r.Header.Get("Content-Encoding"), body)
+	}
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	if errors.Is(err, errEncoding) {
+		writeError(w, http.StatusUnsupportedMediaType, codeUnsupportedMedia, "unsupported Content-Encoding: send the body as it is or gzip")
+		return nil, false
+	}
+	if errors.As(err, &tooBig) || errors.Is(err, errInflatedTooLarge) {
 		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, "the request body is larger than 1 MiB")
 		return nil, false
 	}
@@ -235,6 +243,36 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	return body, true
+}
+
+var (
+	errEncoding         = errors.New("unsupported content encoding")
+	errInflatedTooLarge = errors.New("the inflated request body is larger than 1 MiB")
+)
+
+// decodeContent returns a body as sent with Content-Encoding enc: as it is,
+// or inflated from gzip (Microsoft's Graph SDKs gzip request bodies by
+// default), at most maxBody bytes once inflated.
+func decodeContent(enc string, body []byte) ([]byte, error) {
+	switch strings.ToLower(strings.TrimSpace(enc)) {
+	case "", "identity":
+		return body, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		out, err := io.ReadAll(io.LimitReader(zr, maxBody+1))
+		if err != nil {
+			return nil, err
+		}
+		if len(out) > maxBody {
+			return nil, errInflatedTooLarge
+		}
+		return out, nil
+	}
+	return nil, errEncoding
 }
 
 // readAll reads rd to its end into a buffer of the size the request

@@ -2,6 +2,8 @@ package simulator
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -88,6 +90,9 @@ func TestBodyRules(t *testing.T) {
 		{"text/plain", `{"callback":"x"}`, []string{"Content-Type", "text/plain"}, 415, "UnsupportedMediaType"},
 		{"no content type", `{"callback":"x"}`, []string{"Content-Type", ""}, 415, "UnsupportedMediaType"},
 		{"over 1 MiB", big, nil, 413, "RequestEntityTooLarge"},
+		{"an encoding it cannot read", `{"callback":"x"}`, []string{"Content-Encoding", "br"}, 415, "UnsupportedMediaType"},
+		{"gzip that is not", `{"callback":"x"}`, []string{"Content-Encoding", "gzip"}, 400, "BadRequest"},
+		{"gzip over 1 MiB once inflated", gzipped(t, big), []string{"Content-Encoding", "gzip"}, 413, "RequestEntityTooLarge"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do("POST", "/app/calls", tok, tc.body, tc.hdr...)
@@ -327,5 +332,34 @@ func TestReadAllAnySize(t *testing.T) {
 	}
 	if _, err := readAll(iotest.ErrReader(io.ErrUnexpectedEOF), 10); err != io.ErrUnexpectedEOF {
 		t.Errorf("a failing reader: %v", err)
+	}
+}
+
+// gzipped compresses s, as Microsoft's Graph SDKs send request bodies.
+func gzipped(t *testing.T, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := io.WriteString(zw, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestGzipBodiesAreRead: a bot on Microsoft's Graph SDK gzips its request
+// bodies by default; the simulator reads them as the service does.
+func TestGzipBodiesAreRead(t *testing.T) {
+	e := newEnv(t, Config{})
+	rc := newReceiver(t)
+	body, err := json.Marshal(meetingBody(rc.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("POST", "/app/calls", e.token(ClientCalling), gzipped(t, string(body)), "Content-Encoding", "gzip")
+	if r.status != http.StatusCreated {
+		t.Fatalf("a gzip body: %d %s, want 201", r.status, r.body)
 	}
 }
