@@ -2,6 +2,10 @@
 GO        ?= go
 TARGET    ?=
 REPORTS   ?= reports
+# The profile a TARGET implements (beta-2018 or v1.0); the embedded
+# simulator runs under both.
+PROFILE   ?= beta-2018
+CONFORMANCE_PROFILES = $(if $(TARGET),$(PROFILE),beta-2018 v1.0)
 # Extra flags for the suite binary, e.g. SUITE_FLAGS='--ginkgo.label-filter=invite --vars=sandbox.yaml'
 SUITE_FLAGS ?=
 BIN       ?= bin
@@ -28,11 +32,18 @@ all: lint test
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-conformance: ## run the conformance suite against the embedded simulator (or TARGET=URL); reports in reports/
-	@mkdir -p $(REPORTS)
-	@echo "conformance: compiling the suite (a minute the first time), then running it against $(if $(TARGET),$(TARGET),the embedded simulator)"
-	$(GINKGO) -p --no-color ./suites -- \
-	  --report-dir=$(abspath $(REPORTS)) $(if $(TARGET),--target=$(TARGET)) $(SUITE_FLAGS)
+conformance: ## run the conformance suite against the embedded simulator under both profiles (or TARGET=URL under PROFILE); reports in reports/<profile>/
+	@echo "conformance: compiling the suite (a minute the first time), then running it against $(if $(TARGET),$(TARGET),the embedded simulator) under $(CONFORMANCE_PROFILES)"
+	@failed=; for p in $(CONFORMANCE_PROFILES); do \
+	  mkdir -p $(abspath $(REPORTS))/$$p; \
+	  echo "conformance: profile $$p, reports in $(REPORTS)/$$p/"; \
+	  $(GINKGO) -p --no-color ./suites -- --profile=$$p \
+	    --report-dir=$(abspath $(REPORTS))/$$p $(if $(TARGET),--target=$(TARGET)) $(SUITE_FLAGS) || failed="$$failed $$p"; \
+	done; \
+	for p in $(CONFORMANCE_PROFILES); do \
+	  case " $$failed " in *" $$p "*) echo "conformance: $$p FAILED (reports in $(REPORTS)/$$p/)";; *) echo "conformance: $$p passed";; esac; \
+	done; \
+	test -z "$$failed"
 
 scenarios: ## run the fixtures with the CLI alone (replay run), against the embedded simulator or TARGET
 	$(GO) run ./cmd/replay run $(if $(TARGET),--target $(TARGET))

@@ -24,14 +24,16 @@ func verifying() {
 }
 
 var _ = Describe("Callback authentication", Label("callbacks", "auth"), func() {
+	p := profile()
+
 	// MUST: Every notification a target POSTs MUST carry an Authorization bearer token that verifies against the target's OpenID configuration, with the bot's app id as audience.
 	// Source: graph-calls-catalogue.md#3.2 (Authentication of callbacks)
-	It("signs every notification", func(ctx SpecContext) {
+	It("signs every notification", Label(p.name), func(ctx SpecContext) {
 		verifying()
 		res := runScenario(ctx, inline(`id: signed-notifications
 title: every notification is signed
 steps:
-  - use: join-channel-meeting-without-media
+  - use: `+p.joinFixture+`
 `))
 		n := 0
 		for _, e := range res.Timeline {
@@ -46,7 +48,7 @@ steps:
 
 	// MUST: A bot's receiver configured to verify callbacks MUST refuse, with 401, a notification that carries no token, an unsigned token, or a token signed by a key the OpenID configuration does not publish, and keep nothing of it. (Wrong issuer, audience and expiry are refused too: harness/receiver's verifier tests.)
 	// Source: graph-calls-catalogue.md#3.2 (Authentication of callbacks)
-	DescribeTable("refuses a forged notification with 401",
+	DescribeTable("refuses a forged notification with 401", Label(p.name),
 		func(ctx SpecContext, forge func() string) {
 			verifying()
 			run := env.Receiver.NewInbox(nil)
@@ -84,7 +86,7 @@ func forgeToken(method jwt.SigningMethod, key any, audience string) string {
 
 func postNotification(ctx context.Context, url, authorization string) int {
 	GinkgoHelper()
-	body := `{"value":[{"changeType":"updated","resource":"/app/calls/x","resourceData":{"state":"established"}}]}`
+	body := `{"value":[{"changeType":"updated","resource":"/calls/x","resourceData":{"state":"established"}}]}`
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
 	Expect(err).NotTo(HaveOccurred())
 	req.Header.Set("Content-Type", "application/json")

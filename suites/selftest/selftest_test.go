@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,12 +45,22 @@ func TestMain(m *testing.M) {
 
 // specReport is the part of Ginkgo's JSON report the tests read.
 type specReport struct {
-	LeafNodeType   string   `json:"LeafNodeType"`
-	LeafNodeText   string   `json:"LeafNodeText"`
-	ContainerTexts []string `json:"ContainerHierarchyTexts"`
-	State          string   `json:"State"`
-	Failure        struct{ Message string }
-	LeafNodeLabels []string `json:"LeafNodeLabels"`
+	LeafNodeType    string   `json:"LeafNodeType"`
+	LeafNodeText    string   `json:"LeafNodeText"`
+	ContainerTexts  []string `json:"ContainerHierarchyTexts"`
+	State           string   `json:"State"`
+	Failure         struct{ Message string }
+	LeafNodeLabels  []string   `json:"LeafNodeLabels"`
+	ContainerLabels [][]string `json:"ContainerHierarchyLabels"`
+}
+
+// labels are the spec's labels, its containers' included.
+func (s specReport) labels() []string {
+	out := slices.Clone(s.LeafNodeLabels)
+	for _, l := range s.ContainerLabels {
+		out = append(out, l...)
+	}
+	return out
 }
 
 func (s specReport) name() string { return strings.Join(append(s.ContainerTexts, s.LeafNodeText), " ") }
@@ -128,27 +139,54 @@ func cleanEnv() []string {
 	return env
 }
 
+// profileRuns are what a run of the suite under each profile must show:
+// at least minSpecs specs run, of them at least minOwn hand-written specs
+// labelled with the profile, and the results of withTimeline in report.json
+// with their timelines.
+var profileRuns = []struct {
+	profile          string
+	minSpecs, minOwn int
+	withTimeline     []string
+}{
+	{"beta-2018", 25, 18, []string{"invite-group-call", "invite-from-incoming-call", "authorization-refuses-invite-to-an-application-without-calls-initiategroupcalls-all-with-403"}},
+	{"v1.0", 40, 24, []string{"v1.0-invite-one-participant", "v1.0-invite-replacing-p2p-call", "authorization-refuses-invite-to-an-application-without-calls-initiategroupcalls-all-with-403"}},
+}
+
+// TestSuitePassesInSeries runs the suite under each profile, the two runs
+// side by side: every spec passes but the fixtures of the other profile.
 func TestSuitePassesInSeries(t *testing.T) {
-	reports := t.TempDir()
-	code, specs, out := runSuite(t, "--report-dir="+reports)
-	if code != 0 {
-		t.Fatalf("the suite failed against the simulator (exit %d):\n%s", code, out)
+	for _, pr := range profileRuns {
+		t.Run(pr.profile, func(t *testing.T) {
+			t.Parallel()
+			reports := t.TempDir()
+			code, specs, out := runSuite(t, "--profile="+pr.profile, "--report-dir="+reports)
+			if code != 0 {
+				t.Fatalf("the suite failed against the simulator (exit %d):\n%s", code, out)
+			}
+			ran, own := 0, 0
+			for _, s := range specs {
+				if s.State != "passed" && !s.otherProfile() {
+					t.Errorf("%s: %s %s", s.name(), s.State, s.Failure.Message)
+				}
+				if s.State == "passed" {
+					ran++
+					if !slices.Contains(s.LeafNodeLabels, "fixture") && slices.Contains(s.labels(), pr.profile) {
+						own++
+					}
+				}
+			}
+			if ran < pr.minSpecs || own < pr.minOwn {
+				t.Errorf("%d specs passed, %d of them hand-written with label %s; want at least %d and %d", ran, own, pr.profile, pr.minSpecs, pr.minOwn)
+			}
+			checkReports(t, reports, len(specs), passing(specs), pr.withTimeline)
+		})
 	}
-	if len(specs) < 20 {
-		t.Fatalf("only %d specs ran", len(specs))
-	}
-	for _, s := range specs {
-		if s.State != "passed" && !s.otherProfile() {
-			t.Errorf("%s: %s %s", s.name(), s.State, s.Failure.Message)
-		}
-	}
-	checkReports(t, reports, len(specs), passing(specs))
 }
 
 // checkReports reads what --report-dir wrote: one result per spec in
 // report.json and junit.xml, the fixture scenarios with their timelines, and
 // an HTML page with a diagram per scenario.
-func checkReports(t *testing.T, dir string, specs, passed int) {
+func checkReports(t *testing.T, dir string, specs, passed int, withTimelineIDs []string) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil {
@@ -173,7 +211,7 @@ func checkReports(t *testing.T, dir string, specs, passed int) {
 	for _, s := range rep.Scenarios {
 		withTimeline[s.ID] = len(s.Timeline) > 0
 	}
-	for _, id := range []string{"invite-group-call", "invite-from-incoming-call", "authorization-refuses-invite-to-an-application-without-calls-initiategroupcalls-all-with-403"} {
+	for _, id := range withTimelineIDs {
 		if !withTimeline[id] {
 			t.Errorf("report.json: %q is missing or has no timeline (ids: %v)", id, keysOf(withTimeline))
 		}
@@ -222,7 +260,7 @@ func TestSuitePassesInParallel(t *testing.T) {
 		t.Errorf("only %d specs ran in parallel", len(specs))
 	}
 	// Results made in other processes reach the reports too.
-	checkReports(t, reports, len(specs), passing(specs))
+	checkReports(t, reports, len(specs), passing(specs), profileRuns[0].withTimeline)
 }
 
 // TestBrokenTargetFailsTheRightSpec runs the suite against the simulator
@@ -230,23 +268,36 @@ func TestSuitePassesInParallel(t *testing.T) {
 // person can act on, and specs about other rules still pass.
 func TestBrokenTargetFailsTheRightSpec(t *testing.T) {
 	tests := []struct {
+		profile     string
 		brk, filter string
 		failing     string // a spec that must fail
 		reason      []string
 		passing     string // a spec that must still pass
 	}{
-		{"invite-no-location", "invite", "Scenario invite-group-call: Invite a participant into an active group call (202 + Location)",
+		{"beta-2018", "invite-no-location", "invite", "Scenario invite-group-call: Invite a participant into an active group call (202 + Location)",
 			[]string{"header Location: want a value matching", "got <absent>"}, ""},
-		{"roster-before-operation", "seed && invite && !transfer && !correlation && !applications-path", "Scenario invite-group-call: Invite a participant into an active group call (202 + Location)",
+		{"beta-2018", "roster-before-operation", "seed && invite && !transfer && !correlation && !applications-path", "Scenario invite-group-call: Invite a participant into an active group call (202 + Location)",
 			[]string{`expectation "roster" not met: out of order`, `arrived before "opDone"`}, ""},
-		{"no-body-validation", "validation || auth", "Invite request body refuses a malformed invite with 400 and changes nothing an empty participants array",
+		{"beta-2018", "no-body-validation", "validation || auth", "Invite request body refuses a malformed invite with 400 and changes nothing an empty participants array",
 			[]string{"status: want 400, got 202"}, "Authorization refuses a delegated token with 403"},
-		{"no-auth", "auth || join", "Authorization refuses a request without a valid token with 401 no token",
+		{"beta-2018", "no-auth", "auth || join", "Authorization refuses a request without a valid token with 401 no token",
 			[]string{"answered 201"}, "Scenario join-channel-meeting-without-media: Join channel meeting without media"},
+		{"v1.0", "media-config-optional", "validation && !fixture", "Create and answer request body refuses create without mediaConfig with 400",
+			[]string{"POST /communications/calls: the answer is not as expected", "status: want 400, got 201"}, "Invite request body refuses a malformed invite with 400 and changes nothing no participants"},
+		{"v1.0", "media-config-optional", "validation && !fixture", "Create and answer request body refuses answer without mediaConfig with 400",
+			[]string{"answer-needs-media-config.yaml", "status: want 400"}, ""},
+		{"v1.0", "more-than-five-invitees", "validation && !fixture", "Invite request body refuses a malformed invite with 400 and changes nothing more than five participants",
+			[]string{"status: want 400"}, "Invite request body refuses a malformed invite with 400 and changes nothing no participants"},
+		{"v1.0", "keepalive-ended-call-ok", "errors && !fixture", "Errors answers 404 to keepAlive on an ended call",
+			[]string{"/keepAlive: the answer is not as expected", "status: want 404, got 200"}, "Errors answers 404 for an unknown call GET the call"},
+		{"v1.0", "invite-answer-202", "(location || correlation || auth) && !fixture", "Invite Location names an operation of the same call, absolutely",
+			[]string{"status: want 200, got 202"}, "Authorization refuses a delegated token with 403"},
+		{"v1.0", "no-auth", "auth && !fixture", "Authorization refuses a request without a valid token with 401 no token",
+			[]string{"POST /communications/calls with no token answered 201"}, ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.brk, func(t *testing.T) {
-			code, specs, out := runSuite(t, "--sim-break="+tt.brk, "--ginkgo.label-filter="+tt.filter)
+		t.Run(tt.profile+"/"+tt.brk, func(t *testing.T) {
+			code, specs, out := runSuite(t, "--profile="+tt.profile, "--sim-break="+tt.brk, "--ginkgo.label-filter="+tt.filter)
 			if code != 1 {
 				t.Fatalf("exit %d, want 1:\n%s", code, out)
 			}
