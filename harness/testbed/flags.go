@@ -77,7 +77,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) *Flags {
 	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "bound of one request to the target")
 	fs.DurationVar(&c.Within, "within", 0, "bound of await blocks that name none (default 10s)")
 	fs.StringVar(&f.simBreak, "sim-break", "", "embedded simulator only: deviations to switch on, comma-separated, to see the suite catch them ("+strings.Join(simulator.BreakNames(), ", ")+")")
-	fs.StringVar(&c.Simulator.InviteAnswer, "sim-invite-answer", "", "embedded simulator only: how invite answers, 202 (the page's text, default) or 200 (its examples)")
+	fs.StringVar(&c.Simulator.InviteAnswer, "sim-invite-answer", "", "embedded simulator only: how invite answers: 202 or 200 (default: the profile's; beta-2018 answers 202 as the page's text says, v1.0 200 with the operation)")
 	fs.StringVar(&f.reportDir, "report-dir", "", "after the run, write junit.xml, report.json and report.html into `DIR`")
 	return f
 }
