@@ -72,19 +72,28 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) (*call, bool) {
 	return c, true
 }
 
+// newCall reads a request that starts a call: a JSON object whose field
+// names the callback URL. It answers 400 and reports false when it is not.
+func newCall(w http.ResponseWriter, r *http.Request, field, state string) (*call, bool) {
+	req, ok := readObject(w, r)
+	if !ok {
+		return nil, false
+	}
+	cb, _ := req[field].(string)
+	if cb == "" {
+		writeError(w, http.StatusBadRequest, "BadRequest", field+" is required")
+		return nil, false
+	}
+	return &call{id: guid.New(), chain: guid.New(), req: req, callback: cb, state: state}, true
+}
+
 // createCall is POST /communications/calls: a peer-to-peer call, a group
 // call (more than one target) or a meeting join (meetingInfo).
 func (h *Handler) createCall(w http.ResponseWriter, r *http.Request) {
-	req, ok := readObject(w, r)
+	c, ok := newCall(w, r, "callbackUri", "establishing")
 	if !ok {
 		return
 	}
-	cb, _ := req["callbackUri"].(string)
-	if cb == "" {
-		writeError(w, http.StatusBadRequest, "BadRequest", "callbackUri is required")
-		return
-	}
-	c := &call{id: guid.New(), chain: guid.New(), req: req, callback: cb, state: "establishing"}
 	status, body, err := h.callBody(c, "establishing")
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "InternalServerError", err.Error())
@@ -309,16 +318,10 @@ func (h *Handler) capabilities(w http.ResponseWriter, r *http.Request) {
 // requestedModalities?}: a user calls the bot. The created notification
 // goes to callback.
 func (h *Handler) incomingCall(w http.ResponseWriter, r *http.Request) {
-	req, ok := readObject(w, r)
+	c, ok := newCall(w, r, "callback", "incoming")
 	if !ok {
 		return
 	}
-	cb, _ := req["callback"].(string)
-	if cb == "" {
-		writeError(w, http.StatusBadRequest, "BadRequest", "callback is required")
-		return
-	}
-	c := &call{id: guid.New(), chain: guid.New(), req: req, callback: cb, state: "incoming"}
 	n, err := h.sample(incoming)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "InternalServerError", err.Error())
@@ -327,7 +330,7 @@ func (h *Handler) incomingCall(w http.ResponseWriter, r *http.Request) {
 	h.at(n, c.id, "")
 	if rd := n.data(); rd != nil {
 		for _, k := range []string{"source", "requestedModalities"} {
-			if v, ok := req[k]; ok {
+			if v, ok := c.req[k]; ok {
 				replace(rd, k, v)
 			}
 		}
@@ -336,7 +339,7 @@ func (h *Handler) incomingCall(w http.ResponseWriter, r *http.Request) {
 	path := "/communications/calls/" + c.id.String()
 	w.Header().Set("Location", base(r)+path)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": c.id.String(), "resource": path})
-	h.q.push(n.to(cb))
+	h.q.push(n.to(c.callback))
 }
 
 // base is the target's base URL as the request reached it.
