@@ -54,12 +54,11 @@ func (n note) String() string {
 // to infer a state. Every arrival wakes the waiters.
 type receiver struct {
 	srv *httptest.Server
-	// respond, when set, chooses the status of a POST from its items (n
-	// counts POSTs from 1, redeliveries included); it may block. Nil answers
-	// 202. Only the items of a 2xx POST count as received.
-	respond func(n int, r *http.Request, items []note) int
-
-	mu          sync.Mutex
+	mu  sync.Mutex
+	// respond, when set (setRespond), chooses the status of a POST from its
+	// items (n counts POSTs from 1, redeliveries included); it may block.
+	// Nil answers 202. Only the items of a 2xx POST count as received.
+	respond     func(n int, r *http.Request, items []note) int
 	posts       int
 	notes       []note            // distinct items, in the order they first arrived
 	byCall      map[string][]note // the same, by call resource
@@ -109,20 +108,29 @@ func parseItems(body []byte, r *http.Request, at time.Time) []rawNote {
 	return out
 }
 
+// setRespond sets how the receiver answers from now on: a notification of
+// an earlier flow may be arriving while a test sets it.
+func (rc *receiver) setRespond(f func(n int, r *http.Request, items []note) int) {
+	rc.mu.Lock()
+	rc.respond = f
+	rc.mu.Unlock()
+}
+
 func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	items := parseItems(body, r, time.Now())
 	rc.mu.Lock()
 	rc.posts++
 	n := rc.posts
+	respond := rc.respond
 	rc.mu.Unlock()
 	status := http.StatusAccepted
-	if rc.respond != nil {
+	if respond != nil {
 		plain := make([]note, len(items))
 		for i, it := range items {
 			plain[i] = it.note
 		}
-		status = rc.respond(n, r, plain)
+		status = respond(n, r, plain)
 	}
 	if status >= 200 && status <= 299 {
 		rc.record(items)

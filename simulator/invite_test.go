@@ -216,7 +216,7 @@ func TestInviteReplacesCall(t *testing.T) {
 	// call must still exist (it ends, and is notified, only after).
 	roster := newHold(func(n note) bool { return n.Resource == callRes(meeting)+"/participants" })
 	defer roster.free()
-	meetingCB.respond = roster.respond
+	meetingCB.setRespond(roster.respond)
 	r := e.do("POST", invitePath(meeting), tok, map[string]any{
 		"participants": []any{map[string]any{
 			"@odata.type":    "#microsoft.graph.invitationParticipantInfo",
@@ -494,7 +494,7 @@ func TestV1InviteReplacesCall(t *testing.T) {
 		return n.Resource == v1Res(meeting)+"/participants" && strings.Contains(string(n.Data), "1d1d0022")
 	})
 	defer roster.free()
-	meetingCB.respond = roster.respond
+	meetingCB.setRespond(roster.respond)
 	r := e.do("POST", invitePathIn(v1Dialect, meeting), tok, map[string]any{
 		"participants": []any{with(v1Invitee(), "replacesCallId", strings.ToUpper(p2p.Compact()))}})
 	if r.status != http.StatusOK {

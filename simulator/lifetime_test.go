@@ -84,7 +84,7 @@ func TestStuckEstablishingCallEnds(t *testing.T) {
 	rc := newReceiver(t)
 	establishing := newHold(func(n note) bool { return n.state() == stateEstablishing })
 	defer establishing.free()
-	rc.respond = establishing.respond
+	rc.setRespond(establishing.respond)
 	c := e.createCall(rc.URL())
 	establishing.waitHeld(t)
 	clk.Advance(defaultEstablishTimeout)
@@ -108,7 +108,7 @@ func TestAnsweredCallStuckEstablishingEnds(t *testing.T) {
 	rc := newReceiver(t)
 	establishing := newHold(func(n note) bool { return n.state() == stateEstablishing })
 	defer establishing.free()
-	rc.respond = establishing.respond
+	rc.setRespond(establishing.respond)
 	c := e.incomingCall(rc.URL(), nil)
 	r := e.do("POST", "/app/calls/"+c.String()+"/answer", e.token(ClientCalling), map[string]any{"callback": rc.URL()})
 	if r.status != http.StatusOK {

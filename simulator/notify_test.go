@@ -73,7 +73,7 @@ func TestDeliveryRetriesThenDelivers(t *testing.T) {
 	delivered := &logSignal{match: "notification delivered", ch: make(chan slogRecord, 16)}
 	e := newEnv(t, Config{Delivery: DeliveryConfig{Backoff: time.Millisecond}, Logger: newLogger(delivered)})
 	rc := newReceiver(t)
-	rc.respond = func(n int, _ *http.Request, _ []note) int {
+	rc.setRespond(func(n int, _ *http.Request, _ []note) int {
 		switch n {
 		case 1:
 			return http.StatusServiceUnavailable
@@ -81,7 +81,7 @@ func TestDeliveryRetriesThenDelivers(t *testing.T) {
 			return http.StatusTooManyRequests
 		}
 		return http.StatusOK
-	}
+	})
 	c := e.createCall(rc.URL())
 	ns := rc.waitState(t, callRes(c), stateEstablished)
 	if diff := cmp.Diff([]string{"updated call:establishing", "updated call:established"}, summary(t, ns)); diff != "" {
@@ -105,7 +105,7 @@ func lostEnv(t *testing.T, d DeliveryConfig) (*env, *logSignal) {
 func TestDeliveryGivesUpAndCountsLost(t *testing.T) {
 	e, lost := lostEnv(t, DeliveryConfig{Attempts: 3, Backoff: time.Millisecond})
 	rc := newReceiver(t)
-	rc.respond = func(int, *http.Request, []note) int { return http.StatusInternalServerError }
+	rc.setRespond(func(int, *http.Request, []note) int { return http.StatusInternalServerError })
 	e.createCall(rc.URL())
 	waitLog(t, lost, 2)
 	if err := e.sim.Close(); err != nil {
@@ -122,7 +122,7 @@ func TestDeliveryGivesUpAndCountsLost(t *testing.T) {
 func TestDeliveryDoesNotRetryClientErrors(t *testing.T) {
 	e, lost := lostEnv(t, DeliveryConfig{Backoff: time.Millisecond})
 	rc := newReceiver(t)
-	rc.respond = func(int, *http.Request, []note) int { return http.StatusUnauthorized }
+	rc.setRespond(func(int, *http.Request, []note) int { return http.StatusUnauthorized })
 	e.createCall(rc.URL())
 	waitLog(t, lost, 2)
 	e.sim.Close()
@@ -150,10 +150,10 @@ func TestDeliveryToRefusedConnection(t *testing.T) {
 func TestDeliveryTimeout(t *testing.T) {
 	e, lost := lostEnv(t, DeliveryConfig{Attempts: 2, Backoff: time.Millisecond, Timeout: 20 * time.Millisecond})
 	rc := newReceiver(t)
-	rc.respond = func(_ int, r *http.Request, _ []note) int {
+	rc.setRespond(func(_ int, r *http.Request, _ []note) int {
 		<-r.Context().Done() // never answers in time
 		return http.StatusOK
-	}
+	})
 	e.createCall(rc.URL())
 	waitLog(t, lost, 2)
 	e.sim.Close()
@@ -165,12 +165,12 @@ func TestDeliveryTimeout(t *testing.T) {
 func TestDeliveryDoesNotFollowRedirects(t *testing.T) {
 	e, lost := lostEnv(t, DeliveryConfig{})
 	rc := newReceiver(t)
-	rc.respond = func(_ int, r *http.Request, _ []note) int {
+	rc.setRespond(func(_ int, r *http.Request, _ []note) int {
 		if r.Method != http.MethodPost {
 			t.Errorf("followed the redirect with %s", r.Method)
 		}
 		return http.StatusFound
-	}
+	})
 	e.createCall(rc.URL())
 	waitLog(t, lost, 2)
 	if got := rc.count(); got != 2 {
@@ -183,11 +183,11 @@ func TestCloseStopsBlockedDelivery(t *testing.T) {
 	rc := newReceiver(t)
 	arrived := make(chan struct{})
 	var once sync.Once
-	rc.respond = func(_ int, r *http.Request, _ []note) int {
+	rc.setRespond(func(_ int, r *http.Request, _ []note) int {
 		once.Do(func() { close(arrived) })
 		<-r.Context().Done()
 		return http.StatusOK
-	}
+	})
 	e.createCall(rc.URL())
 	select {
 	case <-arrived:
@@ -377,14 +377,14 @@ func TestTimedOutNotificationIsRedelivered(t *testing.T) {
 	e := newEnv(t, Config{Delivery: DeliveryConfig{Timeout: 500 * time.Millisecond, Attempts: 10, Backoff: time.Millisecond}})
 	rc := newReceiver(t)
 	var once sync.Once
-	rc.respond = func(_ int, r *http.Request, items []note) int {
+	rc.setRespond(func(_ int, r *http.Request, items []note) int {
 		first := false
 		once.Do(func() { first = true })
 		if first {
 			<-r.Context().Done() // the bot got it, but its answer comes too late
 		}
 		return http.StatusAccepted
-	}
+	})
 	c := e.createCall(rc.URL())
 	ns := rc.waitState(t, callRes(c), stateEstablished)
 	rc.waitRedelivered(t, 1)

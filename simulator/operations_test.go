@@ -15,7 +15,7 @@ func TestGetOperationRunningThenCompleted(t *testing.T) {
 	// sent, and the invite's notifications queue behind it.
 	established := newHold(func(n note) bool { return n.state() == stateEstablished })
 	defer established.free()
-	rc.respond = established.respond
+	rc.setRespond(established.respond)
 	c := e.createCall(rc.URL())
 	established.waitHeld(t)
 	r := e.do("POST", invitePath(c), tok, map[string]any{"participants": []any{heidi()}})
