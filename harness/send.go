@@ -74,8 +74,19 @@ func (s *scenario) send(ctx context.Context, st *fixture.Step) error {
 }
 
 // triggerPaths maps a trigger to its test-control endpoint.
+// Every trigger but incoming-call names an existing call in its body
+// ({"callId": ...}); the README's test-control section lists the bodies.
 var triggerPaths = map[string]string{
-	"incoming-call": "/_control/incoming-calls",
+	"incoming-call":       "/_control/incoming-calls",
+	"participant-answer":  "/_control/participant-answer",
+	"participant-decline": "/_control/participant-decline",
+	"participant-hang-up": "/_control/participant-hang-up",
+	"transfer-accept":     "/_control/transfer-accept",
+	"transfer-reject":     "/_control/transfer-reject",
+	"redirect-accept":     "/_control/redirect-accept",
+	"redirect-reject":     "/_control/redirect-reject",
+	"tone":                "/_control/tone",
+	"meeting-join":        "/_control/meeting-join",
 }
 
 func (s *scenario) trigger(ctx context.Context, st *fixture.Step) error {
@@ -97,7 +108,7 @@ func (s *scenario) trigger(ctx context.Context, st *fixture.Step) error {
 	if obj == nil {
 		obj = map[string]any{}
 	}
-	if _, ok := obj["callback"]; !ok {
+	if _, ok := obj["callback"]; !ok && st.Trigger == "incoming-call" {
 		obj["callback"] = s.run.URL()
 	}
 	body, _ = json.Marshal(obj)
