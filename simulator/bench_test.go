@@ -3,6 +3,7 @@ package simulator
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,68 +25,217 @@ import (
 // profile: create a call (join a meeting), wait for established, invite,
 // wait for the operation's completion and then the roster (the latency
 // measured), then delete the call (counted in flows/s, not in the
-// latency) and wait for its deleted notification; heap-growth-KB is the
-// live heap after every call ended, less the heap before the first. Beside
-// them, in the same process and with the same clients, "bare" measures the
-// floor of such a flow on this machine: one POST answered at once, and
-// four notifications POSTed in order to the callback, each after the
-// previous one was answered. x-bare is a profile's flows/s over bare's,
-// x-beta is v1.0's over beta-2018's (both from the runs just before).
-// cpu-us/flow is the CPU time of the whole process (simulator, bots and
-// callbacks) per flow: on a shared machine, where flows/s moves with the
-// other processes' load, it says what a flow costs. ns/op is dropped:
-// flows/s says the same thing without reading as a per-flow latency.
+// latency) and wait for its deleted notification. Beside them, in the same
+// process and with the same clients, "bare" measures the floor of such a
+// flow on this machine: one POST answered at once, and four notifications
+// POSTed in order to the callback, each after the previous one was
+// answered.
+//
+// Each of the six configurations (bare and the two profiles, at c=1 and
+// c=32 workers) runs b.N flows, in flowRounds rounds of b.N/flowRounds,
+// the configurations taking turns within a round in an order that rotates
+// from round to round. On a shared machine the load of other processes
+// moves from second to second; taking turns spreads it over all six, so
+// that the ratios (a profile over bare, v1.0 over beta-2018, c=32 over c=1)
+// say what the code costs rather than when each configuration ran.
+//
+// Reported, per configuration: flows/s ("v1.0-c32-flows/s"); the ratios
+// "v1.0/beta-c1", "v1.0/beta-c32", "<profile>/bare-c1|c32" and
+// "<profile>-c32/c1"; "retries" (notifications the simulator had to send
+// again, summed) and "live-calls" (calls still live at the end, summed:
+// 0 when every flow ended). The log lines add CPU time per flow (of the
+// whole process: simulator, bots and callbacks), p50 and p99 latency.
+// ns/op is dropped: it would be the time of six flows.
 func BenchmarkInviteFlow(b *testing.B) {
+	var rigs []*flowRig
+	defer func() {
+		for _, r := range rigs {
+			r.close()
+		}
+	}()
 	for _, c := range []int{1, 32} {
-		rates := map[string]float64{}
-		b.Run("c="+strconv.Itoa(c), func(b *testing.B) {
-			b.Run("bare", func(b *testing.B) { rates["bare"] = benchBareFlow(b, c) })
-			for _, d := range dialects {
-				b.Run("profile="+d.profile, func(b *testing.B) {
-					rate := benchInviteFlow(b, d, c)
-					reportRatio(b, "x-bare", rate, rates["bare"])
-					if d.profile != ProfileBeta2018 {
-						reportRatio(b, "x-beta", rate, rates[ProfileBeta2018])
-					}
-					rates[d.profile] = rate
-				})
+		rigs = append(rigs, newBareRig(c))
+		for _, d := range dialects {
+			rigs = append(rigs, newInviteRig(b, d, c))
+		}
+	}
+	heapBefore := heapInUse()
+	byKey := measureRigs(b, rigs)
+	ratio := func(unit, num, den string) {
+		if d := byKey[den].rate(); d > 0 {
+			b.ReportMetric(byKey[num].rate()/d, unit)
+		}
+	}
+	for _, c := range []string{"c1", "c32"} {
+		ratio("v1.0/beta-"+c, ProfileV1+"-"+c, ProfileBeta2018+"-"+c)
+		for _, d := range dialects {
+			ratio(d.profile+"/bare-"+c, d.profile+"-"+c, "bare-"+c)
+		}
+	}
+	for _, d := range dialects {
+		ratio(d.profile+"-c32/c1", d.profile+"-c32", d.profile+"-c1")
+	}
+	// Every call ended and its notifications were delivered: what the
+	// simulators still hold is their steady state.
+	b.ReportMetric((float64(heapInUse())-float64(heapBefore))/1024, "heap-growth-KB")
+}
+
+// measureRigs runs b.N flows on each rig, in flowRounds rounds in which the
+// rigs take turns, starting each round one rig further; it reports each
+// rig's flows/s, the simulators' retries and live calls, logs the rest,
+// and returns the rigs by key.
+func measureRigs(b *testing.B, rigs []*flowRig) map[string]*flowRig {
+	b.ResetTimer()
+	for round := range flowRounds {
+		n := b.N*(round+1)/flowRounds - b.N*round/flowRounds
+		for i := range rigs {
+			if err := rigs[(i+round)%len(rigs)].runRound(n); err != nil {
+				b.Fatal(err)
 			}
-		})
+		}
 	}
+	b.StopTimer()
+	return reportRigs(b, rigs)
 }
 
-func reportRatio(b *testing.B, unit string, rate, base float64) {
-	if base > 0 {
-		b.ReportMetric(rate/base, unit)
-	}
+// flowRounds is how many turns each configuration of BenchmarkInviteFlow
+// takes.
+const flowRounds = 6
+
+// flowRig is one configuration of BenchmarkInviteFlow: a server, the
+// bots' callbacks and one runner per worker, kept from round to round,
+// and what its rounds measured.
+type flowRig struct {
+	name    string // "bare", "beta-2018", "v1.0"
+	workers int
+	runners []flowRunner
+	srv     *Server // nil for bare
+	closers []func()
+
+	elapsed time.Duration
+	cpu     time.Duration
+	cpuOK   bool
+	lat     []time.Duration
 }
 
-// benchInviteFlow runs b.N flows in dialect d on workers goroutines and
-// returns the flows per second.
-func benchInviteFlow(b *testing.B, d dialect, workers int) float64 {
+func newBareRig(workers int) *flowRig {
+	bare := newBareServer()
+	sink := newFlowSink(workers)
+	client := benchClient(workers)
+	r := &flowRig{name: "bare", workers: workers,
+		closers: []func(){bare.close, sink.srv.Close, client.CloseIdleConnections}}
+	for w := range workers {
+		r.runners = append(r.runners, &bareFlow{client: client, url: bare.srv.URL, cb: sink.url(w), events: sink.slots[w]})
+	}
+	return r
+}
+
+func newInviteRig(b *testing.B, d dialect, workers int) *flowRig {
 	srv, err := Start("127.0.0.1:0", Config{Profile: d.profile})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer srv.Close()
 	sink := newFlowSink(workers)
-	defer sink.srv.Close()
 	client := benchClient(workers)
-	defer client.CloseIdleConnections()
+	r := &flowRig{name: d.profile, workers: workers, srv: srv,
+		closers: []func(){func() { _ = srv.Close() }, sink.srv.Close, client.CloseIdleConnections}}
 	tok := benchToken(b, client, srv)
+	for w := range workers {
+		r.runners = append(r.runners, &benchFlow{d: d, client: client, base: srv.URL, tok: tok, cb: sink.url(w), events: sink.slots[w]})
+	}
+	return r
+}
 
-	heapBefore := heapInUse()
-	rate, lat := runFlows(b, workers, func(w int) flowRunner {
-		return &benchFlow{d: d, client: client, base: srv.URL, tok: tok, cb: sink.url(w), events: sink.slots[w]}
-	})
-	reportFlows(b, rate, lat)
-	st := srv.Sim.Stats()
-	b.ReportMetric(float64(st.LiveCalls), "live-calls")
-	b.ReportMetric(float64(st.Retried), "retries")
-	// Every call ended and its notifications were delivered: what the
-	// simulator still holds is its steady state.
-	b.ReportMetric((float64(heapInUse())-float64(heapBefore))/1024, "heap-growth-KB")
-	return rate
+func (r *flowRig) close() {
+	for _, c := range r.closers {
+		c()
+	}
+}
+
+// key names the rig in metrics: "v1.0-c32".
+func (r *flowRig) key() string { return r.name + "-c" + strconv.Itoa(r.workers) }
+
+// runRound runs n flows on the rig's workers and adds up what they took.
+func (r *flowRig) runRound(n int) error {
+	var next atomic.Int64
+	lat := make([][]time.Duration, r.workers)
+	errs := make([]error, r.workers)
+	var wg sync.WaitGroup
+	cpuStart, cpuOK := processCPU()
+	start := time.Now()
+	for w, f := range r.runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				d, err := f.run()
+				if err != nil {
+					errs[w] = fmt.Errorf("%s: %w", r.key(), err)
+					return
+				}
+				lat[w] = append(lat[w], d)
+			}
+		}()
+	}
+	wg.Wait()
+	r.elapsed += time.Since(start)
+	cpuEnd, _ := processCPU()
+	r.cpu += cpuEnd - cpuStart
+	r.cpuOK = cpuOK
+	for _, l := range lat {
+		r.lat = append(r.lat, l...)
+	}
+	return errors.Join(errs...)
+}
+
+// rate is the rig's flows per second over all its rounds.
+func (r *flowRig) rate() float64 {
+	if r.elapsed <= 0 {
+		return 0
+	}
+	return float64(len(r.lat)) / r.elapsed.Seconds()
+}
+
+// reportRigs reports every rig's flows/s, the simulators' retries and
+// live calls (summed), logs CPU time and latency, and returns the rigs by
+// key.
+func reportRigs(b *testing.B, rigs []*flowRig) map[string]*flowRig {
+	b.ReportMetric(0, "ns/op")
+	byKey := map[string]*flowRig{}
+	var retries, live uint64
+	for _, r := range rigs {
+		byKey[r.key()] = r
+		b.ReportMetric(r.rate(), r.key()+"-flows/s")
+		if r.srv != nil {
+			st := r.srv.Sim.Stats()
+			retries += st.Retried
+			live += uint64(st.LiveCalls)
+		}
+		if b.N >= flowRounds { // not the framework's first, one-flow run
+			b.Logf("%-14s %6.0f flows/s %6.0f cpu-us/flow  p50 %6.3f ms  p99 %6.3f ms",
+				r.key(), r.rate(), r.cpuPerFlow(), r.percentile(0.50), r.percentile(0.99))
+		}
+	}
+	b.ReportMetric(float64(retries), "retries")
+	b.ReportMetric(float64(live), "live-calls")
+	return byKey
+}
+
+func (r *flowRig) cpuPerFlow() float64 {
+	if !r.cpuOK || len(r.lat) == 0 {
+		return 0
+	}
+	return float64(r.cpu) / float64(time.Microsecond) / float64(len(r.lat))
+}
+
+// percentile is the latency at p (0.5 = median) in milliseconds.
+func (r *flowRig) percentile(p float64) float64 {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	all := slices.Clone(r.lat)
+	slices.Sort(all)
+	return float64(all[min(len(all)-1, int(p*float64(len(all))))]) / float64(time.Millisecond)
 }
 
 // benchClient is the bots' client of a benchmark with workers goroutines.
@@ -96,57 +246,6 @@ func benchClient(workers int) *http.Client {
 // flowRunner runs one flow and returns its latency.
 type flowRunner interface {
 	run() (time.Duration, error)
-}
-
-// runFlows runs b.N flows on workers goroutines, each with its runner, and
-// returns the flows per second and every flow's latency, sorted. It
-// reports the process's CPU time per flow.
-func runFlows(b *testing.B, workers int, runner func(w int) flowRunner) (float64, []time.Duration) {
-	var next atomic.Int64
-	lat := make([][]time.Duration, workers)
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	cpuStart, cpuKnown := processCPU()
-	start := time.Now()
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f := runner(w)
-			for next.Add(1) <= int64(b.N) {
-				d, err := f.run()
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				lat[w] = append(lat[w], d)
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	cpuEnd, _ := processCPU()
-	b.StopTimer()
-	all := slices.Concat(lat...)
-	if cpuKnown && len(all) > 0 {
-		b.ReportMetric(float64(cpuEnd-cpuStart)/float64(time.Microsecond)/float64(len(all)), "cpu-us/flow")
-	}
-	slices.Sort(all)
-	return float64(len(all)) / elapsed.Seconds(), all
-}
-
-// reportFlows reports flows/s and the latency percentiles.
-func reportFlows(b *testing.B, rate float64, all []time.Duration) {
-	b.ReportMetric(0, "ns/op")
-	if len(all) == 0 {
-		return
-	}
-	pct := func(p float64) float64 {
-		return float64(all[min(len(all)-1, int(p*float64(len(all))))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(rate, "flows/s")
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
 }
 
 // heapInUse is the live heap after a full collection.
@@ -333,24 +432,6 @@ func (f *benchFlow) run() (time.Duration, error) {
 		return 0, err
 	}
 	return d, nil
-}
-
-// benchBareFlow runs b.N bare flows on workers goroutines and returns the
-// flows per second: the same clients, callbacks and flow sink as
-// benchInviteFlow, against a server that does nothing but answer and
-// notify.
-func benchBareFlow(b *testing.B, workers int) float64 {
-	bare := newBareServer()
-	defer bare.close()
-	sink := newFlowSink(workers)
-	defer sink.srv.Close()
-	client := benchClient(workers)
-	defer client.CloseIdleConnections()
-	rate, lat := runFlows(b, workers, func(w int) flowRunner {
-		return &bareFlow{client: client, url: bare.srv.URL, cb: sink.url(w), events: sink.slots[w]}
-	})
-	reportFlows(b, rate, lat)
-	return rate
 }
 
 // bareNote is the notification a bare flow sends: a beta-2018 state
