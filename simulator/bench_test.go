@@ -41,7 +41,8 @@ import (
 //
 // Reported, per configuration: flows/s ("v1.0-c32-flows/s"); the ratios
 // "v1.0/beta-c1", "v1.0/beta-c32", "<profile>/bare-c1|c32" and
-// "<profile>-c32/c1"; "retries" (notifications the simulator had to send
+// "<profile>-c32/c1"; "v1.0/beta-cpu-c1|c32", the ratio of CPU time per
+// flow (which moves far less with the machine's load); "retries" (notifications the simulator had to send
 // again, summed) and "live-calls" (calls still live at the end, summed:
 // 0 when every flow ended). The log lines add CPU time per flow (of the
 // whole process: simulator, bots and callbacks), p50 and p99 latency.
@@ -68,6 +69,12 @@ func BenchmarkInviteFlow(b *testing.B) {
 	}
 	for _, c := range []string{"c1", "c32"} {
 		ratio("v1.0/beta-"+c, ProfileV1+"-"+c, ProfileBeta2018+"-"+c)
+		// CPU time per flow moves far less with the other processes'
+		// load than flows/s does: the cost of a v1.0 flow over a
+		// beta-2018 one, whatever else the machine was doing.
+		if base := byKey[ProfileBeta2018+"-"+c].cpuPerFlow(); base > 0 {
+			b.ReportMetric(byKey[ProfileV1+"-"+c].cpuPerFlow()/base, "v1.0/beta-cpu-"+c)
+		}
 		for _, d := range dialects {
 			ratio(d.profile+"/bare-"+c, d.profile+"-"+c, "bare-"+c)
 		}
