@@ -51,7 +51,8 @@ func isParam(seg string) bool {
 // wins over /calls/{id}/participants/{id} for ".../participants/invite".
 // A parameter takes any segment, an id in any casing; a literal segment is
 // compared without case, and may carry the microsoft.graph. prefix; a
-// segment holding a {{var}} without default fits only a parameter.
+// segment holding a {{var}} without default (the placeholder, which no
+// template holds) fits only a parameter.
 func fitPath(p, template string) (score int, ok bool) {
 	got, want := segments(p), segments(template)
 	if len(got) != len(want) {
@@ -64,9 +65,6 @@ func fitPath(p, template string) (score int, ok bool) {
 		}
 		if isParam(w) {
 			continue
-		}
-		if strings.Contains(g, placeholder) {
-			return 0, false
 		}
 		if un, err := url.PathUnescape(g); err == nil {
 			g = un
