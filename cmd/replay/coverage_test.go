@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/callconform/callconform/internal/coverage"
+)
+
+// rejectFixture is a v1.0 fixture that checks reject, which no built-in
+// fixture checks.
+const rejectFixture = `id: reject-only
+title: reject
+profiles: [v1.0]
+steps:
+  - send: POST /communications/calls/{{uuid}}/reject
+    body: {reason: busy}
+  - send: POST /communications/calls/{{uuid}}/nowhere
+`
+
+func TestCoverageOfTheBuiltinFixtures(t *testing.T) {
+	code, out, errOut := replay(t, "coverage")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	summaries := regexp.MustCompile(`(?m)^(beta-2018|v1\.0): \d+ of \d+ operations covered, \d+ of \d+ notification kinds$`).FindAllStringSubmatch(out, -1)
+	var profiles []string
+	for _, m := range summaries {
+		profiles = append(profiles, m[1])
+	}
+	if diff := cmp.Diff([]string{"beta-2018", "v1.0"}, profiles); diff != "" {
+		t.Errorf("summary lines (-want +got):\n%s\n%s", diff, out)
+	}
+	for _, want := range []string{
+		"  ok  POST /app/calls/{callId}/participants/invite ",
+		"fixtures: invite-existing-p2p-meeting, invite-from-incoming-call, invite-group-call, invite-via-applications-path", // the deleted operation
+		"specs: errors-answers-404-for-an-unknown-call, errors-answers-404-to-keepalive-on-an-ended-call",                   // keepAlive, from the manifest
+		"\nuncovered operations (",
+		"\nuncovered notification kinds (",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+}
+
+func TestCoverageOfOneProfile(t *testing.T) {
+	code, out, errOut := replay(t, "coverage", "--profile", "v1.0")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if !strings.HasPrefix(out, "v1.0: ") || strings.Contains(out, "beta-2018:") || strings.Contains(out, "/app/calls") {
+		t.Errorf("want v1.0 alone:\n%s", out)
+	}
+}
+
+func TestCoverageRefusesAnUnknownProfileOrFormat(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--profile", "v2.0"}, `replay: coverage: unknown profile "v2.0" (known: beta-2018, v1.0); see replay coverage --help` + "\n"},
+		{[]string{"--format", "xml"}, `replay: coverage: unknown format "xml" (text, json or yaml); see replay coverage --help` + "\n"},
+	} {
+		code, out, errOut := replay(t, append([]string{"coverage"}, tc.args...)...)
+		if code != 2 || out != "" || errOut != tc.want {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, code, out, errOut, tc.want)
+		}
+	}
+}
+
+func TestCoverageRefusesABadFixture(t *testing.T) {
+	p := writeFixture(t, "id: bad\ntitle: no steps\n")
+	code, _, errOut := replay(t, "coverage", p)
+	if code != 2 || !strings.Contains(errOut, p) {
+		t.Errorf("exit %d, stderr %q; want exit 2 naming %s", code, errOut, p)
+	}
+}
+
+// TestCoverageOfGivenFixturesAsJSON: with paths, only those fixtures count
+// (the specs still do), and a step that fits nothing is listed.
+func TestCoverageOfGivenFixturesAsJSON(t *testing.T) {
+	p := writeFixture(t, rejectFixture)
+	code, out, errOut := replay(t, "coverage", "--format", "json", "--profile", "v1.0", p)
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	var doc coverage.Document
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v in:\n%s", err, out)
+	}
+	if len(doc.Profiles) != 1 || doc.Profiles[0].Profile != "v1.0" {
+		t.Fatalf("profiles: %+v", doc.Profiles)
+	}
+	r := doc.Profiles[0]
+	fixtures := map[string][]string{}
+	for _, o := range r.Operations {
+		if len(o.Fixtures) > 0 {
+			fixtures[o.ID] = o.Fixtures
+		}
+	}
+	if diff := cmp.Diff(map[string][]string{"reject": {"reject-only"}}, fixtures); diff != "" {
+		t.Errorf("operations with fixtures (-want +got):\n%s", diff)
+	}
+	want := []coverage.UnknownStep{{Fixture: "reject-only", File: p, Line: 7, Step: "send: POST /communications/calls/{{uuid}}/nowhere"}}
+	if diff := cmp.Diff(want, r.Unknown); diff != "" {
+		t.Errorf("unknown steps (-want +got):\n%s", diff)
+	}
+	i := slices.IndexFunc(r.Operations, func(o coverage.OperationCover) bool { return o.ID == "create-call" })
+	if i < 0 || len(r.Operations[i].Specs) == 0 {
+		t.Errorf("create-call has no spec: the manifest's specs are not counted")
+	}
+}
+
+func TestCoverageAsYAML(t *testing.T) {
+	code, out, errOut := replay(t, "coverage", "--format", "yaml", "--profile", "beta-2018")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	var doc coverage.Document
+	if err := yaml.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v in:\n%s", err, out)
+	}
+	if len(doc.Profiles) != 1 || !strings.HasPrefix(doc.Profiles[0].Summary, "beta-2018: ") || doc.Profiles[0].Counts.Operations == 0 {
+		t.Errorf("document: %+v", doc.Profiles)
+	}
+}
