@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/internal/coverage"
 	"github.com/callconform/callconform/suites"
 )
@@ -96,4 +97,19 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return &exitError{code: exitRuntime, err: fmt.Errorf("coverage: %w", err)}
 	}
 	return nil
+}
+
+// coverageOfRun is what the fixtures of a run check of the calls API under
+// profile, for the run's reports (replay run runs no hand-written spec);
+// nil when the catalogue lacks the profile.
+func coverageOfRun(profile string, fxs []*fixture.Fixture) *coverage.Result {
+	cat, err := coverage.Builtin()
+	if err != nil {
+		return nil
+	}
+	r, err := coverage.Compute(cat, profile, fxs, nil)
+	if err != nil {
+		return nil
+	}
+	return r
 }

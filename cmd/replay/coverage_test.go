@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,6 +13,8 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/callconform/callconform/internal/coverage"
+	"github.com/callconform/callconform/internal/faketarget"
+	"github.com/callconform/callconform/internal/report"
 )
 
 // rejectFixture is a v1.0 fixture that checks reject, which no built-in
@@ -140,5 +144,41 @@ func TestCoverageAsYAML(t *testing.T) {
 	}
 	if len(doc.Profiles) != 1 || !strings.HasPrefix(doc.Profiles[0].Summary, "beta-2018: ") || doc.Profiles[0].Counts.Operations == 0 {
 		t.Errorf("document: %+v", doc.Profiles)
+	}
+}
+
+// TestRunReportsCarryTheCoverage: the reports of replay run say what its
+// fixtures check under its profile.
+func TestRunReportsCarryTheCoverage(t *testing.T) {
+	srv := faketarget.Start(faketarget.Faults{})
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "reports")
+	code, out, errOut := replay(t, "run", "--target", srv.URL, "--report-dir", dir, writeFixture(t, faketarget.FlowFixture))
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	f, err := os.Open(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	run, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := run.Coverage
+	if c == nil || c.Profile != "beta-2018" || !strings.HasPrefix(c.Summary, "beta-2018: 1 of ") {
+		t.Fatalf("report.json coverage: %+v", c)
+	}
+	i := slices.IndexFunc(c.Operations, func(o coverage.OperationCover) bool { return o.ID == "invite" })
+	if i < 0 || !cmp.Equal(c.Operations[i].Fixtures, []string{"fake-invite"}) {
+		t.Errorf("invite is not checked by the run's fixture: %+v", c.Operations)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), `<section class="coverage" id="coverage">`) || !strings.Contains(string(page), `<a href="#s1">fake-invite</a>`) {
+		t.Error("report.html has no Coverage section linking the run's fixture")
 	}
 }
