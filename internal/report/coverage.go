@@ -61,3 +61,22 @@ func coveragePage(c *coverage.Result, anchors map[string]string) *coverageView {
 	}
 	return v
 }
+
+// cleanCoverage returns a copy of c whose steps from fixtures are redacted
+// and clipped as every text of a report is; c is not modified.
+func cleanCoverage(c *coverage.Result) *coverage.Result {
+	if c == nil {
+		return nil
+	}
+	out := *c
+	out.Unknown = make([]coverage.UnknownStep, len(c.Unknown))
+	for i, u := range c.Unknown {
+		u.Step = clipText(redact(u.Step), maxLine)
+		u.File = clipText(redact(u.File), maxLine)
+		out.Unknown[i] = u
+	}
+	if len(out.Unknown) == 0 {
+		out.Unknown = nil
+	}
+	return &out
+}

@@ -106,6 +106,26 @@ func TestHTMLShowsTheCoverage(t *testing.T) {
 	}
 }
 
+func TestCoverageStepsAreRedacted(t *testing.T) {
+	r := coveredRun()
+	r.Coverage.Unknown[0].Step = "send: POST /x?token=" + plantedJWT
+	for _, write := range []func(*bytes.Buffer, Run) error{
+		func(b *bytes.Buffer, r Run) error { return JSON(b, r) },
+		func(b *bytes.Buffer, r Run) error { return HTML(b, r) },
+	} {
+		var b bytes.Buffer
+		if err := write(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.String(), plantedJWT[:40]) {
+			t.Errorf("the report shows the token of a step:\n%s", b.String())
+		}
+	}
+	if !strings.Contains(r.Coverage.Unknown[0].Step, plantedJWT) {
+		t.Error("writing the report modified the run")
+	}
+}
+
 func TestJSONKeepsTheCoverage(t *testing.T) {
 	want := coveredRun()
 	var b bytes.Buffer
