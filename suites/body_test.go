@@ -55,6 +55,7 @@ var _ = Describe("Invite request body", Label("invite", "validation"), func() {
 
 	// MUST: A target MUST refuse an invite whose body is not a JSON object with a non-empty participants array of invitationParticipantInfo each with an identity, or whose clientContext is longer than 256 characters, or (v1.0) with more than five participants, with 400 Bad Request and a Graph error; it MUST NOT start an operation or change the roster.
 	// Source: participant-invite.beta-2018.md#request-body; v1.0: participant-invite.md#request-body and #example-2-invite-multiple-participants-to-an-existing-group-call
+	// Operations: invite
 	DescribeTable("refuses a malformed invite with 400 and changes nothing", Label(p.name),
 		func(ctx SpecContext, body string) {
 			runScenario(ctx, inline(badInvite(p, body)))
@@ -71,6 +72,7 @@ var _ = Describe("Create and answer request body", Label("calls", "validation", 
 
 	// MUST: A v1.0 target MUST refuse POST /communications/calls without mediaConfig with 400 Bad Request and a Graph error.
 	// Source: application-post-calls.md#request-body (mediaConfig is required)
+	// Operations: create-call
 	It("refuses create without mediaConfig with 400", Label("create"), func(ctx SpecContext) {
 		body := strings.Replace(v1JoinBody, `"mediaConfig":{"@odata.type":"#microsoft.graph.serviceHostedMediaConfig"},`, "", 1)
 		runScenario(ctx, inline(fmt.Sprintf(`id: create-without-media-config
@@ -86,6 +88,7 @@ steps:
 
 	// MUST: A v1.0 target MUST refuse POST /communications/calls/{id}/answer without mediaConfig with 400 Bad Request and an error body.
 	// Source: call-answer.md#request-body
+	// Operations: answer
 	It("refuses answer without mediaConfig with 400", Label("answer"), func(ctx SpecContext) {
 		runScenario(ctx, inline(`id: answer-without-media-config
 title: answer without mediaConfig

@@ -12,6 +12,8 @@ var _ = Describe("Correlation", Label("invite", "correlation"), func() {
 
 	// MUST: A target MUST echo the clientContext sent with an invite in the notification of that invite's operation.
 	// Source: participant-invite.beta-2018.md#request-body (clientContext) and #notification---operation-completed; v1.0: participant-invite.md#example-1-invite-one-participant-to-an-existing-call
+	// Operations: invite
+	// Notifications: operation-deleted
 	It("echoes clientContext in the operation notification", Label(p.name), func(ctx SpecContext) {
 		clientContext := fmt.Sprintf("ctx-%016x", rand.Uint64())
 		runScenario(ctx, inline(fmt.Sprintf(`id: invite-client-context

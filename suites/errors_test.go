@@ -28,6 +28,7 @@ var _ = Describe("Errors", Label("errors"), func() {
 
 	// MUST: A target MUST answer a request on a call that does not exist with 404 Not Found and a Graph error.
 	// Source: graph-calls-catalogue.md#1.1 (a request to an ended call gives 404); v1.0: call-keepalive.md
+	// Operations: get-call, invite, keep-alive
 	DescribeTable("answers 404 for an unknown call", Label(p.name),
 		func(ctx SpecContext, step string) {
 			runScenario(ctx, inline(`id: unknown-call
@@ -44,6 +45,8 @@ steps:
 
 	// MUST: A target MUST refuse an invite on a call that is not established with a 4xx answer and a Graph error.
 	// Source: participant-invite.beta-2018.md ("Invite participants to the active call"); v1.0: participant-invite.md ("Invite participants to the active call")
+	// Operations: invite
+	// Notifications: call-incoming
 	It("refuses invite on a call that is not established", Label("invite", p.name), func(ctx SpecContext) {
 		runScenario(ctx, inline(`id: invite-not-established
 title: invite on an incoming call
@@ -68,6 +71,7 @@ steps:
 	if p.v1Rules {
 		// MUST: A v1.0 target MUST answer POST /communications/calls/{id}/keepAlive on a call that has ended with 404 Not Found and an error body.
 		// Source: call-keepalive.md ("a request to a call that has already ended will result in a 404")
+		// Operations: keep-alive
 		It("answers 404 to keepAlive on an ended call", Label("keepalive", p.name), func(ctx SpecContext) {
 			runScenario(ctx, inline(`id: keep-alive-ended
 title: keepAlive on an ended call

@@ -54,6 +54,7 @@ var _ = Describe("Invite Location", Label("invite", "location"), func() {
 
 	// MUST: A target MUST answer an accepted invite with a Location header holding an absolute URI that names an operation of the same call (under v1.0 the Location may be absent, the operation being in the body); where the target serves GET on operations, GET on that URI MUST return that operation.
 	// Source: participant-invite.beta-2018.md#response; v1.0: participant-invite.md#response
+	// Operations: invite, get-operation
 	It("names an operation of the same call, absolutely", Label(p.name), func(ctx SpecContext) {
 		res := runScenario(ctx, inline(fmt.Sprintf(`id: invite-location
 title: invite Location
@@ -94,6 +95,7 @@ var _ = Describe("Create Location", Label("create", "location", "v1.0"), func() 
 
 	// MUST: A v1.0 target MUST answer a created call with 201 Created and a Location header holding the absolute URI of the new call on the target.
 	// Source: application-post-calls.md#response
+	// Operations: create-call
 	It("names the new call, absolutely", func(ctx SpecContext) {
 		res := runScenario(ctx, inline(`id: create-location
 title: create Location

@@ -24,6 +24,7 @@ var _ = ReportAfterSuite("callconform reports", func(r Report) {
 		where = "embedded simulator"
 	}
 	run := report.Run{Target: where, Profile: cfg.Profile, Started: r.StartTime, Duration: r.RunTime}
+	run.Coverage = suiteCoverage(cfg.Profile)
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
 			continue

@@ -64,6 +64,7 @@ func commands() []command {
 		{"record", "record a bot's traffic with a service, and its notifications, as a fixture", runRecord},
 		{"lint", "refuse fixtures that hold a secret (JWT, bearer token, client secret, random key)", runLint},
 		{"report", "render the HTML report of a run again from its report.json", runReport},
+		{"coverage", "which operations and notification kinds of the calls API the fixtures and specs check", runCoverage},
 		{"version", "print the version of replay and of the Go it was built with", runVersion},
 	}
 }

@@ -119,6 +119,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	} else {
 		printSummary(stdout, results)
 	}
+	rep.Coverage = coverageOfRun(rep.Profile, fxs)
 	if err := writeRunReports(tf.ReportDir(), rep); err != nil {
 		return &exitError{code: exitRuntime, err: err}
 	}

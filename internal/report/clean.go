@@ -24,6 +24,7 @@ func clean(r Run) Run {
 	out := r
 	out.Target = clipText(redact(r.Target), maxLine)
 	out.Profile = clipText(r.Profile, maxLine)
+	out.Coverage = cleanCoverage(r.Coverage)
 	out.Results = make([]*harness.Result, 0, len(r.Results))
 	for _, res := range r.Results {
 		if res != nil {

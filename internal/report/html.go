@@ -37,9 +37,12 @@ func HTML(w io.Writer, r Run) error {
 	if r.Duration > 0 {
 		page.Duration = r.Duration.Round(time.Millisecond).String()
 	}
+	anchors := map[string]string{}
 	for i, res := range r.Results {
 		page.Scenarios = append(page.Scenarios, scenarioPage(res, fmt.Sprintf("s%d", i+1)))
+		anchors[res.ID] = fmt.Sprintf("s%d", i+1)
 	}
+	page.Coverage = coveragePage(r.Coverage, anchors)
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, page); err != nil {
 		return fmt.Errorf("render report: %w", err)
@@ -52,6 +55,7 @@ type pageView struct {
 	Target, Profile, Started, Duration string
 	Passed, Failed, Skipped, Total     int
 	Scenarios                          []scenarioView
+	Coverage                           *coverageView // nil = no Coverage section
 }
 
 type scenarioView struct {
@@ -301,6 +305,7 @@ details.event.marked summary{color:#c62828;font-weight:bold}
 .failure li.duplicate{color:#c62828}
 h4{font-size:.95em;margin:.8em 0 .2em}
 details:target{outline:2px solid #1565c0}
+tr.uncovered td:first-child,ul.uncovered{color:#c62828}tr.covered td:first-child{color:#2e7d32}
 </style>
 </head>
 <body>
@@ -312,7 +317,23 @@ details:target{outline:2px solid #1565c0}
 <nav><ol>
 {{range .Scenarios}}<li><a href="#{{.Anchor}}">{{.ID}}</a> <span class="{{.Status}}">{{.Status}}</span> — {{.Title}}</li>
 {{end}}</ol></nav>
-{{range .Scenarios}}
+{{with .Coverage}}<section class="coverage" id="coverage">
+<h2>Coverage</h2>
+<p class="summary">{{.Summary}}</p>
+<details><summary>operations and notification kinds, and what checks each</summary>
+<table class="coverage operations"><tr><th></th><th>operation</th><th>fixtures</th><th>specs</th></tr>
+{{range .Operations}}{{template "coverRow" .}}{{end}}</table>
+<table class="coverage notifications"><tr><th></th><th>notification kind</th><th>fixtures</th><th>specs</th></tr>
+{{range .Kinds}}{{template "coverRow" .}}{{end}}</table>
+</details>
+{{if .UncoveredOps}}<h3>Operations nothing checks</h3>
+<ul class="uncovered operations">{{range .UncoveredOps}}<li><code>{{.}}</code></li>{{end}}</ul>{{end}}
+{{if .Uncovered}}<h3>Notification kinds nothing checks</h3>
+<ul class="uncovered notifications">{{range .Uncovered}}<li><code>{{.}}</code></li>{{end}}</ul>{{end}}
+{{if .Unknown}}<h3>Steps that fit nothing in the catalogue</h3>
+<ul class="unknown">{{range .Unknown}}<li><code>{{.}}</code></li>{{end}}</ul>{{end}}
+</section>
+{{end}}{{range .Scenarios}}
 <section class="scenario {{.Status}}" id="{{.Anchor}}" data-id="{{.ID}}">
 <h2><span class="badge {{.Status}}">{{.Status}}</span> {{.ID}}: {{.Title}}</h2>
 <p class="meta">{{if .File}}{{.File}} · {{end}}{{if .Source}}source {{.Source}} · {{end}}{{range .Labels}}<code>{{.}}</code> {{end}}· {{.Duration}}</p>
@@ -359,6 +380,8 @@ window.addEventListener("hashchange",open);open();})();
 </script>
 </body>
 </html>
+{{define "coverRow"}}<tr class="{{if .Covered}}covered{{else}}uncovered{{end}}" data-id="{{.ID}}"><td>{{if .Covered}}✓{{else}}✗{{end}}</td><td><code title="{{.Section}}">{{.Name}}</code></td><td>{{range $i, $f := .Fixtures}}{{if $i}}, {{end}}{{if $f.Anchor}}<a href="#{{$f.Anchor}}">{{$f.Text}}</a>{{else}}{{$f.Text}}{{end}}{{end}}</td><td>{{range $i, $s := .Specs}}{{if $i}}, {{end}}{{$s}}{{end}}</td></tr>
+{{end -}}
 {{define "ref"}}{{if .Link}}<a href="#{{.Link}}">#{{.Index}}</a>{{else}}#{{.Index}}{{end}}{{end -}}
 {{define "candidates"}}<p>want <code>{{.Want}}</code></p>
 {{range .Candidates}}<p>closest: {{if .Link}}<a href="#{{.Link}}">notification #{{.Index}}</a>{{else}}notification #{{.Index}}{{end}}{{if .Note}} ({{.Note}}){{end}}</p>

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callconform/callconform/harness"
+	"github.com/callconform/callconform/internal/coverage"
 )
 
 // document is report.json: the run, its counts, and every scenario's
@@ -21,6 +22,7 @@ type document struct {
 	Failed    int               `json:"failed"`
 	Skipped   int               `json:"skipped"`
 	Scenarios []*harness.Result `json:"scenarios"`
+	Coverage  *coverage.Result  `json:"coverage,omitempty"`
 }
 
 // JSON writes r as report.json, redacted and within the limits of a
@@ -29,7 +31,7 @@ func JSON(w io.Writer, r Run) error {
 	r = clean(r)
 	p, f, s := harness.Count(r.Results)
 	doc := document{Target: r.Target, Profile: r.Profile, Started: r.Started, Duration: r.Duration,
-		Passed: p, Failed: f, Skipped: s, Scenarios: r.Results}
+		Passed: p, Failed: f, Skipped: s, Scenarios: r.Results, Coverage: r.Coverage}
 	if doc.Scenarios == nil {
 		doc.Scenarios = []*harness.Result{}
 	}
@@ -57,5 +59,5 @@ func ReadJSON(rd io.Reader) (Run, error) {
 		return Run{}, fmt.Errorf("read report: %w", ErrNotAReport)
 	}
 	d := raw.document
-	return Run{Target: d.Target, Profile: d.Profile, Started: d.Started, Duration: d.Duration, Results: *raw.Scenarios}, nil
+	return Run{Target: d.Target, Profile: d.Profile, Started: d.Started, Duration: d.Duration, Results: *raw.Scenarios, Coverage: d.Coverage}, nil
 }

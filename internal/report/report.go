@@ -12,6 +12,7 @@ import (
 
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/internal/atomicfile"
+	"github.com/callconform/callconform/internal/coverage"
 )
 
 // Run is one run of scenarios against a target.
@@ -21,6 +22,10 @@ type Run struct {
 	Started  time.Time
 	Duration time.Duration
 	Results  []*harness.Result
+	// Coverage is what of the calls API the run's fixtures and specs check
+	// under its profile; nil = not known (the report has no Coverage
+	// section).
+	Coverage *coverage.Result
 }
 
 // Files written by Write.

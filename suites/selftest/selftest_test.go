@@ -179,6 +179,7 @@ func TestSuitePassesInSeries(t *testing.T) {
 				t.Errorf("%d specs passed, %d of them hand-written with label %s; want at least %d and %d", ran, own, pr.profile, pr.minSpecs, pr.minOwn)
 			}
 			checkReports(t, reports, len(specs), passing(specs), pr.withTimeline)
+			checkCoverage(t, reports, pr.profile)
 		})
 	}
 }
