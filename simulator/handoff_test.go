@@ -678,3 +678,35 @@ func incomingIn(base string, rc *receiver) (guid.GUID, error) {
 	c, _ := guid.Parse(placed.ID)
 	return c, nil
 }
+
+// A call hung up while its transfer is under way ends as a hung-up call:
+// the transfer's notifications still queued are not sent.
+func TestHangUpWhileTransferring(t *testing.T) {
+	for _, h := range handoffs {
+		for _, declined := range []bool{false, true} {
+			t.Run(h.d.profile+map[bool]string{false: "/accepted", true: "/declined"}[declined], func(t *testing.T) {
+				e := dialectEnv(t, h.d, Config{})
+				rc := newReceiver(t)
+				tok := e.token(ClientCalling)
+				c := e.answeredIn(h.d, rc)
+				if declined {
+					e.arm(CapabilityTransferReject, c)
+				}
+				held := newHold(func(n note) bool { return n.state() == stateTransferring })
+				rc.setRespond(held.respond)
+				defer held.free()
+				checkHandoffAnswer(t, h, "transfer", e.do("POST", pathOf(h.d, c, "transfer"), tok, transferBody(h, "")))
+				held.waitHeld(t)
+				if r := e.do("DELETE", h.d.root+"/"+c.String(), tok, nil); r.status != http.StatusNoContent {
+					t.Fatalf("DELETE: %d %s", r.status, r.body)
+				}
+				held.free()
+				ns := on(rc.waitDeleted(t, h.d.res(c)), h.d.res(c))
+				want := slices.Concat([]string{"updated call:transferring"}, hungUp[h.d.profile])
+				if diff := cmp.Diff(want, after(t, ns, answeredSetUp)); diff != "" {
+					t.Errorf("notifications (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
