@@ -62,11 +62,7 @@ func BenchmarkInviteFlow(b *testing.B) {
 	}
 	heapBefore := heapInUse()
 	byKey := measureRigs(b, rigs)
-	ratio := func(unit, num, den string) {
-		if d := byKey[den].rate(); d > 0 {
-			b.ReportMetric(byKey[num].rate()/d, unit)
-		}
-	}
+	ratio := func(unit, num, den string) { reportRatio(b, byKey, unit, num, den) }
 	for _, c := range []string{"c1", "c32"} {
 		ratio("v1.0/beta-"+c, ProfileV1+"-"+c, ProfileBeta2018+"-"+c)
 		// CPU time per flow moves far less with the other processes'
@@ -85,6 +81,13 @@ func BenchmarkInviteFlow(b *testing.B) {
 	// Every call ended and its notifications were delivered: what the
 	// simulators still hold is their steady state.
 	b.ReportMetric((float64(heapInUse())-float64(heapBefore))/1024, "heap-growth-KB")
+}
+
+// reportRatio reports the flows/s of the rig num over the rig den's.
+func reportRatio(b *testing.B, byKey map[string]*flowRig, unit, num, den string) {
+	if d := byKey[den].rate(); d > 0 {
+		b.ReportMetric(byKey[num].rate()/d, unit)
+	}
 }
 
 // measureRigs runs b.N flows on each rig, in flowRounds rounds in which the

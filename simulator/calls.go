@@ -63,6 +63,7 @@ type call struct {
 	keepAlive         Timer     // ends the call if no keepAlive comes in time (v1.0)
 	aliveUntil        time.Time // when keepAlive ends the call, unless a keepAlive comes first
 	ended             bool      // the service ended it (a deadline passed)
+	armed             armed     // outcomes of its next transfer and redirect (test-control API)
 }
 
 // nextEtag returns the etag of the call's next change; mu must be held.

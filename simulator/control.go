@@ -14,7 +14,7 @@ import (
 // causes. It needs no Graph token (a harness drives it, not a bot) and
 // answers errors in the Graph error shape (400, 405, 413, 415, 429).
 //
-//	GET  /_control                 → 200 {"capabilities":["incoming-call"]}
+//	GET  /_control                 → 200 {"capabilities":["incoming-call", "transfer-accept", ...]}
 //	POST /_control/incoming-calls  {callback, source?, targets?, requestedModalities?}
 //	                               → 201 {"id": "<dashed id>", "resource": "{root}/<id>"}
 //	                                 + Location of the call
@@ -31,6 +31,14 @@ import (
 // call ends as the real service ends it (beta-2018: terminated with
 // resultInfo 408/1106, then deleted; v1.0: deleted, with the same).
 // Past Config.MaxCalls live calls it answers 429 with Retry-After.
+//
+//	POST /_control/transfer-accept {callId}  → 200: the call's next transfer is accepted (the default)
+//	POST /_control/transfer-reject {callId}  → 200: its next transfer is declined (back to established, 500/7000)
+//	POST /_control/redirect-accept {callId}  → 200: its next redirect is accepted (the default)
+//	POST /_control/redirect-reject {callId}  → 200: its next redirect is declined (the call ends, 480/10076)
+//
+// These four arm an outcome before the operation, so that no outcome races
+// with an automatic one; CapabilityTransferAccept says more.
 const CapabilityIncomingCall = "incoming-call"
 
 // testUserID is the default caller of an incoming call: the page's Test User.
@@ -40,7 +48,7 @@ const testUserID = "8A34A46B-3D17-4ADC-8DCE-DC4E7D572698"
 func (s *Simulator) handleControl(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Capabilities []string `json:"capabilities"`
-	}{[]string{CapabilityIncomingCall}})
+	}{append([]string{CapabilityIncomingCall}, handoffCapabilities()...)})
 }
 
 // incomingRequest is the validated body of POST /_control/incoming-calls;

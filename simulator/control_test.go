@@ -10,7 +10,8 @@ import (
 func TestControlCapabilities(t *testing.T) {
 	e := newEnv(t, Config{})
 	r := e.do("GET", "/_control", "", nil)
-	if r.status != http.StatusOK || string(r.body) != `{"capabilities":["incoming-call"]}` {
+	want := `{"capabilities":["incoming-call","transfer-accept","transfer-reject","redirect-accept","redirect-reject"]}`
+	if r.status != http.StatusOK || string(r.body) != want {
 		t.Errorf("%d %s", r.status, r.body)
 	}
 }

@@ -87,6 +87,18 @@ type profile struct {
 	replaceTerminating bool   // a call replaced by an invite is terminating first, as after DELETE
 	reorderEstablished bool   // establishing and established may be swapped (Config.EstablishedFirst)
 	createdIDs         bool   // an incoming call's created notification carries its id and myParticipantId
+
+	// Reject, redirect, transfer.
+	rejectAnswer          answerForm // how an accepted reject answers
+	redirectAnswer        answerForm // how an accepted redirect answers
+	transferAnswer        answerForm // how an accepted transfer answers
+	transferTargetField   string     // the member naming a transfer's target
+	transferAcceptedState string     // the state after transferring, once the target accepted
+	transferResult        bool       // a completed blind transfer ends with resultInfo 0/7015, not terminationReason AppTransferred
+	transfereeForGroup    bool       // a transfer from a group call needs a transferee
+	redirecting           bool       // a redirected call is notified redirecting first
+	redirectTargetInfo    bool       // redirect's targets are invitationParticipantInfo, not (also) identity sets
+	redirectTimeoutRange  bool       // redirect's timeout is a number from 15 to 90, not any whole number (or numeric string)
 }
 
 // The profiles, by name.
@@ -107,6 +119,12 @@ var profiles = map[string]profile{
 		resourceKey: true, compactNoteIDs: true, odataIDs: true,
 		directionOn:      stateEstablishing,
 		terminatedUpdate: true, terminationReason: true,
+
+		// The 2018 pages: 200 OK and a commsOperation, "target",
+		// "transfer-accepted", redirecting first, identity-set targets.
+		rejectAnswer: answerForm{200, true}, redirectAnswer: answerForm{200, true}, transferAnswer: answerForm{200, true},
+		transferTargetField: "target", transferAcceptedState: "transfer-accepted",
+		redirecting: true,
 	},
 	ProfileV1: {
 		name: ProfileV1,
@@ -127,6 +145,11 @@ var profiles = map[string]profile{
 		participantDetails: true, typedIdentities: true, numericResults: true,
 		deletedState: true, resultOnAppEnd: true, replaceTerminating: true,
 		reorderEstablished: true, createdIDs: true,
+
+		rejectAnswer: answerForm{202, false}, redirectAnswer: answerForm{202, false}, transferAnswer: answerForm{202, false},
+		transferTargetField: "transferTarget", transferAcceptedState: "transferAccepted",
+		transferResult: true, transfereeForGroup: true,
+		redirectTargetInfo: true, redirectTimeoutRange: true,
 	},
 }
 
@@ -208,6 +231,12 @@ func (p *profile) applyBreaks(breaks map[string]bool) {
 	}
 	if breaks[BreakKeepAliveEndedOK] {
 		p.keepAliveEndedOK = true
+	}
+	if breaks[BreakTransferWithBody] {
+		p.transferAnswer = answerForm{200, true}
+	}
+	if breaks[BreakRedirectTimeoutUnchecked] {
+		p.redirectTimeoutRange = false
 	}
 }
 

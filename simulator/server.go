@@ -43,12 +43,16 @@ func (s *Simulator) routes() *http.ServeMux {
 		if s.prof.keepAlive {
 			m.HandleFunc("POST "+root+"/{id}/keepAlive", s.api(permAny, s.handleKeepAlive))
 		}
+		m.HandleFunc("POST "+root+"/{id}/reject", s.api(permAny, s.handleReject))
+		m.HandleFunc("POST "+root+"/{id}/redirect", s.api(permAny, s.handleRedirect))
+		m.HandleFunc("POST "+root+"/{id}/transfer", s.api(permAny, s.handleTransfer))
 	}
 	m.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.handleToken)
 	m.HandleFunc("GET "+openIDConfigPath, s.handleOpenIDConfig)
 	m.HandleFunc("GET "+jwksPath, s.handleJWKS)
 	m.HandleFunc("GET /_control", s.handleControl)
 	m.HandleFunc("POST /_control/incoming-calls", s.handleIncomingCall)
+	s.handoffRoutes(m)
 	return m
 }
 
@@ -70,6 +74,9 @@ func (s *Simulator) routes() *http.ServeMux {
 //	GET    {root}/{id}/participants[/{pid}]        200 {"value":[participant]} or participant
 //	GET    {root}/{id}/operations/{opId}           200 operation (running, then completed)
 //	POST   {root}/{id}/keepAlive                   v1.0: 200, no body (404 once the call ended)
+//	POST   {root}/{id}/reject                      beta-2018: 200 commsOperation; v1.0: 202, no body
+//	POST   {root}/{id}/redirect                    beta-2018: 200 commsOperation; v1.0: 202, no body
+//	POST   {root}/{id}/transfer                    beta-2018: 200 commsOperation; v1.0: 202, no body
 //	POST   /{tenant}/oauth2/v2.0/token             client credentials: access token
 //	GET    /.well-known/openid-configuration       issuer and jwks_uri of notification tokens
 //	GET    /.well-known/keys                       the JWKS
@@ -81,7 +88,9 @@ func (s *Simulator) routes() *http.ServeMux {
 // (delegated token, app id of the path not the token's) or 7504 (missing
 // application permission), 404 NotFound, 405 MethodNotAllowed (with Allow),
 // 409 InvalidCallState (answering a call that is not incoming, inviting into
-// a call that is not established, replacing a call already being replaced),
+// a call that is not established, replacing a call already being replaced;
+// rejecting or redirecting a call that is not incoming, transferring one
+// that is not established),
 // 413 RequestEntityTooLarge (over 1 MiB), 415 UnsupportedMediaType (a body
 // that is not application/json), 429 TooManyRequests with Retry-After
 // (creating a call past Config.MaxCalls live calls), 503 ServiceUnavailable

@@ -216,6 +216,24 @@ const (
 	// BreakKeepAliveEndedOK (v1.0): keepAlive answers 200 OK for a call
 	// that does not exist (ended, or never created) instead of 404.
 	BreakKeepAliveEndedOK = "keepalive-ended-call-ok"
+
+	// BreakTransferWithBody (v1.0): transfer answers 200 OK with a
+	// commsOperation body, as beta-2018 did, instead of 202 Accepted
+	// without a body.
+	BreakTransferWithBody = "transfer-with-body"
+	// BreakNoTransferAccepted: a transfer the target accepted is never
+	// notified transferAccepted (transfer-accepted): transferring is
+	// followed by the call's end.
+	BreakNoTransferAccepted = "no-transfer-accepted"
+	// BreakTransferFailureNoResult: a transfer the target declined brings
+	// the call back to established without a resultInfo.
+	BreakTransferFailureNoResult = "transfer-failure-no-result"
+	// BreakRejectIgnored: reject answers as accepted but the call is not
+	// ended: no deleted comes, it stays incoming until the answer timeout.
+	BreakRejectIgnored = "reject-ignored"
+	// BreakRedirectTimeoutUnchecked (v1.0): redirect accepts a timeout
+	// outside 15 to 90 seconds.
+	BreakRedirectTimeoutUnchecked = "redirect-timeout-unchecked"
 )
 
 // BreakNames returns every Break name New accepts.
@@ -226,6 +244,8 @@ func BreakNames() []string {
 		BreakUnsignedNotifications, BreakNoAuth,
 		BreakAnswerWithBody, BreakInviteAnswer202, BreakNoResourceURL, BreakUpdatedTerminated,
 		BreakMediaConfigOptional, BreakMoreThanFiveInvitees, BreakLongClientContext, BreakKeepAliveEndedOK,
+		BreakTransferWithBody, BreakNoTransferAccepted, BreakTransferFailureNoResult, BreakRejectIgnored,
+		BreakRedirectTimeoutUnchecked,
 	}
 }
 

@@ -23,6 +23,8 @@ type call struct {
 	callback string
 	state    string
 	ended    bool
+
+	declineTransfer bool // the test-control API made its next transfer fail
 }
 
 // add stores c.
@@ -311,7 +313,7 @@ func (h *Handler) answerCall(w http.ResponseWriter, r *http.Request) {
 
 // capabilities is GET /_control.
 func (h *Handler) capabilities(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"capabilities": []string{Capability}})
+	writeJSON(w, http.StatusOK, map[string]any{"capabilities": Capabilities})
 }
 
 // incomingCall is POST /_control/incoming-calls {callback, source?,

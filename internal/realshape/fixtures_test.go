@@ -81,7 +81,7 @@ func play(ctx context.Context, o Options, f *fixture.Fixture) outcome {
 		return outcome{err: err}
 	}
 	defer srv.Close()
-	tb, err := testbed.Open(ctx, testbed.Config{URL: srv.URL, Token: "x", Profile: "v1.0", Capabilities: []string{Capability}})
+	tb, err := testbed.Open(ctx, testbed.Config{URL: srv.URL, Token: "x", Profile: "v1.0", Capabilities: Capabilities})
 	if err != nil {
 		return outcome{err: fmt.Errorf("open the testbed: %w", err)}
 	}

@@ -190,6 +190,7 @@ func (h *Handler) routes() {
 	graph("POST /communications/calls/{id}/participants/invite", h.invite)
 	h.mux.HandleFunc("GET /_control", h.capabilities)
 	h.mux.HandleFunc("POST /_control/incoming-calls", h.incomingCall)
+	h.handoffRoutes(graph)
 }
 
 // bearer refuses a Graph request without a bearer token; any token passes.

@@ -295,6 +295,10 @@ func TestBrokenTargetFailsTheRightSpec(t *testing.T) {
 			[]string{"status: want 200, got 202"}, "Authorization refuses a delegated token with 403"},
 		{"v1.0", "no-auth", "auth && !fixture", "Authorization refuses a request without a valid token with 401 no token",
 			[]string{"POST /communications/calls with no token answered 201"}, ""},
+		{"v1.0", "no-transfer-accepted", "transfer && !seed", "Scenario v1.0-transfer-p2p-call: Call transfer from a peer-to-peer call",
+			[]string{`expectation "transferAccepted" not met`}, "Scenario v1.0-transfer-failed: Call transfer fails, the call is established again"},
+		{"beta-2018", "reject-ignored", "reject || redirect", "Scenario reject-incoming-call: Reject an incoming call",
+			[]string{`expectation "gone" not met`}, "Scenario redirect-forward: Forward an incoming call"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile+"/"+tt.brk, func(t *testing.T) {
