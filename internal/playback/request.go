@@ -237,6 +237,12 @@ func (c *sendStep) matchBody(b *binder, req *request, strict bool, diffs *[]judg
 			b.matchValue(field, f.want, gv, diffs)
 		}
 	}
+	if len(*diffs) == 0 {
+		// The fields outside match are not compared, but their variables
+		// take the bot's values: {{callbackUrl}} is where notifications go.
+		var ignored []judge.Mismatch
+		b.matchValue("body", c.body, req.value(), &ignored)
+	}
 }
 
 // showResult shows a value read from a bot's request, as showValue does.

@@ -25,7 +25,8 @@ type scenario struct {
 	stuck       bool              // a step could not be played: nothing after it happens
 	steps       []stepState
 
-	callbacks    map[string]string // normalized call id → the callback the bot gave for it
+	literalIDs   map[string]guid.GUID // normalized id an exemplar holds as written → the id served for it
+	callbacks    map[string]string    // normalized call id → the callback the bot gave for it
 	lastCallback string
 	callPath     string // "/app/calls/<id>" of the call the bot named last
 
@@ -46,7 +47,7 @@ type stepState struct {
 }
 
 func newScenario(m *Player, f *fixture.Fixture) *scenario {
-	s := &scenario{m: m, f: f, x: newStepIndex(f), vars: map[string]string{}, steps: make([]stepState, len(f.Steps)), callbacks: map[string]string{}}
+	s := &scenario{m: m, f: f, x: newStepIndex(f), vars: map[string]string{}, steps: make([]stepState, len(f.Steps)), callbacks: map[string]string{}, literalIDs: map[string]guid.GUID{}}
 	for k, v := range m.cfg.Vars {
 		s.vars[k] = v
 	}
@@ -137,11 +138,12 @@ func (s *scenario) take(i int, req *request, binds map[string]string, base strin
 	for k, v := range binds {
 		s.vars[k] = v
 	}
+	s.keepSentIDs(req)
 	st := &s.steps[i]
 	st.played = true
 	st.request = req.shown()
 	s.next = i + 1
-	ans, notes, err := s.answer(i, base)
+	ans, notes, err := s.answer(i, base, versionPrefix(req.path, s.x.sends[i].path))
 	st.notes = append(st.notes, notes...)
 	if err != nil {
 		problem := s.fail(i, err)
@@ -156,6 +158,17 @@ func (s *scenario) take(i int, req *request, binds map[string]string, base strin
 	}
 	s.advance(ready)
 	return ans
+}
+
+// versionPrefix returns the version prefix (/beta, /v1.0) a request's path
+// has and the step's template does not, or "".
+func versionPrefix(path, tmpl string) string {
+	for _, pre := range versionPrefixes {
+		if strings.HasPrefix(path, pre+"/") && !strings.HasPrefix(tmpl, pre+"/") {
+			return pre
+		}
+	}
+	return ""
 }
 
 // noteCall remembers the call a request (or its answer's Location) names,
