@@ -414,6 +414,9 @@ func (m *Player) deliver(p *post) Delivery {
 		d.Error = err.Error()
 		return d
 	}
+	if p.trigger {
+		return m.deliverTrigger(p, tok, d)
+	}
 	backoff := 100 * time.Millisecond
 	for d.Attempts = 1; ; d.Attempts++ {
 		d.At = time.Now()
@@ -429,6 +432,35 @@ func (m *Player) deliver(p *post) Delivery {
 		}
 		d.Error = err.Error()
 		return d
+	}
+}
+
+// deliverTrigger POSTs a trigger's notification to the bot's webhook until
+// the bot answers 2xx or Config.BotWait passes, pausing Config.Backoff
+// between attempts; the error then names the webhook and the last failure.
+func (m *Player) deliverTrigger(p *post, tok string, d Delivery) Delivery {
+	deadline := time.Now().Add(m.cfg.BotWait)
+	for d.Attempts = 1; ; d.Attempts++ {
+		d.At = time.Now()
+		status, err := m.postOnce(p, tok)
+		if err == nil && status >= 200 && status < 300 {
+			d.Status, d.Error = status, ""
+			return d
+		}
+		last := fmt.Sprintf("answered %d", status)
+		if err != nil {
+			last = err.Error()
+		}
+		d.Status = status
+		pause := m.cfg.Backoff(d.Attempts)
+		if m.cfg.BotWait < 0 || time.Now().Add(pause).After(deadline) {
+			d.Error = fmt.Sprintf("the bot's webhook %s did not answer 2xx within %s (%d attempts); the last %s", d.URL, max(m.cfg.BotWait, 0), d.Attempts, last)
+			return d
+		}
+		if !m.sleep(pause) {
+			d.Error = fmt.Sprintf("the mock stopped while waiting for the bot's webhook %s; the last attempt %s", d.URL, last)
+			return d
+		}
 	}
 }
 

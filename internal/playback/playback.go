@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
@@ -42,6 +43,20 @@ const (
 	maxHeaderWait      = 10 * time.Second // reading a request's headers
 	shutdownGrace      = 5 * time.Second  // requests in flight when the server closes
 )
+
+// DefaultBotWait is Config.BotWait when zero.
+const DefaultBotWait = 30 * time.Second
+
+// Backoff returns the pause after failed attempt n (1-based) of a POST.
+type Backoff func(n int) time.Duration
+
+// DefaultBackoff doubles from 100 ms up to 2 s, each pause jittered by
+// ±25% so that many mocks do not knock at once.
+func DefaultBackoff(n int) time.Duration {
+	d := 100 * time.Millisecond << min(max(n-1, 0), 5)
+	d = min(d, 2*time.Second)
+	return d - d/4 + rand.N(d/2+1)
+}
 
 // Config configures a Player. The zero value works: fresh app and tenant ids,
 // no pause between notifications, no webhook.
@@ -92,6 +107,18 @@ type Config struct {
 	// on the server Start runs: a bot that sends slower is cut off. Zero =
 	// DefaultReadTimeout. Headers alone get at most 10 s.
 	ReadTimeout time.Duration
+	// RequireToken makes the mock check each request's bearer token as the
+	// calls API would (CheckToken; AppID and TenantID, when set, must be
+	// the token's) and answer 401 to a request without a good one.
+	// False = tokens are not looked at.
+	RequireToken bool
+	// BotWait is how long a trigger's POST to BotWebhook is tried again
+	// until the bot answers 2xx: a bot that is still starting. Zero =
+	// DefaultBotWait; negative = tried once.
+	BotWait time.Duration
+	// Backoff is the pause before attempt n+1 of a trigger's POST; nil =
+	// DefaultBackoff.
+	Backoff Backoff
 	// Strict compares every field of a send step's body with the bot's
 	// request. False = only the fields the step lists in match, when it
 	// lists some (every field otherwise).
@@ -192,6 +219,12 @@ func withDefaults(cfg Config) Config {
 		cfg.MaxUnmatched = DefaultMaxUnmatched
 	case cfg.MaxUnmatched < 0:
 		cfg.MaxUnmatched = 0
+	}
+	if cfg.BotWait == 0 {
+		cfg.BotWait = DefaultBotWait
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = DefaultBackoff
 	}
 	if cfg.ReadTimeout <= 0 {
 		cfg.ReadTimeout = DefaultReadTimeout
@@ -311,6 +344,15 @@ func (m *Player) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := &request{method: r.Method, path: r.URL.EscapedPath(), body: body}
 	if r.URL.RawQuery != "" {
 		req.path += "?" + r.URL.RawQuery
+	}
+	if m.cfg.RequireToken {
+		if err := CheckToken(r.Header.Get("Authorization"), m.cfg.AppID, m.cfg.TenantID, time.Now()); err != nil {
+			m.mu.Lock()
+			ans := m.refuseToken(req, err)
+			m.mu.Unlock()
+			writeAnswer(w, ans)
+			return
+		}
 	}
 	ready := make(chan struct{})
 	defer close(ready) // after the answer is written: notifications follow it
