@@ -1,6 +1,7 @@
 package playback
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -108,8 +109,8 @@ func (f *idForms) mark(text string) string {
 		if strings.Contains(id, "-") {
 			form = "dashed"
 		}
-		if strings.ToUpper(id) == id {
-			form += "-upper"
+		if strings.ToUpper(id) == id && strings.ToLower(id) != id {
+			form += "-upper" // an id of digits alone has no case
 		}
 		return fmt.Sprintf("<id%d:%s>", n, form)
 	})
@@ -348,4 +349,47 @@ steps:
 	}); diff != "" {
 		t.Errorf("ids (-want +got):\n%s", diff)
 	}
+}
+
+// FuzzExemplar: whatever a recorded item holds, serving it ends with a
+// JSON document or an error, never a panic; a document without templates
+// keeps its shape, only its ids replaced, each consistently.
+func FuzzExemplar(f *testing.F) {
+	f.Add(`{"changeType":"updated","resourceUrl":"/communications/calls/{{callId}}","resourceData":[{"id":"9a470000-0000-4000-8000-00000000c002","link":"rt=9a47000000004000800000000000c002"}]}`)
+	f.Add(`{"a":"{{ x }}","b":"C4A10000-0000-4000-8000-00000000C001","c":["00000000000000000000000000000000"]}`)
+	f.Add(`{"k\u007b{v}}":"{{v}}"}`)
+	f.Add(`[1,2,"{{callbackUrl}}"]`)
+	fx, err := fixture.Parse("f.yaml", []byte("id: f\ntitle: F\nsteps:\n  - send: GET /x\n"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	m, err := New(Config{}, fx)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer m.Close()
+	f.Fuzz(func(t *testing.T, raw string) {
+		if !json.Valid([]byte(raw)) {
+			return
+		}
+		s := newScenario(m, fx) // ids of its own
+		out, err := s.expandExemplar(json.RawMessage(raw))
+		if err != nil {
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("served %q for %q: not JSON", out, raw)
+		}
+		want, got := &idForms{seen: map[string]int{}}, &idForms{seen: map[string]int{}}
+		var w, g any
+		if json.Unmarshal([]byte(raw), &w) != nil || json.Unmarshal(out, &g) != nil {
+			t.Fatal("undecodable")
+		}
+		if plain, _ := json.Marshal(w); bytes.Contains(plain, []byte("{{")) {
+			return // a template, written as is or escaped: its value differs
+		}
+		if diff := cmp.Diff(want.walk(w), got.walk(g)); diff != "" {
+			t.Errorf("served %q for %q (-recorded +served):\n%s", out, raw, diff)
+		}
+	})
 }
