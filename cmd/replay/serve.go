@@ -88,7 +88,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs.DurationVar(&o.timeout, "timeout", 0, "stop after this long (default: when every step is done, or on Ctrl-C)")
 	fs.DurationVar(&o.notifyTimeout, "notify-timeout", 5*time.Second, "how long the bot has to answer a notification")
 	fs.BoolVar(&o.jsonOut, "json", false, "write the final report as JSON to stdout (events go to stderr)")
-	fs.BoolVar(&o.quiet, "q", false, "do not print each request and notification as it happens")
+	fs.BoolVar(&o.quiet, "q", false, "do not print each request and notification as it happens (a request that matches no step still is)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serveUsage)
 		fs.PrintDefaults()
@@ -159,6 +159,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !o.quiet {
 		cfg.Log = events
 	}
+	cfg.Alert = events // -q keeps the requests that matched no step
 	srv, err := playback.Start(o.listen, cfg, fxs...)
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("serve: %w", err)}

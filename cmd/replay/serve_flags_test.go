@@ -54,11 +54,12 @@ func createFor(user string) string {
 }
 
 // --vars fixes a variable: the bot must send that value. A request that
-// matches no step is printed at once with its closest step and diff.
+// matches no step is printed at once with its closest step and diff, even
+// under -q.
 func TestServeVarsFixAVariable(t *testing.T) {
 	fx := writeFile(t, "vars.yaml", varsFixture)
 	vars := writeFile(t, "vars-file.yaml", "userId: 05e10000-0000-4000-8000-000000000001\n")
-	s := startServe(t, "--vars", vars, "--speed", "0", fx)
+	s := startServe(t, "-q", "--vars", vars, "--speed", "0", fx) // -q: the unmatched request is printed still
 	if code := post(t, s.url+"/communications/calls", "", createFor("default-user")); code != http.StatusBadRequest {
 		t.Fatalf("the fixture's default user answered %d, want 400", code)
 	}

@@ -87,8 +87,10 @@ func TestTriggerIsRetriedUntilTheBotAnswers(t *testing.T) {
 func TestTriggerGivesUpAfterBotWait(t *testing.T) {
 	bot := newRefusingBot(t, 1<<30)
 	d := playTrigger(t, Config{BotWebhook: bot.URL, BotWait: 20 * time.Millisecond, Backoff: noPause})
-	if d.OK() || d.Attempts < 2 {
-		t.Errorf("delivery %+v: want a refusal after several attempts", d)
+	// How many attempts fit in 20ms depends on the machine; that there is
+	// a retry is TestTriggerIsRetriedUntilTheBotAnswers's.
+	if d.OK() || d.Attempts < 1 {
+		t.Errorf("delivery %+v: want a refusal", d)
 	}
 	for _, want := range []string{"the bot's webhook " + bot.URL, "did not answer 2xx within 20ms", "the last answered 503"} {
 		if !strings.Contains(d.Error, want) {

@@ -127,6 +127,15 @@ func TestClosestStepDiffIsLoggedAtOnce(t *testing.T) {
 	}
 }
 
+func TestClosestStepDiffReachesTheAlertWithoutALog(t *testing.T) {
+	var alert syncBuffer
+	m := newMatchPlayer(t, Config{Alert: &alert, Strict: true})
+	serve(m, "POST", "/communications/calls", createOther)
+	if got := alert.String(); !strings.Contains(got, `  + body.subject: "Another subject"`) {
+		t.Errorf("alert lacks the diff:\n%s", got)
+	}
+}
+
 func TestUnmatchedRequestRedactsTokensAndSecrets(t *testing.T) {
 	var jwt, clientSecret secrettest.Sample
 	for _, s := range secrettest.Generate(11, 1) {

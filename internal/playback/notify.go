@@ -454,7 +454,7 @@ func (m *Player) deliverTrigger(p *post, tok string, d Delivery) Delivery {
 		d.Status = status
 		pause := m.cfg.Backoff(d.Attempts)
 		if m.cfg.BotWait < 0 || time.Now().Add(pause).After(deadline) {
-			d.Error = fmt.Sprintf("the bot's webhook %s did not answer 2xx within %s (%d attempts); the last %s", d.URL, max(m.cfg.BotWait, 0), d.Attempts, last)
+			d.Error = fmt.Sprintf("the bot's webhook %s did not answer 2xx within %s (%s); the last %s", d.URL, max(m.cfg.BotWait, 0), plural(d.Attempts, "attempt", "attempts"), last)
 			return d
 		}
 		if !m.sleep(pause) {

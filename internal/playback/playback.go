@@ -93,6 +93,11 @@ type Config struct {
 	// bot or a fixture is escaped (excerpt.Printable): a line cannot carry
 	// a terminal's control sequence.
 	Log io.Writer
+	// Alert receives each request that matched no step as it is answered,
+	// with its closest step and -want +got diff (redacted), when Log is
+	// nil: a quiet console still shows what went wrong at once. Nil =
+	// none; Log gets them when it is set.
+	Alert io.Writer
 	// MaxUnmatched is how many requests that matched no step the Report
 	// keeps in full, with their closest step and diff; the others are only
 	// counted (Report.MoreUnmatched). Zero = DefaultMaxUnmatched; negative =
@@ -475,19 +480,26 @@ func (m *Player) place(s *scenario) {
 // logUnmatched writes an unmatched request to the log at once: its closest
 // step and the -want +got diff, redacted. m.mu is held.
 func (m *Player) logUnmatched(u Unmatched) {
-	if m.cfg.Log == nil {
+	w := m.cfg.Log
+	if w == nil {
+		w = m.cfg.Alert
+	}
+	if w == nil {
 		return
 	}
-	m.logf("unmatched: %s %s%s", u.Method, u.Path, closestNote(u))
+	line := func(format string, a ...any) {
+		fmt.Fprintf(w, "%s\n", excerpt.Printable(fmt.Sprintf(format, a...)))
+	}
+	line("unmatched: %s %s%s", u.Method, u.Path, closestNote(u))
 	if u.Note != "" {
-		m.logf("  %s", u.Note)
+		line("  %s", u.Note)
 	}
 	if len(u.Diff) > 0 {
-		m.logf("  (-want +got)")
+		line("  (-want +got)")
 	}
 	for _, d := range u.Diff {
-		m.logf("  - %s: %s", d.Field, d.Want)
-		m.logf("  + %s: %s", d.Field, d.Got)
+		line("  - %s: %s", d.Field, d.Want)
+		line("  + %s: %s", d.Field, d.Got)
 	}
 }
 
