@@ -178,3 +178,36 @@ func TestUnmatchedRequestRedactsTokensAndSecrets(t *testing.T) {
 		t.Errorf("the redacted diff lost its fields:\n%s", outs["console"])
 	}
 }
+
+// A field named like a secret is redacted whatever it holds: the finder
+// cannot tell "correct horse battery" from words.
+func TestUnmatchedSecretFieldIsRedacted(t *testing.T) {
+	f, err := fixture.Parse("s.yaml", []byte(`id: s
+title: S
+steps:
+  - send: POST /oauth
+    body: {client_secret: "{{clientSecret}}", grant: client_credentials}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	m, err := New(Config{Log: &log, Vars: map[string]string{"clientSecret": "the-configured-one"}}, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	serve(m, "POST", "/oauth", `{"client_secret":"correct horse battery","grant":"client_credentials"}`)
+	rep := m.Report()
+	js, _ := json.Marshal(rep)
+	for name, out := range map[string]string{"console": log.String(), "report": rep.String(), "JSON report": string(js)} {
+		for _, s := range []string{"correct horse", "the-configured-one"} {
+			if strings.Contains(out, s) {
+				t.Errorf("%s shows %q:\n%s", name, s, out)
+			}
+		}
+		if !strings.Contains(out, "body.client_secret") {
+			t.Errorf("%s does not name the field that differs:\n%s", name, out)
+		}
+	}
+}

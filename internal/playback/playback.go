@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -544,16 +545,21 @@ func redactMismatch(d judge.Mismatch) judge.Mismatch {
 	field := timeline.RedactString(d.Field)
 	want, got := timeline.RedactString(d.Want), timeline.RedactString(d.Got)
 	last := field[strings.LastIndexByte(field, '.')+1:]
+	reason := timeline.RedactString(d.Reason)
 	if secret.FieldName(last) {
 		want, got = redactedUnless(want), redactedUnless(got)
+		reason = quotedRE.ReplaceAllString(reason, `"`+timeline.Redacted+`"`)
 	}
 	return judge.Mismatch{
 		Field:  excerpt.Clip(field, maxExcerpt),
 		Want:   excerpt.Clip(want, maxExcerpt),
 		Got:    excerpt.Clip(got, maxExcerpt),
-		Reason: excerpt.Clip(timeline.RedactString(d.Reason), maxExcerpt),
+		Reason: excerpt.Clip(reason, maxExcerpt),
 	}
 }
+
+// quotedRE finds the quoted values a reason shows.
+var quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 
 // redactedUnless replaces a secret field's value, unless it says the
 // field is absent or is a template ({{clientSecret}}).

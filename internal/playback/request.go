@@ -143,6 +143,9 @@ func (b *binder) bindGroups(re *regexp.Regexp, names []string, got string) strin
 		}
 		if have, ok := b.value(name); ok {
 			if have != v && guid.Normalize(have) != guid.Normalize(v) {
+				if secret.FieldName(name) {
+					return fmt.Sprintf("{{%s}} has another value in this scenario", name)
+				}
 				return fmt.Sprintf("{{%s}} is %q in this scenario", name, have)
 			}
 			continue
