@@ -3,6 +3,7 @@ package playback
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -29,6 +30,41 @@ type sendStep struct {
 	body    any   // decoded once; nil when the step has none
 	bodyErr error // the step's body is not JSON
 	match   []matchField
+	sites   []bindSite // the templated strings of body, for the fields match leaves out
+}
+
+// bindSite is a templated string of a step's body: where the bot's
+// request gives its variables their values.
+type bindSite struct {
+	path  string // gjson path
+	tmpl  string
+	names []string
+}
+
+// bindSites returns the templated strings of v (a decoded body) under
+// path, keys in sorted order.
+func bindSites(v any, path string, out []bindSite) []bindSite {
+	join := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range match.SortedKeys(x) {
+			out = bindSites(x[k], join(gjson.Escape(k)), out)
+		}
+	case []any:
+		for i, e := range x {
+			out = bindSites(e, join(strconv.Itoa(i)), out)
+		}
+	case string:
+		if names := fixture.VarsIn(x); len(names) > 0 && path != "" {
+			out = append(out, bindSite{path: path, tmpl: x, names: names})
+		}
+	}
+	return out
 }
 
 // matchField is one body field that identifies the request (Step.Match),
@@ -56,6 +92,7 @@ func compileSend(st *fixture.Step, i int) *sendStep {
 		c.body, c.bodyErr = decodeJSON(st.Body)
 	}
 	if st.Match != nil && c.bodyErr == nil {
+		c.sites = bindSites(c.body, "", nil)
 		c.match = make([]matchField, 0, len(st.Match))
 		for _, p := range st.Match {
 			f := matchField{path: p}

@@ -241,10 +241,27 @@ func (c *sendStep) matchBody(b *binder, req *request, strict bool, diffs *[]judg
 		}
 	}
 	if len(*diffs) == 0 {
-		// The fields outside match are not compared, but their variables
-		// take the bot's values: {{callbackUrl}} is where notifications go.
-		var ignored []judge.Mismatch
-		b.matchValue("body", c.body, req.value(), &ignored)
+		c.bindRest(b, req)
+	}
+}
+
+// bindRest gives the variables of the fields match leaves out the bot's
+// values, without comparing them: {{callbackUrl}} is where notifications
+// go. A variable that has a value keeps it.
+func (c *sendStep) bindRest(b *binder, req *request) {
+	for _, site := range c.sites {
+		unbound := false
+		for _, n := range site.names {
+			if _, ok := b.value(n); !ok && n != "uuid" {
+				unbound = true
+			}
+		}
+		if !unbound {
+			continue
+		}
+		if r := gjson.GetBytes(req.body, site.path); r.Type == gjson.String {
+			b.matchString(site.tmpl, r.Str, `.+?`, false)
+		}
 	}
 }
 
