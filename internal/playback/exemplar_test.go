@@ -284,6 +284,39 @@ func recordedAnswer(t *testing.T, name string) realtraffic.Answer {
 	return realtraffic.Answer{}
 }
 
+// A relative Location is put on the mock's base URL, with the version
+// prefix of the bot's request unless the base names it already.
+func TestRecordedLocationIsRebased(t *testing.T) {
+	const fx = `id: loc
+title: Loc
+steps:
+  - send: POST /communications/calls
+    answer: {status: 201, headers: {Location: "/communications/calls/{{callId}}"}}
+`
+	for _, tc := range []struct{ base, path, want string }{
+		{"", "/communications/calls", "http://mock.test/communications/calls/"},
+		{"", "/v1.0/communications/calls", "http://mock.test/v1.0/communications/calls/"},
+		{"https://tunnel.example/v1.0/", "/v1.0/communications/calls", "https://tunnel.example/v1.0/communications/calls/"},
+		{"https://tunnel.example", "/beta/communications/calls", "https://tunnel.example/beta/communications/calls/"},
+	} {
+		f, err := fixture.Parse("loc.yaml", []byte(fx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := New(Config{BaseURL: tc.base}, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		m.ServeHTTP(w, httptest.NewRequest("POST", "http://mock.test"+tc.path, nil))
+		m.Close()
+		loc := w.Header().Get("Location")
+		if id, ok := strings.CutPrefix(loc, tc.want); w.Code != 201 || !ok || !literalIDRE.MatchString(id) {
+			t.Errorf("base %q, request %s: answered %d, Location %q; want 201 and %s<id>", tc.base, tc.path, w.Code, loc, tc.want)
+		}
+	}
+}
+
 // TestExemplarIDsAreConsistent: an id the recording left as it was,
 // written dashed and compact, upper and lower case, is replaced by one
 // fresh id written each way; the minted {{callId}} is the same in the
