@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/testbed"
 	"github.com/callconform/callconform/internal/excerpt"
 	"github.com/callconform/callconform/internal/playback"
@@ -25,7 +26,14 @@ would, and POSTs the scenario's notifications to the callback URL the bot
 gave, each with a signed bearer token (RS256, iss https://api.botframework.com,
 aud --app-id) whose keys the mock serves at /.well-known/openid-configuration.
 A trigger step (an incoming call) POSTs a created notification to
---bot-webhook.
+--bot-webhook, tried again until the bot answers 2xx (--bot-wait).
+
+A step's recorded answer and each notification's exemplar (what replay
+record keeps) are served as recorded: every field, ids put in. A request
+is compared on the body fields its step's match lists (--strict: every
+field of the step's body). A request that matches no step is answered 400
+or 404 and printed at once with the closest step and a -want +got diff;
+tokens and secrets are redacted from the console and the report.
 
 FIXTURE names fixture files, folders or globs; a fixture that another one
 includes with 'use' is played only as part of it. Templated parts of a
@@ -45,6 +53,9 @@ Examples:
   replay serve --bot-webhook http://localhost:3978/api/calls --speed 0 \
     fixtures/calls/answer-incoming-voip-call.yaml
 
+  # a recorded session, the bot's own ids fixed, its tokens checked
+  replay serve --vars bot-vars.yaml --require-token --tenant-id $TENANT_ID session.yaml
+
 Exit codes: 0 the bot followed every scenario and answered every
 notification 2xx, 1 it did not, 2 usage or fixture error, 3 the tool could
 not run (listen error).
@@ -54,10 +65,10 @@ Flags:
 
 // serveOptions are replay serve's flags.
 type serveOptions struct {
-	listen, webhook, appID, tenantID, baseURL string
-	speed                                     float64
-	timeout, notifyTimeout                    time.Duration
-	jsonOut, quiet                            bool
+	listen, webhook, appID, tenantID, baseURL, varsFile string
+	speed                                               float64
+	timeout, notifyTimeout, botWait                     time.Duration
+	jsonOut, quiet, strict, requireToken                bool
 }
 
 func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
@@ -70,10 +81,14 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs.StringVar(&o.appID, "app-id", os.Getenv(testbed.EnvAppID), "the bot's app id: audience of the notification tokens and {{appId}} (default: a fresh id, printed) (env "+testbed.EnvAppID+")")
 	fs.StringVar(&o.tenantID, "tenant-id", os.Getenv(testbed.EnvTenantID), "{{tenantId}} and the tid claim of tokens (default: a fresh id) (env "+testbed.EnvTenantID+")")
 	fs.StringVar(&o.baseURL, "base-url", "", "the mock's `URL` as the bot reaches it, for Location headers (default: from each request's Host)")
+	fs.DurationVar(&o.botWait, "bot-wait", playback.DefaultBotWait, "how long a trigger's POST to --bot-webhook is tried again (jittered backoff) until the bot answers 2xx; 0 = once")
+	fs.StringVar(&o.varsFile, "vars", "", "a YAML or JSON `FILE` of variables, as for run: where a fixture templates one, the bot must send this value")
+	fs.BoolVar(&o.strict, "strict", false, "compare every field of a step's body with the bot's request, not only the fields its match lists")
+	fs.BoolVar(&o.requireToken, "require-token", false, "answer 401 to a request without a Graph application token: Bearer JWT, RS256, aud https://graph.microsoft.com, an Entra issuer (of --tenant-id when given), for --app-id when given, not expired, a Calls.* role; the signature is not checked")
 	fs.DurationVar(&o.timeout, "timeout", 0, "stop after this long (default: when every step is done, or on Ctrl-C)")
 	fs.DurationVar(&o.notifyTimeout, "notify-timeout", 5*time.Second, "how long the bot has to answer a notification")
 	fs.BoolVar(&o.jsonOut, "json", false, "write the final report as JSON to stdout (events go to stderr)")
-	fs.BoolVar(&o.quiet, "q", false, "do not print each request and notification as it happens")
+	fs.BoolVar(&o.quiet, "q", false, "do not print each request and notification as it happens (a request that matches no step still is)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serveUsage)
 		fs.PrintDefaults()
@@ -90,8 +105,8 @@ func (o *serveOptions) check(nargs int) error {
 	if o.speed < 0 {
 		return usageErr("serve: --speed must be 0 or more")
 	}
-	if o.timeout < 0 || o.notifyTimeout <= 0 {
-		return usageErr("serve: --timeout must be 0 or more and --notify-timeout more than 0")
+	if o.timeout < 0 || o.notifyTimeout <= 0 || o.botWait < 0 {
+		return usageErr("serve: --timeout must be 0 or more, --bot-wait must be 0 or more and --notify-timeout more than 0")
 	}
 	for _, f := range []struct{ name, value string }{{"--bot-webhook", o.webhook}, {"--base-url", o.baseURL}} {
 		if f.value == "" {
@@ -112,10 +127,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := o.check(fs.NArg()); err != nil {
 		return err
 	}
+	vars, err := fixture.ReadVarsFile(o.varsFile)
+	if err != nil {
+		return usageErr("serve: --vars: %v", err)
+	}
 	fxs, err := loadFixtures(ctx, fs.Args())
 	if err != nil {
 		return loadError(ctx, err)
 	}
+	warnUnknownVars(stderr, vars, fxs)
 	// What the bot sends reaches the console: its control characters are
 	// escaped.
 	out := &consoleWriter{w: stdout}
@@ -128,10 +148,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Speed:         o.speed,
 		NotifyTimeout: o.notifyTimeout,
 		Explain:       explainStep,
+		Vars:          vars,
+		Strict:        o.strict,
+		RequireToken:  o.requireToken,
+		BotWait:       o.botWait,
+	}
+	if o.botWait == 0 {
+		cfg.BotWait = -1 // tried once
 	}
 	if !o.quiet {
 		cfg.Log = events
 	}
+	cfg.Alert = events // -q keeps the requests that matched no step
 	srv, err := playback.Start(o.listen, cfg, fxs...)
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("serve: %w", err)}

@@ -40,11 +40,21 @@ func errorAnswer(status int, code, msg string) answer {
 // takes the captures as the harness would. notes are places where the
 // answer does not meet the step's own expectation (a limit of the
 // synthesis).
-func (s *scenario) answer(i int, base string) (answer, []string, error) {
+//
+// A step with a recorded answer (Step.Answer) is answered with it instead,
+// its ids put in (recordedAnswer); prefix is the version prefix the bot's
+// request had (/v1.0), kept in its relative Location.
+func (s *scenario) answer(i int, base, prefix string) (answer, []string, error) {
 	st := &s.f.Steps[i]
 	exp := st.Expect
 	if exp == nil {
 		exp = &fixture.Response{}
+	}
+	if st.Answer != nil {
+		if strings.HasSuffix(base, prefix) {
+			prefix = "" // a --base-url that names the version already
+		}
+		return s.answerRecorded(st, exp, base+prefix)
 	}
 	ans := answer{status: http.StatusOK, header: http.Header{}}
 	if len(exp.Status) > 0 {
@@ -73,6 +83,23 @@ func (s *scenario) answer(i int, base string) (answer, []string, error) {
 		v, err := captureAnswer(st.Capture[n], ans)
 		if err != nil {
 			return ans, nil, fmt.Errorf("capture %q from the mock's own answer: %w", n, err)
+		}
+		s.vars[n] = v
+	}
+	return ans, s.checkAnswer(exp, ans), nil
+}
+
+// answerRecorded answers with st's recorded answer and takes its captures
+// from it.
+func (s *scenario) answerRecorded(st *fixture.Step, exp *fixture.Response, base string) (answer, []string, error) {
+	ans, err := s.recordedAnswer(st, base)
+	if err != nil {
+		return ans, nil, err
+	}
+	for _, n := range match.SortedKeys(st.Capture) {
+		v, err := captureAnswer(st.Capture[n], ans)
+		if err != nil {
+			return ans, nil, fmt.Errorf("capture %q from the recorded answer: %w", n, err)
 		}
 		s.vars[n] = v
 	}

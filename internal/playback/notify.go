@@ -36,6 +36,7 @@ type post struct {
 	url        string
 	body       []byte
 	delay      time.Duration   // recorded pause before it; 0 = DefaultGap
+	trigger    bool            // it places a call to the bot's webhook: retried until the bot answers (Config.BotWait)
 	ready      <-chan struct{} // closed once the answer it follows was written
 }
 
@@ -100,33 +101,35 @@ func (s *scenario) playTrigger(i int, ready <-chan struct{}) (int, error) {
 		}
 		return 2, nil
 	}
-	item := map[string]any{"changeType": "created", "resource": resource, "resourceData": tc.data}
-	p, err := s.newPost(i, "incoming call", item, s.m.cfg.BotWebhook, ready)
+	item, err := jsonMarshal(map[string]any{"changeType": "created", "resource": resource, "resourceData": tc.data})
 	if err != nil {
 		return 0, err
 	}
+	p := s.newPost(i, "incoming call", item, s.m.cfg.BotWebhook, ready)
+	p.trigger = true
 	s.enqueue(p)
 	return 1, nil
 }
 
 // playAwait synthesizes await block i and queues its notifications in the
-// block's order. tc is the call a trigger just placed, or nil.
+// block's order. tc is the call a trigger just placed, or nil. An
+// expectation with an exemplar is served as recorded (exemplarItem).
 func (s *scenario) playAwait(i int, tc *triggerCall, ready <-chan struct{}) error {
 	a := s.f.Steps[i].Await
 	type built struct {
 		name  string
-		item  map[string]any
+		raw   []byte
 		delay time.Duration
 	}
 	var items []built
 	for _, k := range sendOrder(a) {
 		e := &a.Expect[k]
 		for range max(e.Count, 1) {
-			item, err := s.buildItem(e, tc)
+			raw, err := s.itemOf(e, tc)
 			if err != nil {
 				return fmt.Errorf("expectation %q: %w", e.Name, err)
 			}
-			items = append(items, built{e.Name, item, time.Duration(e.Delay)})
+			items = append(items, built{e.Name, raw, time.Duration(e.Delay)})
 		}
 	}
 	var raws [][]byte
@@ -134,19 +137,16 @@ func (s *scenario) playAwait(i int, tc *triggerCall, ready <-chan struct{}) erro
 	for _, b := range items {
 		dest := s.m.cfg.BotWebhook
 		if tc == nil {
-			dest = s.callbackFor(asText(b.item["resource"]))
+			dest = s.callbackFor(itemResource(b.raw))
 		}
 		if dest == "" {
 			return fmt.Errorf("expectation %q: the bot gave no callback URL to post it to", b.name)
 		}
-		p, err := s.newPost(i, b.name, b.item, dest, ready)
-		if err != nil {
-			return err
-		}
+		p := s.newPost(i, b.name, b.raw, dest, ready)
 		p.delay = b.delay
+		p.trigger = tc != nil
 		posts = append(posts, p)
-		raw, _ := jsonMarshal(b.item)
-		raws = append(raws, raw)
+		raws = append(raws, b.raw)
 	}
 	if note := s.checkBlock(a, raws); note != "" {
 		s.steps[i].notes = append(s.steps[i].notes, note)
@@ -155,6 +155,32 @@ func (s *scenario) playAwait(i int, tc *triggerCall, ready <-chan struct{}) erro
 	s.steps[i].played = true
 	s.enqueue(posts...)
 	return nil
+}
+
+// itemOf returns one notification item of e: its exemplar, or one built
+// from its conditions.
+func (s *scenario) itemOf(e *fixture.Expectation, tc *triggerCall) ([]byte, error) {
+	if len(e.Exemplar) > 0 {
+		raw, err := s.exemplarItem(e)
+		if err == nil && tc != nil && !tc.used && gjson.GetBytes(raw, "changeType").Str == "created" {
+			tc.used = true
+		}
+		return raw, err
+	}
+	item, err := s.buildItem(e, tc)
+	if err != nil {
+		return nil, err
+	}
+	return jsonMarshal(item)
+}
+
+// itemResource returns the resource path of an item: resourceUrl, else
+// resource.
+func itemResource(item []byte) string {
+	if r := gjson.GetBytes(item, "resourceUrl"); r.Type == gjson.String && r.Str != "" {
+		return r.Str
+	}
+	return gjson.GetBytes(item, "resource").Str
 }
 
 // callbackFor returns where a notification on resource goes: the callback
@@ -171,12 +197,14 @@ func (s *scenario) callbackFor(resource string) string {
 	return s.m.cfg.BotWebhook
 }
 
-func (s *scenario) newPost(step int, name string, item map[string]any, dest string, ready <-chan struct{}) (*post, error) {
-	body, err := jsonMarshal(map[string]any{"@odata.type": "#microsoft.graph.commsNotifications", "value": []any{item}})
-	if err != nil {
-		return nil, err
-	}
-	return &post{step: step, name: name, changeType: asText(item["changeType"]), resource: asText(item["resource"]), url: dest, body: body, ready: ready}, nil
+// newPost makes the POST of one notification item: a commsNotifications
+// body whose value holds the item as it is.
+func (s *scenario) newPost(step int, name string, item []byte, dest string, ready <-chan struct{}) *post {
+	body := make([]byte, 0, len(item)+64)
+	body = append(body, `{"@odata.type":"#microsoft.graph.commsNotifications","value":[`...)
+	body = append(body, item...)
+	body = append(body, "]}"...)
+	return &post{step: step, name: name, changeType: gjson.GetBytes(item, "changeType").Str, resource: itemResource(item), url: dest, body: body, ready: ready}
 }
 
 // buildItem makes one notification item that expectation e matches: its
@@ -389,6 +417,9 @@ func (m *Player) deliver(p *post) Delivery {
 		d.Error = err.Error()
 		return d
 	}
+	if p.trigger {
+		return m.deliverTrigger(p, tok, d)
+	}
 	backoff := 100 * time.Millisecond
 	for d.Attempts = 1; ; d.Attempts++ {
 		d.At = time.Now()
@@ -404,6 +435,35 @@ func (m *Player) deliver(p *post) Delivery {
 		}
 		d.Error = err.Error()
 		return d
+	}
+}
+
+// deliverTrigger POSTs a trigger's notification to the bot's webhook until
+// the bot answers 2xx or Config.BotWait passes, pausing Config.Backoff
+// between attempts; the error then names the webhook and the last failure.
+func (m *Player) deliverTrigger(p *post, tok string, d Delivery) Delivery {
+	deadline := time.Now().Add(m.cfg.BotWait)
+	for d.Attempts = 1; ; d.Attempts++ {
+		d.At = time.Now()
+		status, err := m.postOnce(p, tok)
+		if err == nil && status >= 200 && status < 300 {
+			d.Status, d.Error = status, ""
+			return d
+		}
+		last := fmt.Sprintf("answered %d", status)
+		if err != nil {
+			last = err.Error()
+		}
+		d.Status = status
+		pause := m.cfg.Backoff(d.Attempts)
+		if m.cfg.BotWait < 0 || time.Now().Add(pause).After(deadline) {
+			d.Error = fmt.Sprintf("the bot's webhook %s did not answer 2xx within %s (%s); the last %s", d.URL, max(m.cfg.BotWait, 0), plural(d.Attempts, "attempt", "attempts"), last)
+			return d
+		}
+		if !m.sleep(pause) {
+			d.Error = fmt.Sprintf("the mock stopped while waiting for the bot's webhook %s; the last attempt %s", d.URL, last)
+			return d
+		}
 	}
 }
 

@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +44,20 @@ const (
 	maxHeaderWait      = 10 * time.Second // reading a request's headers
 	shutdownGrace      = 5 * time.Second  // requests in flight when the server closes
 )
+
+// DefaultBotWait is Config.BotWait when zero.
+const DefaultBotWait = 30 * time.Second
+
+// Backoff returns the pause after failed attempt n (1-based) of a POST.
+type Backoff func(n int) time.Duration
+
+// DefaultBackoff doubles from 100 ms up to 2 s, each pause jittered by
+// ±25% so that many mocks do not knock at once.
+func DefaultBackoff(n int) time.Duration {
+	d := 100 * time.Millisecond << min(max(n-1, 0), 5)
+	d = min(d, 2*time.Second)
+	return d - d/4 + rand.N(d/2+1)
+}
 
 // Config configures a Player. The zero value works: fresh app and tenant ids,
 // no pause between notifications, no webhook.
@@ -77,6 +94,11 @@ type Config struct {
 	// bot or a fixture is escaped (excerpt.Printable): a line cannot carry
 	// a terminal's control sequence.
 	Log io.Writer
+	// Alert receives each request that matched no step as it is answered,
+	// with its closest step and -want +got diff (redacted), when Log is
+	// nil: a quiet console still shows what went wrong at once. Nil =
+	// none; Log gets them when it is set.
+	Alert io.Writer
 	// MaxUnmatched is how many requests that matched no step the Report
 	// keeps in full, with their closest step and diff; the others are only
 	// counted (Report.MoreUnmatched). Zero = DefaultMaxUnmatched; negative =
@@ -91,6 +113,22 @@ type Config struct {
 	// on the server Start runs: a bot that sends slower is cut off. Zero =
 	// DefaultReadTimeout. Headers alone get at most 10 s.
 	ReadTimeout time.Duration
+	// RequireToken makes the mock check each request's bearer token as the
+	// calls API would (CheckToken; AppID and TenantID, when set, must be
+	// the token's) and answer 401 to a request without a good one.
+	// False = tokens are not looked at.
+	RequireToken bool
+	// BotWait is how long a trigger's POST to BotWebhook is tried again
+	// until the bot answers 2xx: a bot that is still starting. Zero =
+	// DefaultBotWait; negative = tried once.
+	BotWait time.Duration
+	// Backoff is the pause before attempt n+1 of a trigger's POST; nil =
+	// DefaultBackoff.
+	Backoff Backoff
+	// Strict compares every field of a send step's body with the bot's
+	// request. False = only the fields the step lists in match, when it
+	// lists some (every field otherwise).
+	Strict bool
 	// IdleTimeout bounds how long the server Start runs keeps an idle
 	// keep-alive connection open. Zero = DefaultIdleTimeout.
 	IdleTimeout time.Duration
@@ -112,9 +150,10 @@ type Player struct {
 
 	mu            sync.Mutex // guards everything below and the scenarios' state
 	scenarios     []*scenario
-	unmatched     []Unmatched // the first cfg.MaxUnmatched
-	moreUnmatched int         // the unmatched requests not kept
-	lastBase      string      // base URL of the latest request, for {{baseUrl}}
+	frontier      map[string][]*scenario // shape of a next send step → the scenarios waiting for it, in play order
+	unmatched     []Unmatched            // the first cfg.MaxUnmatched
+	moreUnmatched int                    // the unmatched requests not kept
+	lastBase      string                 // base URL of the latest request, for {{baseUrl}}
 	done          chan struct{}
 	finished      bool
 }
@@ -146,7 +185,7 @@ func New(cfg Config, fxs ...*fixture.Fixture) (*Player, error) {
 	if len(fxs) == 0 {
 		return nil, ErrNoScenarios
 	}
-	m := &Player{cfg: withDefaults(cfg), client: cfg.HTTPClient, appID: cfg.AppID, tenantID: cfg.TenantID, done: make(chan struct{})}
+	m := &Player{cfg: withDefaults(cfg), client: cfg.HTTPClient, appID: cfg.AppID, tenantID: cfg.TenantID, done: make(chan struct{}), frontier: map[string][]*scenario{}}
 	if m.appID == "" {
 		m.appID = guid.NewString()
 	}
@@ -163,11 +202,14 @@ func New(cfg Config, fxs ...*fixture.Fixture) (*Player, error) {
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, f := range fxs {
-		m.scenarios = append(m.scenarios, newScenario(m, f))
+	for i, f := range fxs {
+		s := newScenario(m, f)
+		s.order = i
+		m.scenarios = append(m.scenarios, s)
 	}
 	for _, s := range m.scenarios {
 		s.advance(closedChan)
+		m.place(s)
 	}
 	m.checkFinished()
 	return m, nil
@@ -183,6 +225,12 @@ func withDefaults(cfg Config) Config {
 		cfg.MaxUnmatched = DefaultMaxUnmatched
 	case cfg.MaxUnmatched < 0:
 		cfg.MaxUnmatched = 0
+	}
+	if cfg.BotWait == 0 {
+		cfg.BotWait = DefaultBotWait
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = DefaultBackoff
 	}
 	if cfg.ReadTimeout <= 0 {
 		cfg.ReadTimeout = DefaultReadTimeout
@@ -299,9 +347,18 @@ func (m *Player) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAnswer(w, errorAnswer(http.StatusBadRequest, "BadRequest", "callconform mock: the request body could not be read or is larger than 1 MiB"))
 		return
 	}
-	req := request{method: r.Method, path: r.URL.EscapedPath(), body: body}
+	req := &request{method: r.Method, path: r.URL.EscapedPath(), body: body}
 	if r.URL.RawQuery != "" {
 		req.path += "?" + r.URL.RawQuery
+	}
+	if m.cfg.RequireToken {
+		if err := CheckToken(r.Header.Get("Authorization"), m.cfg.AppID, m.cfg.TenantID, time.Now()); err != nil {
+			m.mu.Lock()
+			ans := m.refuseToken(req, err)
+			m.mu.Unlock()
+			writeAnswer(w, ans)
+			return
+		}
 	}
 	ready := make(chan struct{})
 	defer close(ready) // after the answer is written: notifications follow it
@@ -341,25 +398,110 @@ func trimSlash(s string) string {
 }
 
 // handle matches req against the next send step of every scenario, takes
-// the first that matches, and returns its answer. m.mu is held.
-func (m *Player) handle(req request, base string, ready chan struct{}) answer {
+// the first that matches, and returns its answer. A request that matches
+// none is compared with the steps nearby and logged at once with the
+// closest and its diff. m.mu is held.
+func (m *Player) handle(req *request, base string, ready chan struct{}) answer {
 	m.lastBase = base
+	if s, binds, ok := m.findNext(req); ok {
+		ans := s.take(s.next, req, binds, base, ready)
+		m.place(s)
+		m.checkFinished()
+		return ans
+	}
 	var cands []candidate
 	for _, s := range m.scenarios {
 		cands = append(cands, s.candidates(req)...)
 	}
-	for _, c := range cands {
-		if c.next && len(c.diffs) == 0 {
-			ans := c.s.take(c.step, req, c.binds, base, ready)
-			m.checkFinished()
-			return ans
-		}
-	}
 	closest(cands)
 	u, status, code := explainUnmatched(req, cands)
 	m.keepUnmatched(u)
-	m.logf("unmatched: %s %s%s", u.Method, u.Path, closestNote(u))
+	m.logUnmatched(u)
 	return errorAnswer(status, code, "callconform mock: "+u.message())
+}
+
+// findNext returns the first scenario, in play order, whose next step req
+// matches, and what req binds. The scenarios waiting for a request of
+// req's shape are tried first; the others only when none of those
+// matches, since a variable's value may not read as an id.
+func (m *Player) findNext(req *request) (*scenario, map[string]string, bool) {
+	var tried []*scenario
+	for _, sh := range requestShapes(req) {
+		tried = append(tried, m.frontier[sh]...)
+	}
+	if len(tried) > 1 {
+		slices.SortFunc(tried, func(a, b *scenario) int { return a.order - b.order })
+		tried = slices.Compact(tried)
+	}
+	for _, s := range tried {
+		if binds, ok := s.matchNext(req); ok {
+			return s, binds, true
+		}
+	}
+	for _, s := range m.scenarios {
+		if s.frontierKey == "" || slices.Contains(tried, s) {
+			continue
+		}
+		if binds, ok := s.matchNext(req); ok {
+			return s, binds, true
+		}
+	}
+	return nil, nil, false
+}
+
+// place files s in the frontier under the shape of its next step, or
+// nowhere when it waits for no request. m.mu is held.
+func (m *Player) place(s *scenario) {
+	key := ""
+	if !s.stuck && s.next < len(s.f.Steps) {
+		if c := s.x.sends[s.next]; c != nil {
+			key = c.shape
+		}
+	}
+	if key == s.frontierKey {
+		return
+	}
+	if old := s.frontierKey; old != "" {
+		bucket := m.frontier[old]
+		if i := slices.Index(bucket, s); i >= 0 {
+			bucket = slices.Delete(bucket, i, i+1)
+		}
+		if len(bucket) == 0 {
+			delete(m.frontier, old)
+		} else {
+			m.frontier[old] = bucket
+		}
+	}
+	s.frontierKey = key
+	if key != "" {
+		m.frontier[key] = append(m.frontier[key], s)
+	}
+}
+
+// logUnmatched writes an unmatched request to the log at once: its closest
+// step and the -want +got diff, redacted. m.mu is held.
+func (m *Player) logUnmatched(u Unmatched) {
+	w := m.cfg.Log
+	if w == nil {
+		w = m.cfg.Alert
+	}
+	if w == nil {
+		return
+	}
+	line := func(format string, a ...any) {
+		fmt.Fprintf(w, "%s\n", excerpt.Printable(fmt.Sprintf(format, a...)))
+	}
+	line("unmatched: %s %s%s", u.Method, u.Path, closestNote(u))
+	if u.Note != "" {
+		line("  %s", u.Note)
+	}
+	if len(u.Diff) > 0 {
+		line("  (-want +got)")
+	}
+	for _, d := range u.Diff {
+		line("  - %s: %s", d.Field, d.Want)
+		line("  + %s: %s", d.Field, d.Got)
+	}
 }
 
 // maxExcerpt bounds each text an Unmatched keeps of a bot's request (its
@@ -369,7 +511,7 @@ const maxExcerpt = 2000
 // explainUnmatched describes a request that matched no step, with the
 // closest of cands (sorted by closest) when one is close, and picks the
 // status it is answered with: 400 when a step nearly matches, else 404.
-func explainUnmatched(req request, cands []candidate) (Unmatched, int, string) {
+func explainUnmatched(req *request, cands []candidate) (Unmatched, int, string) {
 	u := Unmatched{
 		Method: excerpt.Clip(req.method, 100),
 		Path:   excerpt.Clip(secret.RedactURL(req.path), maxExcerpt),
@@ -384,12 +526,7 @@ func explainUnmatched(req request, cands []candidate) (Unmatched, int, string) {
 	u.Scenario, u.Step = c.s.f.ID, c.step+1
 	u.Closest = c.s.describe(c.step)
 	for _, d := range c.diffs {
-		u.Diff = append(u.Diff, judge.Mismatch{
-			Field:  excerpt.Clip(d.Field, maxExcerpt),
-			Want:   excerpt.Clip(timeline.RedactString(d.Want), maxExcerpt),
-			Got:    excerpt.Clip(timeline.RedactString(d.Got), maxExcerpt),
-			Reason: excerpt.Clip(timeline.RedactString(d.Reason), maxExcerpt),
-		})
+		u.Diff = append(u.Diff, redactMismatch(d))
 	}
 	if c.score() < 50 {
 		status, code = http.StatusBadRequest, "BadRequest"
@@ -398,6 +535,39 @@ func explainUnmatched(req request, cands []candidate) (Unmatched, int, string) {
 		u.Note = fmt.Sprintf("out of order: %s comes first", c.s.describe(c.s.next))
 	}
 	return u, status, code
+}
+
+// redactMismatch returns d for the report and the console: every secret
+// the finder sees replaced, both sides of a field named like a secret
+// (client_secret, password, ...) replaced whatever they hold, then
+// clipped. Redaction comes first: a token cut in half is no longer found.
+func redactMismatch(d judge.Mismatch) judge.Mismatch {
+	field := timeline.RedactString(d.Field)
+	want, got := timeline.RedactString(d.Want), timeline.RedactString(d.Got)
+	last := field[strings.LastIndexByte(field, '.')+1:]
+	reason := timeline.RedactString(d.Reason)
+	if secret.FieldName(last) {
+		want, got = redactedUnless(want), redactedUnless(got)
+		reason = quotedRE.ReplaceAllString(reason, `"`+timeline.Redacted+`"`)
+	}
+	return judge.Mismatch{
+		Field:  excerpt.Clip(field, maxExcerpt),
+		Want:   excerpt.Clip(want, maxExcerpt),
+		Got:    excerpt.Clip(got, maxExcerpt),
+		Reason: excerpt.Clip(reason, maxExcerpt),
+	}
+}
+
+// quotedRE finds the quoted values a reason shows.
+var quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// redactedUnless replaces a secret field's value, unless it says the
+// field is absent or is a template ({{clientSecret}}).
+func redactedUnless(v string) string {
+	if v == "<absent>" || strings.HasPrefix(strings.Trim(v, `"`), "{{") {
+		return v
+	}
+	return timeline.Redacted
 }
 
 // keepUnmatched keeps u for the report while fewer than MaxUnmatched are

@@ -72,6 +72,8 @@ func (d Delivery) OK() bool { return d.Status >= 200 && d.Status < 300 }
 
 func (d Delivery) outcome() string {
 	switch {
+	case d.Error != "" && d.Status != 0 && !d.OK():
+		return fmt.Sprintf("bot answered %d: %s", d.Status, d.Error)
 	case d.Status != 0:
 		return fmt.Sprintf("bot answered %d", d.Status)
 	case d.Error != "":
@@ -197,7 +199,7 @@ func (r Report) writeUnmatched(b *strings.Builder) {
 		fmt.Fprintf(b, "  %s %s\n", line(u.Method), line(u.Path))
 		if u.Closest != "" {
 			fmt.Fprintf(b, "    closest: %s\n", line(u.Closest))
-		} else {
+		} else if u.Note == "" {
 			b.WriteString("    no step left to make has its method or its path\n")
 		}
 		if u.Note != "" {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/harness/judge"
 	"github.com/callconform/callconform/harness/match"
 	"github.com/callconform/callconform/internal/excerpt"
@@ -26,19 +25,41 @@ var templateRE = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
 var versionPrefixes = []string{"/beta", "/v1.0"}
 
 // request is a bot's request, read once; the inbound *http.Request is never
-// modified.
+// modified. Its body is checked and decoded at most once, however many
+// steps it is compared with.
 type request struct {
 	method string
 	path   string // path, with ?query when there is one
 	body   []byte
+	token  string // the bearer token it carried, for redaction; "" = none
+
+	checked bool
+	valid   bool // body is JSON
+	decoded any  // body decoded, once valid and asked for
 }
 
-func (r request) String() string { return r.method + " " + r.path }
+func (r *request) String() string { return r.method + " " + r.path }
 
 // shown is the request as the log and the report show it: its path
 // without the query (secret.RedactURL), clipped.
-func (r request) shown() string {
+func (r *request) shown() string {
 	return excerpt.Clip(r.method+" "+secret.RedactURL(r.path), maxExcerpt)
+}
+
+// json reports whether the body is JSON, checking it once.
+func (r *request) json() bool {
+	if !r.checked {
+		r.checked, r.valid = true, gjson.ValidBytes(r.body)
+	}
+	return r.valid
+}
+
+// value returns the body decoded, decoding it once.
+func (r *request) value() any {
+	if r.decoded == nil && r.json() {
+		r.decoded, _ = decodeJSON(r.body)
+	}
+	return r.decoded
 }
 
 // binder matches templated parts of a send step against a bot's request.
@@ -48,10 +69,11 @@ func (r request) shown() string {
 type binder struct {
 	bound func(name string) (string, bool)
 	binds map[string]string
+	x     *stepIndex // compiled templates; nil = compile each time
 }
 
-func newBinder(bound func(string) (string, bool)) *binder {
-	return &binder{bound: bound, binds: map[string]string{}}
+func newBinder(bound func(string) (string, bool), x *stepIndex) *binder {
+	return &binder{bound: bound, binds: map[string]string{}, x: x}
 }
 
 // value returns what name stands for in this request so far.
@@ -67,6 +89,9 @@ func (b *binder) value(name string) (string, bool) {
 
 // show renders a template with the values known so far.
 func (b *binder) show(tmpl string) string {
+	if !strings.Contains(tmpl, "{{") {
+		return tmpl
+	}
 	return templateRE.ReplaceAllStringFunc(tmpl, func(m string) string {
 		if v, ok := b.value(templateRE.FindStringSubmatch(m)[1]); ok {
 			return v
@@ -79,31 +104,35 @@ func (b *binder) show(tmpl string) string {
 // for seg (a regular expression), and binds the variables. It returns the
 // reason of a mismatch, or "".
 func (b *binder) matchString(tmpl, got, seg string, fold bool) string {
-	var re strings.Builder
-	if fold {
-		re.WriteString("(?i)")
-	}
-	re.WriteString("^")
-	var names []string
-	last := 0
-	for _, loc := range templateRE.FindAllStringSubmatchIndex(tmpl, -1) {
-		re.WriteString(regexp.QuoteMeta(tmpl[last:loc[0]]))
-		re.WriteString("(" + seg + ")")
-		names = append(names, tmpl[loc[2]:loc[3]])
-		last = loc[1]
-	}
-	re.WriteString(regexp.QuoteMeta(tmpl[last:]) + "$")
-	if len(names) == 0 {
+	if !strings.Contains(tmpl, "{{") {
 		if (fold && strings.EqualFold(tmpl, got)) || tmpl == got {
 			return ""
 		}
 		return "differs"
 	}
-	rx, err := match.Regexp(re.String())
+	var ct compiledTemplate
+	var err error
+	if b.x != nil {
+		ct, err = b.x.template(tmpl, seg, fold)
+	} else {
+		ct, err = compileTemplate(tmpl, seg, fold)
+	}
 	if err != nil {
 		return fmt.Sprintf("template %q: %v", tmpl, err)
 	}
-	m := rx.FindStringSubmatch(got)
+	if ct.re == nil {
+		if (fold && strings.EqualFold(tmpl, got)) || tmpl == got {
+			return ""
+		}
+		return "differs"
+	}
+	return b.bindGroups(ct.re, ct.names, got)
+}
+
+// bindGroups matches got with re, whose groups are the variables names,
+// and binds them. It returns the reason of a mismatch, or "".
+func (b *binder) bindGroups(re *regexp.Regexp, names []string, got string) string {
+	m := re.FindStringSubmatch(got)
 	if m == nil {
 		return "differs"
 	}
@@ -114,6 +143,9 @@ func (b *binder) matchString(tmpl, got, seg string, fold bool) string {
 		}
 		if have, ok := b.value(name); ok {
 			if have != v && guid.Normalize(have) != guid.Normalize(v) {
+				if secret.FieldName(name) {
+					return fmt.Sprintf("{{%s}} has another value in this scenario", name)
+				}
 				return fmt.Sprintf("{{%s}} is %q in this scenario", name, have)
 			}
 			continue
@@ -123,49 +155,122 @@ func (b *binder) matchString(tmpl, got, seg string, fold bool) string {
 	return ""
 }
 
-// matchStep compares a bot's request with a send step and returns the
-// differences (none: it matches) and the variables the request binds.
-func matchStep(st *fixture.Step, req request, bound func(string) (string, bool)) ([]judge.Mismatch, map[string]string) {
-	b := newBinder(bound)
-	var diffs []judge.Mismatch
-	method, path := fixture.SplitSend(st.Send)
-	if !strings.EqualFold(method, req.method) {
-		diffs = append(diffs, judge.Mismatch{Field: "method", Want: method, Got: req.method})
+// matchPath compares the request's path with the step's, trying it
+// without a version prefix (/beta, /v1.0) when it has one.
+func (c *sendStep) matchPath(b *binder, req *request) string {
+	if c.reErr != "" {
+		return fmt.Sprintf("template %q: %s", c.path, c.reErr)
 	}
 	got := req.path
-	if !strings.Contains(path, "?") {
+	if !c.query {
 		got, _, _ = strings.Cut(got, "?")
 	}
-	reason := b.matchString(path, got, `[^/?]+`, true)
+	try := func(p string) string {
+		if c.re == nil {
+			if strings.EqualFold(c.path, p) {
+				return ""
+			}
+			return "differs"
+		}
+		return b.bindGroups(c.re, c.names, p)
+	}
+	reason := try(got)
 	for _, pre := range versionPrefixes {
 		if reason == "" {
 			break
 		}
 		if rest, ok := strings.CutPrefix(got, pre); ok && strings.HasPrefix(rest, "/") {
-			b.binds = map[string]string{}
-			reason = b.matchString(path, rest, `[^/?]+`, true)
+			clear(b.binds)
+			reason = try(rest)
 		}
 	}
-	if reason != "" {
-		diffs = append(diffs, judge.Mismatch{Field: "path", Want: b.show(path), Got: req.path, Reason: reason})
+	return reason
+}
+
+// matchStep compares a bot's request with send step c and returns the
+// differences (none: it matches) and the variables the request binds. The
+// body is compared on the step's match fields when it names some and
+// strict is false, else on every field of the step's body.
+func (c *sendStep) matchStep(req *request, bound func(string) (string, bool), x *stepIndex, strict bool) ([]judge.Mismatch, map[string]string) {
+	b := newBinder(bound, x)
+	var diffs []judge.Mismatch
+	if c.method != strings.ToUpper(req.method) {
+		diffs = append(diffs, judge.Mismatch{Field: "method", Want: c.method, Got: req.method})
 	}
-	if len(st.Body) > 0 {
-		want, err := decodeJSON(st.Body)
-		if err != nil {
-			diffs = append(diffs, judge.Mismatch{Field: "body", Want: string(st.Body), Got: excerpt.Clip(string(req.body), 200), Reason: err.Error()})
-			return diffs, nil
-		}
-		if !json.Valid(req.body) {
-			diffs = append(diffs, judge.Mismatch{Field: "body", Want: "JSON " + excerpt.Clip(string(st.Body), 200), Got: orDefault(excerpt.Clip(string(req.body), 200), "<empty>"), Reason: "the body is not JSON"})
-			return diffs, nil
-		}
-		gotBody, _ := decodeJSON(req.body)
-		b.matchValue("body", want, gotBody, &diffs)
+	if reason := c.matchPath(b, req); reason != "" {
+		diffs = append(diffs, judge.Mismatch{Field: "path", Want: b.show(c.path), Got: req.path, Reason: reason})
+	}
+	if c.hasBody {
+		c.matchBody(b, req, strict, &diffs)
 	}
 	if len(diffs) > 0 {
 		return diffs, nil
 	}
 	return nil, b.binds
+}
+
+// matchBody compares the request's body with the step's.
+func (c *sendStep) matchBody(b *binder, req *request, strict bool, diffs *[]judge.Mismatch) {
+	if c.bodyErr != nil {
+		*diffs = append(*diffs, judge.Mismatch{Field: "body", Want: "JSON", Got: excerpt.Clip(string(req.body), maxShown), Reason: c.bodyErr.Error()})
+		return
+	}
+	if !req.json() {
+		*diffs = append(*diffs, judge.Mismatch{Field: "body", Want: "JSON", Got: orDefault(excerpt.Clip(string(req.body), maxShown), "<empty>"), Reason: "the body is not JSON"})
+		return
+	}
+	if c.match == nil || strict {
+		b.matchValue("body", c.body, req.value(), diffs)
+		return
+	}
+	for _, f := range c.match {
+		field := "body." + f.path
+		got := gjson.GetBytes(req.body, f.path)
+		switch {
+		case !f.ok:
+			*diffs = append(*diffs, judge.Mismatch{Field: field, Want: "<in the step's body>", Got: showResult(got), Reason: "the step's body has no such field"})
+		case !got.Exists():
+			*diffs = append(*diffs, judge.Mismatch{Field: field, Want: b.showValue(f.want), Got: "<absent>"})
+		default:
+			gv, err := decodeJSON([]byte(got.Raw))
+			if err != nil {
+				*diffs = append(*diffs, judge.Mismatch{Field: field, Want: b.showValue(f.want), Got: showResult(got), Reason: "not JSON"})
+				continue
+			}
+			b.matchValue(field, f.want, gv, diffs)
+		}
+	}
+	if len(*diffs) == 0 {
+		c.bindRest(b, req)
+	}
+}
+
+// bindRest gives the variables of the fields match leaves out the bot's
+// values, without comparing them: {{callbackUrl}} is where notifications
+// go. A variable that has a value keeps it.
+func (c *sendStep) bindRest(b *binder, req *request) {
+	for _, site := range c.sites {
+		unbound := false
+		for _, n := range site.names {
+			if _, ok := b.value(n); !ok && n != "uuid" {
+				unbound = true
+			}
+		}
+		if !unbound {
+			continue
+		}
+		if r := gjson.GetBytes(req.body, site.path); r.Type == gjson.String {
+			b.matchString(site.tmpl, r.Str, `.+?`, false)
+		}
+	}
+}
+
+// showResult shows a value read from a bot's request, as showValue does.
+func showResult(r gjson.Result) string {
+	if !r.Exists() {
+		return "<absent>"
+	}
+	return excerpt.Clip(r.Raw, maxShown)
 }
 
 // matchValue compares a bot's JSON value with the step's, field by field.
@@ -237,12 +342,19 @@ func (b *binder) showValue(v any) string {
 	return showValue(v)
 }
 
+// maxShown bounds a value a diff shows before it is redacted and clipped
+// for the report (explainUnmatched): generous, so that the redaction sees
+// a whole token.
+const maxShown = 16 << 10
+
+// showValue shows a value in a diff, clipped to maxShown; the diff is
+// redacted before anyone sees it.
 func showValue(v any) string {
 	s, err := jsonMarshal(v)
 	if err != nil {
-		return fmt.Sprint(v)
+		return excerpt.Clip(fmt.Sprint(v), maxShown)
 	}
-	return excerpt.Clip(string(s), 200)
+	return excerpt.Clip(string(s), maxShown)
 }
 
 // candidate is a send step a request was compared with.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/harness/judge"
 )
 
 func inviteStep(t *testing.T) *fixture.Step {
@@ -22,6 +23,11 @@ steps:
 		t.Fatal(err)
 	}
 	return &f.Steps[0]
+}
+
+// matchStep compiles st and compares req with it, every field of its body.
+func matchStep(st *fixture.Step, req request, bound func(string) (string, bool)) ([]judge.Mismatch, map[string]string) {
+	return compileSend(st, 0).matchStep(&req, bound, nil, false)
 }
 
 func TestMatchStepBindsAndCompares(t *testing.T) {

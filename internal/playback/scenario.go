@@ -15,12 +15,18 @@ import (
 type scenario struct {
 	m     *Player
 	f     *fixture.Fixture
-	vars  map[string]string // values fixed so far: by the bot, by Config.Vars, or minted
-	next  int               // index of the first step not yet played
-	stuck bool              // a step could not be played: nothing after it happens
-	steps []stepState
+	x     *stepIndex // the send steps, compiled
+	order int        // among the Player's scenarios
+	// frontierKey is the shape the Player's frontier files it under: its
+	// next send step's; "" when it waits for no request.
+	frontierKey string
+	vars        map[string]string // values fixed so far: by the bot, by Config.Vars, or minted
+	next        int               // index of the first step not yet played
+	stuck       bool              // a step could not be played: nothing after it happens
+	steps       []stepState
 
-	callbacks    map[string]string // normalized call id → the callback the bot gave for it
+	literalIDs   map[string]guid.GUID // normalized id an exemplar holds as written → the id served for it
+	callbacks    map[string]string    // normalized call id → the callback the bot gave for it
 	lastCallback string
 	callPath     string // "/app/calls/<id>" of the call the bot named last
 
@@ -41,7 +47,7 @@ type stepState struct {
 }
 
 func newScenario(m *Player, f *fixture.Fixture) *scenario {
-	s := &scenario{m: m, f: f, vars: map[string]string{}, steps: make([]stepState, len(f.Steps)), callbacks: map[string]string{}}
+	s := &scenario{m: m, f: f, x: newStepIndex(f), vars: map[string]string{}, steps: make([]stepState, len(f.Steps)), callbacks: map[string]string{}, literalIDs: map[string]guid.GUID{}}
 	for k, v := range m.cfg.Vars {
 		s.vars[k] = v
 	}
@@ -97,17 +103,30 @@ func (s *scenario) ended() bool {
 	return (s.stuck || s.next >= len(s.f.Steps)) && len(s.queue) == 0 && !s.running
 }
 
-// candidates compares req with every send step the bot has not made yet.
-func (s *scenario) candidates(req request) []candidate {
+// matchNext compares req with the scenario's next step, and returns what
+// it binds when it matches.
+func (s *scenario) matchNext(req *request) (map[string]string, bool) {
+	if s.stuck || s.next >= len(s.f.Steps) {
+		return nil, false
+	}
+	c := s.x.sends[s.next]
+	if c == nil {
+		return nil, false
+	}
+	diffs, binds := c.matchStep(req, s.bound, s.x, s.m.cfg.Strict)
+	return binds, len(diffs) == 0
+}
+
+// candidates compares req with the send steps not made yet that it may be
+// closest to (stepIndex.nearby): a bounded number, whatever the length of
+// the scenario.
+func (s *scenario) candidates(req *request) []candidate {
 	if s.stuck {
 		return nil
 	}
 	var out []candidate
-	for i := s.next; i < len(s.f.Steps); i++ {
-		if s.f.Steps[i].Kind() != "send" {
-			continue
-		}
-		diffs, binds := matchStep(&s.f.Steps[i], req, s.bound)
+	for _, i := range s.x.nearby(s.next, requestShapes(req)) {
+		diffs, binds := s.x.sends[i].matchStep(req, s.bound, s.x, s.m.cfg.Strict)
 		out = append(out, candidate{s: s, step: i, next: i == s.next, diffs: diffs, binds: binds})
 	}
 	return out
@@ -115,15 +134,16 @@ func (s *scenario) candidates(req request) []candidate {
 
 // take plays send step i, which req matched, and the steps that follow it
 // up to the next send; it returns the answer.
-func (s *scenario) take(i int, req request, binds map[string]string, base string, ready chan struct{}) answer {
+func (s *scenario) take(i int, req *request, binds map[string]string, base string, ready chan struct{}) answer {
 	for k, v := range binds {
 		s.vars[k] = v
 	}
+	s.keepSentIDs(req)
 	st := &s.steps[i]
 	st.played = true
 	st.request = req.shown()
 	s.next = i + 1
-	ans, notes, err := s.answer(i, base)
+	ans, notes, err := s.answer(i, base, versionPrefix(req.path, s.x.sends[i].path))
 	st.notes = append(st.notes, notes...)
 	if err != nil {
 		problem := s.fail(i, err)
@@ -138,6 +158,17 @@ func (s *scenario) take(i int, req request, binds map[string]string, base string
 	}
 	s.advance(ready)
 	return ans
+}
+
+// versionPrefix returns the version prefix (/beta, /v1.0) a request's path
+// has and the step's template does not, or "".
+func versionPrefix(path, tmpl string) string {
+	for _, pre := range versionPrefixes {
+		if strings.HasPrefix(path, pre+"/") && !strings.HasPrefix(tmpl, pre+"/") {
+			return pre
+		}
+	}
+	return ""
 }
 
 // noteCall remembers the call a request (or its answer's Location) names,
