@@ -357,11 +357,12 @@ func (r *redactor) secretMember(path []string, s string) (rule, bool) {
 // redacts.
 const maxTextPasses = 4
 
-// text scrubs a free string (a path, a resource, a header value): what it
-// holds is decoded and scrubbed (URLs, forms, base64 of text), the values
-// already given a pseudonym are replaced wherever they are, then the rules
-// that have no path apply, in order. Consecutive finder rules share one
-// pass of secret.Find.
+// text scrubs a free string (a path, a resource, a header value): the
+// rules that have no path apply, in order (consecutive finder rules share
+// one pass of secret.Find); then what the string holds is decoded and
+// scrubbed (URLs, forms, base64 of text), and the values already given a
+// pseudonym are replaced wherever they are. The finder goes first, so that
+// a token is redacted whole before any part of it is decoded.
 func (r *redactor) text(s string) string { return r.textAt(s, 0) }
 
 // textAt is text for a string found depth decodings deep.
@@ -369,11 +370,6 @@ func (r *redactor) textAt(s string, depth int) string {
 	if s == "" {
 		return s
 	}
-	if depth < maxDecodeDepth {
-		s = r.urls(s, depth)
-		s = r.base64Runs(s, depth)
-	}
-	s = r.known(s)
 	for i := 0; i < len(r.rules); i++ {
 		ru := r.rules[i]
 		switch {
@@ -389,7 +385,11 @@ func (r *redactor) textAt(s string, depth int) string {
 			i = j - 1
 		}
 	}
-	return s
+	if depth < maxDecodeDepth {
+		s = r.urls(s, depth)
+		s = r.base64Runs(s, depth)
+	}
+	return r.known(s)
 }
 
 // find replaces what secret.Find finds in s by the pseudonyms of the first
