@@ -103,7 +103,7 @@ func TestRedactionKeepsIDs(t *testing.T) {
 }
 
 // threadIDPartRE finds the id part of a thread id, raw or URL-encoded.
-var threadIDPartRE = regexp.MustCompile(`(19:|19%3A)(meeting_)?([^@%]+)(@|%40)`)
+var threadIDPartRE = regexp.MustCompile(`(19:|19%3[aA])(meeting_)?([^@%]+)(@|%40)`)
 
 // threadShape writes the id parts of the thread ids in s by their shape:
 // GUID, GUID_GUID, HEX32 or B64GUID (base64 of a GUID).
