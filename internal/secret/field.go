@@ -10,7 +10,7 @@ package secret
 // letters or fewer must start a word of the name (sig, Sig, x_sig; not
 // design).
 var secretWords = []string{
-	"secret", "password", "passwd", "passphrase", "passcode", "pwd", "token", "sig", "signature", "sas", "assertion",
+	"secret", "password", "passwd", "passphrase", "pwd", "token", "sig", "signature", "sas", "assertion",
 	"credential", "credentials", "apikey", "accesskey", "accountkey", "secretkey", "privatekey",
 	"signingkey", "subscriptionkey", "sharedaccesskey",
 }
