@@ -88,12 +88,16 @@ func DefaultRules() []fixture.RedactionRule {
 // redactionNote explains the rules in a recorded fixture.
 const redactionNote = "scrubbed when recorded: Authorization and secret headers are never kept; " +
 	"a rule with a path applies to the JSON field of that name (or dotted suffix), one with a pattern to every string, " +
-	"a header rule drops the header. A rule with neither redacts what the secret finder finds of its kind: " +
+	"a header rule drops the header, a keep rule keeps what it names as written (the bot's own name, for one). " +
+	"A rule with neither redacts what the secret finder finds of its kind: " +
 	"JWTs, bearer tokens, secret-named fields and JSON members (client_secret, password, sig, sasToken, api-key...), " +
 	"refresh tokens, client secrets and high-entropy strings " +
-	"(24+ characters, 3.9 to 4.5 bits a character, GUIDs and hex ids excepted) become redacted-* placeholders; " +
-	"user and tenant ids, display names and phone numbers become stable pseudonyms (one value, one pseudonym), " +
-	"and those sent in request bodies are vars, so that a vars file can set real ones."
+	"(24+ characters, 3.9 to 4.5 bits a character, GUIDs and hex ids excepted) become redacted-* placeholders, and so do passcodes; " +
+	"user and tenant ids, display names, phone numbers (with or without +), Teams thread ids (in their own shape) and joinMeetingIds " +
+	"become stable pseudonyms (one value, one pseudonym, wherever it is written: in free text, in a URL and its encoded query, " +
+	"in JSON in a string, in base64, which is encoded again), " +
+	"and those sent in request bodies are vars, so that a vars file can set real ones. " +
+	"replay lint scrubs the fixture again with these rules and refuses what they would still replace."
 
 // LoadRules reads redaction rules from a YAML (or JSON) list of
 // {kind, path, pattern, header, replacement} and checks them.
@@ -357,13 +361,14 @@ func (r *redactor) secretMember(path []string, s string) (rule, bool) {
 // redacts.
 const maxTextPasses = 4
 
-// text scrubs a free string (a path, a resource, a header value): the
+// text scrubs a free string (a path, a resource, a header value, a value
+// with its ids written as variables): JSON in it as JSON; otherwise the
 // rules that have no path apply, in order (consecutive finder rules share
 // one pass of secret.Find); then what the string holds is decoded and
 // scrubbed (URLs, forms, base64 of text), and the values already given a
 // pseudonym are replaced wherever they are. The finder goes first, so that
 // a token is redacted whole before any part of it is decoded.
-func (r *redactor) text(s string) string { return r.textAt(s, 0) }
+func (r *redactor) text(s string) string { return r.deep(nil, s, 0) }
 
 // textAt is text for a string found depth decodings deep.
 func (r *redactor) textAt(s string, depth int) string {

@@ -487,3 +487,15 @@ func putBackInto(t *testing.T, data []byte, puts []putBack) []byte {
 	}
 	return out
 }
+
+// TestTemplatedJSONStillScrubbed: JSON in a string that also names a call
+// the fixture captured (so the builder writes the call as a variable and
+// scrubs the rest as text) still has its identities pseudonymized by path.
+func TestTemplatedJSONStillScrubbed(t *testing.T) {
+	b := newBuilder(defaultRedactor(t), "", "", "", nil)
+	b.ids["57dab8b1894c409ab240bd8beae78896"] = &idVar{name: "callId", form: "57dab8b1-894c-409a-b240-bd8beae78896", base: "callId"}
+	got := b.scrubString([]string{"clientContext"}, `{"call":"57dab8b1-894c-409a-b240-bd8beae78896","tenantId":"`+plantedGuestTen+`"}`, false)
+	if want := `{"call":"{{callId}}","tenantId":"00000000-0000-4000-9000-000000000001"}`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
