@@ -25,6 +25,7 @@ const meetingThread = "meeting_"
 
 // pseudoKey is what identifies a value of kind: the digits of a phone
 // number or a joinMeetingId (+14255550123 and 14255550123 are one number),
+// a display name in lower case with its spaces collapsed,
 // the GUID of a thread id (19:meeting_<base64>@thread.v2 and its GUID are
 // one thread), an id in any of its forms, or the value as written.
 func pseudoKey(kind, v string) string {
@@ -33,6 +34,8 @@ func pseudoKey(kind, v string) string {
 		if d := digitsOf(v); d != "" {
 			return d
 		}
+	case KindDisplayName:
+		return strings.ToLower(strings.Join(strings.Fields(v), " "))
 	case KindThreadID:
 		part := strings.TrimPrefix(threadPart(v), meetingThread)
 		if g, ok := base64GUIDOf(part); ok {

@@ -478,7 +478,9 @@ func (r *redactor) pseudonym(ru fixture.RedactionRule, v string) string {
 	if !ok {
 		p = r.newPseudonym(ru)
 		byKind[key] = p
-		r.names = nil // the names to look for have changed
+		if ru.Kind == KindDisplayName {
+			r.names = nil // the names to look for have changed
+		}
 	}
 	return writtenLike(ru.Kind, v, p)
 }

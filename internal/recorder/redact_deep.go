@@ -331,7 +331,8 @@ func printable(b []byte) bool {
 
 // known replaces in s the values that already have a pseudonym: ids in
 // either form and any case, phone numbers and joinMeetingIds however they
-// are written, and display names (ignoring case, as whole words).
+// are written, and display names (as whole words, in any case, with any
+// white space between their words).
 func (r *redactor) known(s string) string {
 	s = r.knownIDs(s)
 	s = r.knownNumbers(s)
@@ -476,7 +477,11 @@ func (r *redactor) nameMatchers() []nameMatcher {
 	})
 	r.names = make([]nameMatcher, 0, len(names))
 	for _, n := range names {
-		r.names = append(r.names, nameMatcher{regexp.MustCompile(`(?i)` + regexp.QuoteMeta(strings.TrimSpace(n))), byName[n]})
+		words := strings.Fields(n)
+		for i, w := range words {
+			words[i] = regexp.QuoteMeta(w)
+		}
+		r.names = append(r.names, nameMatcher{regexp.MustCompile(`(?i)` + strings.Join(words, `\s+`)), byName[n]})
 	}
 	return r.names
 }

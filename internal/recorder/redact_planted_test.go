@@ -259,6 +259,8 @@ func TestPseudonymsStableInAFixture(t *testing.T) {
 	user, _ := r.value([]string{"user", "id"}, plantedUser)
 	tenant, _ := r.value([]string{"tenantId"}, plantedTenant)
 	thread, _ := r.value([]string{"chatInfo", "threadId"}, meetingThreadID())
+	name, _ := r.value([]string{"user", "displayName"}, plantedName)
+	phone, _ := r.value([]string{"phone", "id"}, plantedPhone)
 	for _, tt := range []struct{ name, path, in, want string }{
 		{"user in text, upper case without dashes", "note", "by " + strings.ToUpper(strings.ReplaceAll(plantedUser, "-", "")), "by " + strings.ToUpper(strings.ReplaceAll(user, "-", ""))},
 		{"tenant in a joinWebUrl", "joinWebUrl", "https://teams.microsoft.com/l/meetup-join/x/0?context=" + lowerEscapes(url.QueryEscape(`{"Tid":"`+plantedTenant+`"}`)),
@@ -268,6 +270,9 @@ func TestPseudonymsStableInAFixture(t *testing.T) {
 		{"user in JSON in a string", "clientContext", `{"by":"` + plantedUser + `"}`, `{"by":"` + user + `"}`},
 		{"user in base64", "replacesContext", base64.StdEncoding.EncodeToString([]byte(`{"by":"` + plantedUser + `"}`)), base64.StdEncoding.EncodeToString([]byte(`{"by":"` + user + `"}`))},
 		{"thread GUID alone", "note", plantedThread, strings.TrimSuffix(strings.TrimPrefix(thread, "19:meeting_"), "@thread.v2")},
+		{"name in another case, split on two lines", "subject", "with alice\n REALNAME today", "with " + name + " today"},
+		{"name in another case at its path", "organizer.user.displayName", "ALICE  Realname", name},
+		{"phone written with separators", "note", "call +1 (425) 555-0123", "call " + phone},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, _ := r.value(strings.Split(tt.path, "."), tt.in)
