@@ -405,6 +405,8 @@ func (b *builder) scrubBody(v *jvalue, path []string) {
 		}
 	case 's':
 		v.text = b.scrubString(path, v.text, true)
+	case 'n':
+		b.red.scrubNumber(v, path)
 	}
 }
 

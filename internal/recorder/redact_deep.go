@@ -71,8 +71,26 @@ func (r *redactor) scrubJSON(v *jvalue, path []string, depth int) bool {
 			v.text = out
 			changed = true
 		}
+	case 'n':
+		changed = r.scrubNumber(v, path)
 	}
 	return changed
+}
+
+// scrubNumber scrubs a JSON number at path as the string of its digits (a
+// joinMeetingId or a phone number sent as a number) and reports whether it
+// changed; a number replaced by what is not one (a passcode's
+// redacted-secret-1) becomes a string.
+func (r *redactor) scrubNumber(v *jvalue, path []string) bool {
+	out, _ := r.value(path, v.text)
+	if out == v.text {
+		return false
+	}
+	v.text = out
+	if digitsOf(out) != out {
+		v.kind = 's'
+	}
+	return true
 }
 
 // learn gives a pseudonym to each value of v the rules replace, without
@@ -93,7 +111,7 @@ func (r *redactor) learn(v *jvalue) {
 			for _, e := range v.vals {
 				walk(e, path)
 			}
-		case 's':
+		case 's', 'n':
 			r.value(path, v.text)
 		}
 	}

@@ -504,3 +504,19 @@ func TestTemplatedJSONStillScrubbed(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// TestNumbersScrubbed: a joinMeetingId, a phone number and a passcode sent
+// as JSON numbers are scrubbed like their strings; what is no more a
+// number becomes a string.
+func TestNumbersScrubbed(t *testing.T) {
+	r := defaultRedactor(t)
+	got, ok := r.jsonString([]string{"clientContext"}, `{"joinMeetingId":3754026895517,"phone":{"id":14255550199},"passcode":123456,"n":1.5}`, 0)
+	if want := `{"joinMeetingId":5550000000001,"phone":{"id":15550100001},"passcode":"redacted-secret-1","n":1.5}`; !ok || got != want {
+		t.Errorf("JSON in a string: got %s, want %s", got, want)
+	}
+	v, _ := parseJSON([]byte(`{"meetingInfo":{"joinMeetingId":3754026895517,"passcode":123456}}`))
+	newBuilder(defaultRedactor(t), "", "", "", nil).scrubBody(v, nil)
+	if got, want := string(v.marshal()), `{"meetingInfo":{"joinMeetingId":5550000000001,"passcode":"redacted-secret-1"}}`; got != want {
+		t.Errorf("a request body: got %s, want %s", got, want)
+	}
+}
