@@ -46,8 +46,9 @@ const (
 // secret headers are dropped; what secret.Find finds (JWTs, bearer tokens,
 // secret-named fields, refresh tokens, client secrets, high-entropy
 // strings) is redacted, and so is every JSON member named like a secret
-// (secret.FieldName); user and tenant ids, display names and phone numbers
-// get stable pseudonyms.
+// (secret.FieldName) and every passcode; user and tenant ids (a join URL's
+// Tid and Oid too), display names, phone numbers, Teams thread ids and
+// joinMeetingIds get stable pseudonyms.
 func DefaultRules() []fixture.RedactionRule {
 	rs := []fixture.RedactionRule{
 		{Kind: KindHeader, Header: "Authorization"},
