@@ -145,11 +145,12 @@ var formRE = regexp.MustCompile(`^[0-9A-Za-z_.%~-]+=[^&=;\s]*(?:&[0-9A-Za-z_.%~-
 // urls scrubs the URLs in s, or s itself when it is a path with a query or
 // escapes, or a form.
 func (r *redactor) urls(s string, depth int) string {
-	if !strings.ContainsAny(s, " \t\r\n") && !urlRE.MatchString(s) &&
-		(strings.HasPrefix(s, "/") && strings.ContainsAny(s, "?%") || formRE.MatchString(s)) {
+	hasScheme := strings.Contains(s, "://")
+	if !hasScheme && !strings.ContainsAny(s, " \t\r\n") &&
+		(strings.HasPrefix(s, "/") && strings.ContainsAny(s, "?%") || strings.Contains(s, "=") && formRE.MatchString(s)) {
 		return r.scrubURL(s, depth)
 	}
-	if !strings.Contains(s, "://") {
+	if !hasScheme {
 		return s
 	}
 	return urlRE.ReplaceAllStringFunc(s, func(u string) string { return r.scrubURL(u, depth) })
