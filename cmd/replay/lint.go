@@ -96,7 +96,7 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	if found > 0 {
-		return &exitError{code: exitFailed, err: fmt.Errorf("lint: %d secret(s) in %d of %d fixture file(s)", found, inFiles, len(files))}
+		return &exitError{code: exitFailed, err: fmt.Errorf("lint: %d secret(s) or personal value(s) in %d of %d fixture file(s)", found, inFiles, len(files))}
 	}
 	fmt.Fprintf(stdout, "lint: %d fixture file(s), no secret found\n", len(files))
 	return nil
