@@ -36,6 +36,8 @@ func pseudoKey(kind, v string) string {
 		}
 	case KindDisplayName:
 		return strings.ToLower(strings.Join(strings.Fields(v), " "))
+	case KindSecret, KindEntropy, KindJWT, KindBearer:
+		return v // a secret is looked for as it is (knownSecrets)
 	case KindThreadID:
 		part := strings.TrimPrefix(threadPart(v), meetingThread)
 		if g, ok := base64GUIDOf(part); ok {

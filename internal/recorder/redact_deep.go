@@ -350,12 +350,45 @@ func printable(b []byte) bool {
 
 // known replaces in s the values that already have a pseudonym: ids in
 // either form and any case, phone numbers and joinMeetingIds however they
-// are written, and display names (as whole words, in any case, with any
+// are written, secrets as they were written, and display names (as whole words, in any case, with any
 // white space between their words).
 func (r *redactor) known(s string) string {
 	s = r.knownIDs(s)
 	s = r.knownNumbers(s)
+	s = r.knownSecrets(s)
 	return r.knownNames(s)
+}
+
+// minKnownSecret is the shortest secret looked for in text: a passcode
+// has six characters or more.
+const minKnownSecret = 6
+
+// knownSecrets replaces the secrets already redacted (a passcode, a token)
+// wherever else they are written as they were: a passcode in a join link's
+// query, for one.
+func (r *redactor) knownSecrets(s string) string {
+	for _, k := range []string{KindSecret, KindEntropy, KindJWT, KindBearer} {
+		byValue := r.pseudo[k]
+		if len(byValue) == 0 {
+			continue
+		}
+		secrets := make([]string, 0, len(byValue))
+		for v := range byValue {
+			if len(v) >= minKnownSecret && strings.Contains(s, v) {
+				secrets = append(secrets, v)
+			}
+		}
+		slices.SortFunc(secrets, func(a, b string) int {
+			if len(a) != len(b) {
+				return len(b) - len(a)
+			}
+			return strings.Compare(a, b)
+		})
+		for _, v := range secrets {
+			s = strings.ReplaceAll(s, v, byValue[v])
+		}
+	}
+	return s
 }
 
 // idKinds returns the kinds whose pseudonyms are GUIDs, sorted.

@@ -93,6 +93,7 @@ func plant(call map[string]any) {
 	call["tokenMeetingInfo"] = map[string]any{"@odata.type": "#microsoft.graph.tokenMeetingInfo", "token": plantedJWT}
 	call["note"] = "token " + plantedJWT + " for " + strings.ToUpper(strings.ReplaceAll(plantedUser, "-", ""))
 	call["formBody"] = "grant_type=client_credentials&client_id=1234&client_secret=" + url.QueryEscape(plantedSecret) + "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+	call["joinUrl"] = "https://teams.microsoft.com/meet/" + plantedMeetingID + "?p=" + plantedPasscode
 	call["recordingLocation"] = "https://rec.blob.core.windows.net/c/r.wav?sv=2022-11-02&sp=r&sig=" + url.QueryEscape(plantedSAS)
 }
 
