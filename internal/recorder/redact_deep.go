@@ -190,4 +190,3 @@ func printable(b []byte) bool {
 	}
 	return true
 }
-

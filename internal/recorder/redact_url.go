@@ -165,4 +165,3 @@ func unhex(c byte) byte {
 	}
 	return c - '0'
 }
-
