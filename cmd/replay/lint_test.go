@@ -56,8 +56,8 @@ func TestLintRefusesPlantedSecrets(t *testing.T) {
 
 func TestLintAcceptsPlaceholdersAndIDs(t *testing.T) {
 	for name, planted := range map[string]string{
-		"placeholders and ids": `"client_secret={{callbackUrl}} redacted-secret-1 Bearer redacted-token-1 8A34A46B-3D17-4ADC-8DCE-DC4E7D572698 19:meeting_NjM5ZjE4MGItYTQ3Zi00ZGM1LWJmYjEtNjA5YzQ4NzhmNGRk@thread.v2"`,
-		"a channel's thread id": `"19:kq3Zx9LmT2vB7nW4yH8pJ6rDq7Vx@thread.tacv2"`,
+		"placeholders and ids":    `"client_secret={{callbackUrl}} redacted-secret-1 Bearer redacted-token-1 8A34A46B-3D17-4ADC-8DCE-DC4E7D572698 19:meeting_NjM5ZjE4MGItYTQ3Zi00ZGM1LWJmYjEtNjA5YzQ4NzhmNGRk@thread.v2"`,
+		"a channel's thread id":   `"19:kq3Zx9LmT2vB7nW4yH8pJ6rDq7Vx@thread.tacv2"`,
 		"a thread id URL-encoded": `"/chats/19%3Akq3Zx9LmT2vB7nW4yH8pJ6rDq7Vx%40thread.v2/messages"`,
 		"base64 of JSON with ids": `"eyJUaWQiOiIwMDAwMDAwMC0wMDAwLTQwMDAtOTAwMC0wMDAwMDAwMDAwMDEifQ=="`,
 	} {
