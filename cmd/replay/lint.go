@@ -12,6 +12,7 @@ import (
 
 	"github.com/callconform/callconform/fixtures"
 	"github.com/callconform/callconform/harness/fixture"
+	"github.com/callconform/callconform/internal/recorder"
 	"github.com/callconform/callconform/internal/secret"
 )
 
@@ -23,9 +24,18 @@ secret: JWTs, bearer tokens, secret-named fields (client_secret, password,
 access_token, the sig of a SAS, sasToken, api-key...) with a value, Entra
 refresh tokens (0.A...) and client secrets, and high-entropy strings (24 or
 more characters of letters, digits and +/=_~-, with a Shannon entropy from
-3.9 to 4.5 bits a character by length; GUIDs, hex ids and Teams thread ids
-are ids, not secrets). Placeholders ({{var}}, redacted-*) pass. One line per
-finding, file:line, the secret masked.
+3.9 to 4.5 bits a character by length; GUIDs, hex ids and Teams thread ids,
+19:...@thread.v2 and 19:meeting_...@thread.v2, are ids, not secrets; base64
+of JSON or of text is judged by what it encodes). Placeholders ({{var}},
+redacted-*) pass.
+
+A recorded fixture (one that saves its redaction rules) is also scrubbed
+again with its own rules: any value they would still replace is refused,
+such as a real tenant or user id, display name, phone number, thread id or
+joinMeetingId where its pseudonym should be, at an identity path, in a var
+or anywhere else (in a URL, in JSON in a string, in base64).
+
+One line per finding, file:line, the value masked.
 
 A fixture that uses another ('use:') is loaded with it: lint the folder.
 
@@ -75,13 +85,18 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return &exitError{code: exitRuntime, err: fmt.Errorf("lint: %w", err)}
 		}
 		n := lintFile(stdout, name, string(data))
+		m, err := lintRedaction(stdout, name, data)
+		if err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("lint: %s: %w", name, err)}
+		}
+		n += m
 		found += n
 		if n > 0 {
 			inFiles++
 		}
 	}
 	if found > 0 {
-		return &exitError{code: exitFailed, err: fmt.Errorf("lint: %d secret(s) in %d of %d fixture file(s)", found, inFiles, len(files))}
+		return &exitError{code: exitFailed, err: fmt.Errorf("lint: %d secret(s) or personal value(s) in %d of %d fixture file(s)", found, inFiles, len(files))}
 	}
 	fmt.Fprintf(stdout, "lint: %d fixture file(s), no secret found\n", len(files))
 	return nil
@@ -98,6 +113,28 @@ func lintFile(w io.Writer, name, text string) int {
 		}
 	}
 	return n
+}
+
+// lintRedaction prints one line per value a recorded fixture's own
+// redaction rules would still replace (recorder.Unredacted), on a line
+// where the secret finder found nothing, and returns how many it printed.
+func lintRedaction(w io.Writer, name string, data []byte) (int, error) {
+	found, err := recorder.Unredacted(data)
+	if err != nil {
+		return 0, err
+	}
+	lines := strings.Split(string(data), "\n")
+	n := 0
+	seen := map[int]bool{}
+	for _, f := range found {
+		if seen[f.Line] || (f.Line >= 1 && f.Line <= len(lines) && len(secret.Find(lines[f.Line-1])) > 0) {
+			continue
+		}
+		seen[f.Line] = true
+		fmt.Fprintf(w, "%s:%d: a value its redaction rules replace (personal data?) at %s: %s\n", name, f.Line, f.Path, secret.Mask(f.Value))
+		n++
+	}
+	return n, nil
 }
 
 func describeSecret(k secret.Kind) string {

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // plantable is a valid fixture whose line 7 takes a planted value.
@@ -51,9 +55,18 @@ func TestLintRefusesPlantedSecrets(t *testing.T) {
 }
 
 func TestLintAcceptsPlaceholdersAndIDs(t *testing.T) {
-	p := writeFixture(t, fmt.Sprintf(plantable, `"client_secret={{callbackUrl}} redacted-secret-1 Bearer redacted-token-1 8A34A46B-3D17-4ADC-8DCE-DC4E7D572698 19:meeting_NjM5ZjE4MGItYTQ3Zi00ZGM1LWJmYjEtNjA5YzQ4NzhmNGRk@thread.v2"`))
-	if code, out, errOut := replay(t, "lint", p); code != 0 {
-		t.Fatalf("exit %d, want 0:\n%s%s", code, out, errOut)
+	for name, planted := range map[string]string{
+		"placeholders and ids":    `"client_secret={{callbackUrl}} redacted-secret-1 Bearer redacted-token-1 8A34A46B-3D17-4ADC-8DCE-DC4E7D572698 19:meeting_NjM5ZjE4MGItYTQ3Zi00ZGM1LWJmYjEtNjA5YzQ4NzhmNGRk@thread.v2"`,
+		"a channel's thread id":   `"19:kq3Zx9LmT2vB7nW4yH8pJ6rDq7Vx@thread.tacv2"`,
+		"a thread id URL-encoded": `"/chats/19%3Akq3Zx9LmT2vB7nW4yH8pJ6rDq7Vx%40thread.v2/messages"`,
+		"base64 of JSON with ids": `"eyJUaWQiOiIwMDAwMDAwMC0wMDAwLTQwMDAtOTAwMC0wMDAwMDAwMDAwMDEifQ=="`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := writeFixture(t, fmt.Sprintf(plantable, planted))
+			if code, out, errOut := replay(t, "lint", p); code != 0 {
+				t.Fatalf("exit %d, want 0:\n%s%s", code, out, errOut)
+			}
+		})
 	}
 }
 
@@ -75,4 +88,84 @@ func TestLintLoadError(t *testing.T) {
 	if code, _, _ := replay(t, "lint", "no-such-file.yaml"); code != 2 {
 		t.Errorf("a missing file: exit %d, want 2", code)
 	}
+}
+
+// The fixture recorded from real traffic with planted values, and what
+// each planted value was before redaction (internal/recorder writes both:
+// go test ./internal/recorder -run TestPlantedFixtureGolden -update).
+const (
+	plantedFixture  = "../../internal/recorder/testdata/privacy/recorded.yaml"
+	plantedManifest = "../../internal/recorder/testdata/privacy/planted.json"
+)
+
+// TestLintRecordedFixture: lint passes the fixture recorded from planted
+// traffic (thread ids, pseudonyms and re-encoded values included) and
+// refuses it with any planted value put back where it was.
+func TestLintRecordedFixture(t *testing.T) {
+	data, err := os.ReadFile(plantedFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := replay(t, "lint", writeFixture(t, string(data))); code != 0 {
+		t.Fatalf("the recorded fixture: exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	raw, err := os.ReadFile(plantedManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var planted map[string][]struct{ Redacted, Original string }
+	if err := json.Unmarshal(raw, &planted); err != nil {
+		t.Fatal(err)
+	}
+	if len(planted) < 14 {
+		t.Fatalf("%d planted values in %s, want 14", len(planted), plantedManifest)
+	}
+	for name, puts := range planted {
+		t.Run(name, func(t *testing.T) {
+			back := map[string]string{}
+			for _, p := range puts {
+				back[p.Redacted] = p.Original
+			}
+			p := writeFixture(t, string(putBack(t, data, back)))
+			code, out, errOut := replay(t, "lint", p)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+			}
+			for _, orig := range back {
+				if len(orig) > 12 && strings.Contains(out+errOut, orig) {
+					t.Errorf("lint repeats the value %q:\n%s", orig, out)
+				}
+			}
+		})
+	}
+}
+
+// putBack returns the fixture with each scalar that is a key of back set
+// to its value.
+func putBack(t *testing.T, data []byte, back map[string]string) []byte {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	var walk func(*yaml.Node)
+	walk = func(y *yaml.Node) {
+		for _, c := range y.Content {
+			walk(c)
+		}
+		if orig, ok := back[y.Value]; ok && y.Kind == yaml.ScalarNode {
+			y.Value, y.Style, y.Tag = orig, yaml.DoubleQuotedStyle, "!!str"
+			n++
+		}
+	}
+	walk(&doc)
+	if n == 0 {
+		t.Fatal("no value to put back is in the fixture")
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -53,6 +53,7 @@ Examples:
   #   - {kind: employee-id, path: employeeId}                          # → a fake GUID
   #   - {kind: ticket, pattern: 'TCK-[0-9]+', replacement: 'ticket-%d'}
   #   - {kind: header, header: X-Internal-Token}                       # not recorded
+  #   - {kind: keep, path: application.displayName}                   # the bot's own name, as it is
 
 Exit codes: 0 recorded (also when interrupted: what was captured is
 written), 2 usage error, 3 the recorder could not listen or write.

@@ -80,6 +80,7 @@ func newBuilder(red *redactor, basePath, appID, tenantID string, keep map[string
 
 // build adds every exchange, in sequence order.
 func (b *builder) build(xs []exchange) {
+	b.red.learnExchanges(xs)
 	for i := range xs {
 		x := &xs[i]
 		if x.isNote {
@@ -404,6 +405,8 @@ func (b *builder) scrubBody(v *jvalue, path []string) {
 		}
 	case 's':
 		v.text = b.scrubString(path, v.text, true)
+	case 'n':
+		b.red.scrubNumber(v, path)
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/callconform/callconform/harness/fixture"
-	"github.com/callconform/callconform/internal/guid"
 	"github.com/callconform/callconform/internal/secret"
 )
 
@@ -28,14 +27,28 @@ const (
 	KindJWT         = "jwt"          // → redacted-jwt-1...; without path or pattern: JWTs (secret.Find)
 	KindBearer      = "bearer"       // → redacted-token-1...; without path or pattern: bearer tokens (secret.Find)
 	KindEntropy     = "entropy"      // → redacted-secret-1...; high-entropy strings (secret.HighEntropy)
+	// KindThreadID: a Teams thread id (19:...@thread.v2) → the same form
+	// with a pseudonym for its id part: 19:meeting_<base64 of a fake
+	// GUID>@thread.v2 for a meeting's, a fake GUID for an id written as one.
+	KindThreadID = "thread-id"
+	// KindMeetingID: a joinMeetingId → 5550000000001... (digits, as the
+	// service writes it).
+	KindMeetingID = "join-meeting-id"
+	// KindKeep keeps a value as it was written: one at the rule's path, or
+	// one that its pattern matches whole (both, when the rule has both).
+	// Kept values are never pseudonyms, nor looked for elsewhere: the bot's
+	// own display name, for one ({kind: keep, path: application.displayName}).
+	// Keep rules are applied before any other, wherever they are listed.
+	KindKeep = "keep"
 )
 
 // DefaultRules returns the rules a recording uses unless told otherwise:
 // secret headers are dropped; what secret.Find finds (JWTs, bearer tokens,
 // secret-named fields, refresh tokens, client secrets, high-entropy
 // strings) is redacted, and so is every JSON member named like a secret
-// (secret.FieldName); user and tenant ids, display names and phone numbers
-// get stable pseudonyms.
+// (secret.FieldName) and every passcode; user and tenant ids (a join URL's
+// Tid and Oid too), display names, phone numbers, Teams thread ids and
+// joinMeetingIds get stable pseudonyms.
 func DefaultRules() []fixture.RedactionRule {
 	rs := []fixture.RedactionRule{
 		{Kind: KindHeader, Header: "Authorization"},
@@ -50,9 +63,15 @@ func DefaultRules() []fixture.RedactionRule {
 		rs = append(rs, fixture.RedactionRule{Kind: KindSecret, Path: p})
 	}
 	rs = append(rs,
+		fixture.RedactionRule{Kind: KindSecret, Path: "passcode"},
 		fixture.RedactionRule{Kind: KindSecret},
 		fixture.RedactionRule{Kind: KindEntropy},
 		fixture.RedactionRule{Kind: KindTenantID, Path: "tenantId"},
+		// Tid and Oid: the tenant and the organizer in a Teams join URL's
+		// context (and the claims of a token).
+		fixture.RedactionRule{Kind: KindTenantID, Path: "Tid"},
+		fixture.RedactionRule{Kind: KindUserID, Path: "Oid"},
+		fixture.RedactionRule{Kind: KindUserID, Path: "userId"},
 	)
 	for _, p := range []string{"user.id", "guest.id", "acsUser.id", "spoolUser.id", "encrypted.id", "onPremises.id"} {
 		rs = append(rs, fixture.RedactionRule{Kind: KindUserID, Path: p})
@@ -61,18 +80,25 @@ func DefaultRules() []fixture.RedactionRule {
 		fixture.RedactionRule{Kind: KindDisplayName, Path: "displayName"},
 		fixture.RedactionRule{Kind: KindPhone, Path: "phone.id"},
 		fixture.RedactionRule{Kind: KindPhone, Pattern: `\+[1-9][0-9]{7,14}\b`},
+		fixture.RedactionRule{Kind: KindThreadID, Path: "threadId"},
+		fixture.RedactionRule{Kind: KindThreadID, Pattern: threadPattern},
+		fixture.RedactionRule{Kind: KindMeetingID, Path: "joinMeetingId"},
 	)
 }
 
 // redactionNote explains the rules in a recorded fixture.
 const redactionNote = "scrubbed when recorded: Authorization and secret headers are never kept; " +
 	"a rule with a path applies to the JSON field of that name (or dotted suffix), one with a pattern to every string, " +
-	"a header rule drops the header. A rule with neither redacts what the secret finder finds of its kind: " +
+	"a header rule drops the header, a keep rule keeps what it names as written (the bot's own name, for one). " +
+	"A rule with neither redacts what the secret finder finds of its kind: " +
 	"JWTs, bearer tokens, secret-named fields and JSON members (client_secret, password, sig, sasToken, api-key...), " +
 	"refresh tokens, client secrets and high-entropy strings " +
-	"(24+ characters, 3.9 to 4.5 bits a character, GUIDs and hex ids excepted) become redacted-* placeholders; " +
-	"user and tenant ids, display names and phone numbers become stable pseudonyms (one value, one pseudonym), " +
-	"and those sent in request bodies are vars, so that a vars file can set real ones."
+	"(24+ characters, 3.9 to 4.5 bits a character, GUIDs and hex ids excepted) become redacted-* placeholders, and so do passcodes; " +
+	"user and tenant ids, display names, phone numbers (with or without +), Teams thread ids (in their own shape) and joinMeetingIds " +
+	"become stable pseudonyms (one value, one pseudonym, wherever it is written: in free text, in a URL and its encoded query, " +
+	"in JSON in a string, in base64, which is encoded again), " +
+	"and those sent in request bodies are vars, so that a vars file can set real ones. " +
+	"replay lint scrubs the fixture again with these rules and refuses what they would still replace."
 
 // LoadRules reads redaction rules from a YAML (or JSON) list of
 // {kind, path, pattern, header, replacement} and checks them.
@@ -195,6 +221,9 @@ func compileRules(rs []fixture.RedactionRule) ([]rule, error) {
 		if r.Path != "" {
 			c.path = strings.Split(strings.ToLower(r.Path), ".")
 		}
+		if r.Kind == KindKeep && c.re != nil {
+			c.re = regexp.MustCompile(`^(?:` + r.Pattern + `)$`) // compiled above: a keep pattern matches a whole value
+		}
 		switch {
 		case r.Kind == KindHeader:
 			if r.Header == "" && r.Pattern == "" {
@@ -226,6 +255,7 @@ type redactor struct {
 	vars   map[string]string // pseudonym → var name
 	values map[string]string // var name → pseudonym
 	kinds  map[string]int    // custom id kind → its number, for distinct pseudonyms
+	names  []nameMatcher     // the display names to look for in text, longest first; nil after a new pseudonym
 }
 
 func newRedactor(rules []rule) *redactor {
@@ -260,14 +290,26 @@ func (r *redactor) dropHeader(name string) bool {
 }
 
 // value scrubs the string at a JSON path (member names, array indices left
-// out). whole is the kind of the rule that replaced all of s, or "".
+// out). whole is the kind of the rule that replaced all of s, or "". What
+// s holds is scrubbed too: JSON in the string, URLs and forms (each query
+// value as the value of its name), base64 of text (re-encoded), and every
+// value already given a pseudonym (an id, a name, a number), wherever it is
+// written.
 func (r *redactor) value(path []string, s string) (out, whole string) {
+	return r.valueAt(path, s, 0)
+}
+
+// valueAt is value for a string found depth decodings deep.
+func (r *redactor) valueAt(path []string, s string, depth int) (string, string) {
+	if s == "" || isTemplate(s) || structural(path) || r.kept(path, s) {
+		return s, ""
+	}
 	for _, ru := range r.rules {
-		if ru.path == nil || ru.Kind == KindHeader || !pathMatch(path, ru.path) {
+		if ru.path == nil || ru.Kind == KindHeader || ru.Kind == KindKeep || !pathMatch(path, ru.path) {
 			continue
 		}
 		if ru.re == nil {
-			if s == "" || isTemplate(s) {
+			if ownPseudonym(ru, s) {
 				return s, ""
 			}
 			return r.pseudonym(ru.RedactionRule, s), ru.Kind
@@ -278,7 +320,26 @@ func (r *redactor) value(path []string, s string) (out, whole string) {
 	if ru, ok := r.secretMember(path, s); ok {
 		return r.pseudonym(ru.RedactionRule, s), ru.Kind
 	}
-	return r.text(s), ""
+	return r.deep(path, s, depth), ""
+}
+
+// structural reports whether the value at path names a type, never
+// personal: @odata.type.
+func structural(path []string) bool {
+	return len(path) > 0 && strings.EqualFold(path[len(path)-1], "@odata.type")
+}
+
+// kept reports whether a keep rule keeps s at path.
+func (r *redactor) kept(path []string, s string) bool {
+	for _, ru := range r.rules {
+		if ru.Kind != KindKeep {
+			continue
+		}
+		if (ru.path == nil || pathMatch(path, ru.path)) && (ru.re == nil || ru.re.MatchString(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 // secretMember returns the finder rule of KindSecret when s is the value of
@@ -301,29 +362,40 @@ func (r *redactor) secretMember(path []string, s string) (rule, bool) {
 // redacts.
 const maxTextPasses = 4
 
-// text scrubs a free string (a path, a resource, a header value) with the
-// rules that have no path, in order. Consecutive finder rules share one
-// pass of secret.Find.
-func (r *redactor) text(s string) string {
+// text scrubs a free string (a path, a resource, a header value, a value
+// with its ids written as variables): JSON in it as JSON; otherwise the
+// rules that have no path apply, in order (consecutive finder rules share
+// one pass of secret.Find); then what the string holds is decoded and
+// scrubbed (URLs, forms, base64 of text), and the values already given a
+// pseudonym are replaced wherever they are. The finder goes first, so that
+// a token is redacted whole before any part of it is decoded.
+func (r *redactor) text(s string) string { return r.deep(nil, s, 0) }
+
+// textAt is text for a string found depth decodings deep.
+func (r *redactor) textAt(s string, depth int) string {
 	if s == "" {
 		return s
 	}
 	for i := 0; i < len(r.rules); i++ {
 		ru := r.rules[i]
 		switch {
-		case ru.Kind == KindHeader || ru.path != nil:
+		case ru.Kind == KindHeader || ru.Kind == KindKeep || ru.path != nil:
 		case ru.re != nil:
 			s = r.replace(ru, s)
 		case ru.finder:
 			j := i + 1
-			for j < len(r.rules) && (r.rules[j].finder || r.rules[j].path != nil || r.rules[j].Kind == KindHeader) {
+			for j < len(r.rules) && (r.rules[j].finder || r.rules[j].path != nil || r.rules[j].Kind == KindHeader || r.rules[j].Kind == KindKeep) {
 				j++
 			}
 			s = r.find(r.rules[i:j], s)
 			i = j - 1
 		}
 	}
-	return s
+	if depth < maxDecodeDepth {
+		s = r.urls(s, depth)
+		s = r.base64Runs(s, depth)
+	}
+	return r.known(s)
 }
 
 // find replaces what secret.Find finds in s by the pseudonyms of the first
@@ -375,7 +447,7 @@ func (r *redactor) replace(ru rule, s string) string {
 			start, end = loc[2], loc[3]
 		}
 		v := s[start:end]
-		if v == "" || isTemplate(v) || isPseudonym(v) {
+		if v == "" || isTemplate(v) || ownPseudonym(ru, v) {
 			continue
 		}
 		sb.WriteString(s[prev:start])
@@ -389,49 +461,62 @@ func (r *redactor) replace(ru rule, s string) string {
 	return sb.String()
 }
 
-// pseudonym returns the stable stand-in of v for the rule's kind.
+// pseudonym returns the stable stand-in of v for the rule's kind, written
+// in v's form (writtenLike).
 func (r *redactor) pseudonym(ru fixture.RedactionRule, v string) string {
-	key := v
-	if looksID(v) {
-		key = guid.Normalize(v)
+	if ru.Kind == KindThreadID && ru.Replacement == "" {
+		if out, ok := r.chatThread(v); ok {
+			return out
+		}
 	}
+	key := pseudoKey(ru.Kind, v)
 	byKind := r.pseudo[ru.Kind]
 	if byKind == nil {
 		byKind = map[string]string{}
 		r.pseudo[ru.Kind] = byKind
 	}
-	if p, ok := byKind[key]; ok {
-		return p
+	p, ok := byKind[key]
+	if !ok {
+		p = r.newPseudonym(ru)
+		byKind[key] = p
+		if ru.Kind == KindDisplayName {
+			r.names = nil // the names to look for have changed
+		}
 	}
+	return writtenLike(ru.Kind, v, p)
+}
+
+// newPseudonym returns the next pseudonym of the rule's kind.
+func (r *redactor) newPseudonym(ru fixture.RedactionRule) string {
 	r.count[ru.Kind]++
 	n := r.count[ru.Kind]
-	var p string
 	switch {
 	case ru.Replacement != "" && strings.Contains(ru.Replacement, "%d"):
-		p = fmt.Sprintf(ru.Replacement, n)
+		return fmt.Sprintf(ru.Replacement, n)
 	case ru.Replacement != "":
-		p = ru.Replacement
+		return ru.Replacement
 	case ru.Kind == KindUserID:
-		p = fmt.Sprintf("00000000-0000-4000-8000-%012d", n)
+		return fmt.Sprintf("00000000-0000-4000-8000-%012d", n)
 	case ru.Kind == KindTenantID:
-		p = fmt.Sprintf("00000000-0000-4000-9000-%012d", n)
+		return fmt.Sprintf("00000000-0000-4000-9000-%012d", n)
+	case ru.Kind == KindThreadID:
+		return fmt.Sprintf("00000000-0000-4000-b000-%012d", n)
+	case ru.Kind == KindMeetingID:
+		return fmt.Sprintf("555%010d", n)
 	case strings.HasSuffix(ru.Kind, "-id"):
-		p = fmt.Sprintf("00000000-0000-4000-a%03d-%012d", r.kindIndex(ru.Kind)%1000, n)
+		return fmt.Sprintf("00000000-0000-4000-a%03d-%012d", r.kindIndex(ru.Kind)%1000, n)
 	case ru.Kind == KindDisplayName:
-		p = fmt.Sprintf("User %d", n)
+		return fmt.Sprintf("User %d", n)
 	case ru.Kind == KindPhone:
-		p = fmt.Sprintf("+1555010%04d", n)
+		return fmt.Sprintf("+1555010%04d", n)
 	case ru.Kind == KindJWT:
-		p = fmt.Sprintf("redacted-jwt-%d", n)
+		return fmt.Sprintf("redacted-jwt-%d", n)
 	case ru.Kind == KindBearer:
-		p = fmt.Sprintf("redacted-token-%d", n)
+		return fmt.Sprintf("redacted-token-%d", n)
 	case ru.Kind == KindSecret || ru.Kind == KindEntropy:
-		p = fmt.Sprintf("redacted-secret-%d", r.count[KindSecret]+r.count[KindEntropy])
-	default:
-		p = fmt.Sprintf("%s-%d", sanitizeName(ru.Kind), n)
+		return fmt.Sprintf("redacted-secret-%d", r.count[KindSecret]+r.count[KindEntropy])
 	}
-	byKind[key] = p
-	return p
+	return fmt.Sprintf("%s-%d", sanitizeName(ru.Kind), n)
 }
 
 // varFor returns the fixture var that stands for a pseudonym of kind, so
@@ -481,12 +566,6 @@ func pathMatch(path, suffix []string) bool {
 
 func isTemplate(s string) bool {
 	return strings.HasPrefix(s, "{{") && strings.HasSuffix(s, "}}") && strings.Count(s, "{{") == 1
-}
-
-// isPseudonym reports whether s is one of the redactor's own placeholders.
-func isPseudonym(s string) bool {
-	return strings.HasPrefix(s, "redacted-") || strings.HasPrefix(s, "+1555010") ||
-		strings.HasPrefix(s, "00000000-0000-4000-")
 }
 
 // sanitizeName keeps letters, digits, '-' and '_'.

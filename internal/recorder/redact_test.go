@@ -35,7 +35,20 @@ func TestRedactKinds(t *testing.T) {
 		{"secret in a query", "url", "https://x.test/cb?client_secret=s3cr3t&a=1", "https://x.test/cb?client_secret=redacted-secret-1&a=1", ""},
 		{"jwt", "note", "token " + jwt, "token redacted-jwt-1", ""},
 		{"bearer", "note", "Bearer abcDEF1234567890ghiJKL", "Bearer redacted-token-1", ""},
-		{"high entropy", "chatInfo.threadId", "19:kq3Zx9LmT2vB7nW4yH8pJ6rD@thread.v2", "19:redacted-secret-1@thread.v2", ""},
+		{"high entropy", "note", "key kq3Zx9LmT2vB7nW4yH8pJ6rD here", "key redacted-secret-1 here", ""},
+		{"meeting thread id", "chatInfo.threadId", "19:meeting_NjM5ZjE4MGItYTQ3Zi00ZGM1LWJmYjEtNjA5YzQ4NzhmNGRk@thread.v2", "19:meeting_MDAwMDAwMDAtMDAwMC00MDAwLWIwMDAtMDAwMDAwMDAwMDAx@thread.v2", KindThreadID},
+		{"channel thread id", "chatInfo.threadId", "19:kq3Zx9LmT2vB7nW4yH8pJ6rD@thread.tacv2", "19:MDAwMDAwMDAtMDAwMC00MDAwLWIwMDAtMDAwMDAwMDAwMDAx@thread.tacv2", KindThreadID},
+		{"chat thread id", "chatInfo.threadId", "19:3f2a9c1e-7b4d-4e8a-9c6f-1a2b3c4d5e6f_c0ffee00-1234-4abc-8def-0123456789ab@unq.gbl.spaces", "19:00000000-0000-4000-8000-000000000001_00000000-0000-4000-8000-000000000002@unq.gbl.spaces", KindThreadID},
+		{"thread id in text", "note", "see 19:1f567baa0d45e6c040404fe48b198e59@thread.tacv2.", "see 19:0000000000004000b000000000000001@thread.tacv2.", ""},
+		{"phone without plus", "identity.phone.id", "14255550123", "15550100001", KindPhone},
+		{"join meeting id", "meetingInfo.joinMeetingId", "1234567890123", "5550000000001", KindMeetingID},
+		{"passcode", "meetingInfo.passcode", "ab12CD", "redacted-secret-1", KindSecret},
+		{"tenant in a join URL", "joinWebUrl", "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NjM5ZjE4MGItYTQ3Zi00ZGM1LWJmYjEtNjA5YzQ4NzhmNGRk%40thread.v2/0?context=%7b%22Tid%22%3a%229d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a%22%2c%22Oid%22%3a%223f2a9c1e-7b4d-4e8a-9c6f-1a2b3c4d5e6f%22%7d",
+			"https://teams.microsoft.com/l/meetup-join/19%3ameeting_MDAwMDAwMDAtMDAwMC00MDAwLWIwMDAtMDAwMDAwMDAwMDAx%40thread.v2/0?context=%7b%22Tid%22%3a%2200000000-0000-4000-9000-000000000001%22%2c%22Oid%22%3a%2200000000-0000-4000-8000-000000000001%22%7d", ""},
+		{"JSON in a string", "clientContext", `{"tenantId":"9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a","n":1}`, `{"tenantId":"00000000-0000-4000-9000-000000000001","n":1}`, ""},
+		{"base64 of JSON", "replacesContext", "eyJUaWQiOiI5ZDhjN2I2YS01ZjRlLTRkM2MtOGIyYS0xZjBlOWQ4YzdiNmEifQ==", "eyJUaWQiOiIwMDAwMDAwMC0wMDAwLTQwMDAtOTAwMC0wMDAwMDAwMDAwMDEifQ==", ""},
+		{"kept: bot name", "source.identity.application.displayName", "Example Calling Bot", "Example Calling Bot", ""},
+		{"kept: odata type", "@odata.type", "#microsoft.graph.identity", "#microsoft.graph.identity", ""},
 		{"kept: guid", "clientContext", "d45324c1-fcb5-430a-902c-f20af696537c", "d45324c1-fcb5-430a-902c-f20af696537c", ""},
 		{"kept: template", "identity.user.id", "{{userId}}", "{{userId}}", ""},
 		{"kept: words", "@odata.type", "#microsoft.graph.serviceHostedMediaConfig", "#microsoft.graph.serviceHostedMediaConfig", ""},
@@ -45,6 +58,7 @@ func TestRedactKinds(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := defaultRedactor(t,
+				fixture.RedactionRule{Kind: KindKeep, Path: "application.displayName"},
 				fixture.RedactionRule{Kind: "employee-id", Path: "employeeId"},
 				fixture.RedactionRule{Kind: "ticket", Pattern: `TCK-[0-9]+`, Replacement: "ticket-%d"})
 			got, kind := r.value(strings.Split(tt.path, "."), tt.in)

@@ -1,9 +1,12 @@
 package secret
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/callconform/callconform/internal/guid"
 )
@@ -22,6 +25,10 @@ func findEntropy(s string, ms []Match) []Match {
 			continue
 		}
 		end := i + runOf(s, i, isTokenChar)
+		if threadID(s, i, end) {
+			i = end
+			continue
+		}
 		for start := i; start < end; {
 			stop, next := assignment(s, start, end)
 			if stop-start >= MinEntropyLen {
@@ -58,9 +65,16 @@ func assignment(s string, start, end int) (stop, next int) {
 }
 
 // judgeRun appends s[start:end] if it is random, or, for a path with an id
-// in it, its random segments.
+// in it, its random segments. Base64 of JSON or of text with spaces in it
+// is judged by what it encodes: it is a secret when that holds one.
 func judgeRun(s string, start, end int, ms []Match) []Match {
 	run := s[start:end]
+	if text, ok := base64Text(run); ok {
+		if inner := Find(text); len(inner) > 0 {
+			ms = append(ms, Match{inner[0].Kind, start, end})
+		}
+		return ms
+	}
 	if !pathWithID(run) {
 		if HighEntropy(run) {
 			ms = append(ms, Match{Entropy, start, end})
@@ -230,4 +244,52 @@ func isHex(s string) bool {
 		}
 	}
 	return true
+}
+
+// threadID reports whether the run s[start:end] is the id part of a Teams
+// thread id, 19:<id>@thread.v2 (or @thread.tacv2, @thread.skype,
+// @unq.gbl.spaces), raw or URL-encoded (19%3A<id>%40thread.v2): an id,
+// however random it looks.
+func threadID(s string, start, end int) bool {
+	before, after := s[:start], s[end:]
+	switch {
+	case strings.HasSuffix(before, "19:"):
+		return strings.HasPrefix(after, "@thread.") || strings.HasPrefix(after, "@unq.gbl.spaces")
+	case strings.HasSuffix(before, "19%") && (hasPrefixFold(s[start:end], "3a")):
+		return hasPrefixFold(after, "%40thread.") || hasPrefixFold(after, "%40unq.gbl.spaces")
+	}
+	return false
+}
+
+// minBase64Text is the shortest text that base64Text decodes.
+const minBase64Text = 12
+
+// base64Text decodes run when it is base64 (either alphabet, padded or
+// not) of a JSON object or array, or of UTF-8 text with white space in it
+// (words, not a credential such as user:password).
+func base64Text(run string) (string, bool) {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		b, err := enc.DecodeString(run)
+		if err != nil || len(b) < minBase64Text || !utf8.Valid(b) || hasControl(b) {
+			continue
+		}
+		if t := bytes.TrimSpace(b); len(t) > 1 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
+			return string(b), true
+		}
+		if bytes.ContainsAny(b, " \t\n") {
+			return string(b), true
+		}
+	}
+	return "", false
+}
+
+// hasControl reports whether b holds a control character other than white
+// space.
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < ' ' && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }

@@ -22,6 +22,8 @@ func FuzzFind(f *testing.F) {
 		"key kq3Zx9LmT2vB7nW4yH8pJ6rD here; WWW-Authenticate: Bearer authorization_uri=\"https://login\"",
 		"password: \"unterminated\n token=\\\"x\\\" sig='y",
 		"Ocp-Apim-Subscription-Key: 0123456789abcdef0123456789abcdef",
+		"19:kq3Zx9LmT2vB7nW4yH8pJ6rDq7Vx@thread.tacv2 19%3Akq3Zx9LmT2vB7nW4yH8pJ6rD%40thread.v2 19%3a@thread.",
+		"replacesContext: eyJ0b2tlbiI6ImV5SmhiR2NpT2lKU1V6STFOaUo5LmV5SnpkV0lpT2lKNEluMC5jMmxuYm1GMGRYSmwifQ== and eyJhIjogImIgYyJ9",
 	} {
 		f.Add(s)
 	}

@@ -1,7 +1,9 @@
 // Package secret finds what looks like a credential in text: JWTs, bearer
 // tokens, secret-named fields (client_secret=..., "password": "...",
 // sig=... of a SAS), refresh tokens, client secrets and high-entropy
-// strings. It is the one finder: the recorder scrubs what it finds, replay
+// strings. Ids are not secrets: GUIDs, hex ids and Teams
+// thread ids (19:...@thread.v2) are passed over, and base64 of JSON or of
+// text is judged by what it encodes. It is the one finder: the recorder scrubs what it finds, replay
 // lint refuses a fixture where it finds anything, and the console and the
 // reports redact it.
 package secret

@@ -53,6 +53,11 @@ func TestFind(t *testing.T) {
 
 		{"www-authenticate parameters", `WWW-Authenticate: Bearer authorization_uri="https://login.example/x", error="invalid_token"`, nil},
 		{"teams meeting thread id", "19:meeting_NjM5ZjE4MGItYTQ3Zi00ZGM1LWJmYjEtNjA5YzQ4NzhmNGRk@thread.v2", nil},
+		{"random channel thread id", "19:kq3Zx9LmT2vB7nW4yH8pJ6rDq7Vx@thread.tacv2 and 19%3Akq3Zx9LmT2vB7nW4yH8pJ6rDq7Vx%40thread.tacv2", nil},
+		{"random id before another suffix", "19:kq3Zx9LmT2vB7nW4yH8pJ6rDq7Vx@example.com", []string{"entropy:kq3Zx9LmT2vB7nW4yH8pJ6rDq7Vx"}},
+		{"base64 of JSON with ids", "replacesContext: eyJUaWQiOiI5ZDhjN2I2YS01ZjRlLTRkM2MtOGIyYS0xZjBlOWQ4YzdiNmEiLCJjYWxsSWQiOiI1N2RhYjhiMS04OTRjLTQwOWEtYjI0MC1iZDhiZWFlNzg4OTYifQ==", nil},
+		{"base64 of JSON with a JWT", "replacesContext: eyJ0b2tlbiI6ImV5SmhiR2NpT2lKU1V6STFOaUlzSW5SNWNDSTZJa3BYVkNKOS5leUpoY0hCcFpDSTZJakV5TXpRaWZRLmMybG5ibUYwZFhKbExXSjVkR1Z6In0=", []string{"jwt:eyJ0b2tlbiI6ImV5SmhiR2NpT2lKU1V6STFOaUlzSW5SNWNDSTZJa3BYVkNKOS5leUpoY0hCcFpDSTZJakV5TXpRaWZRLmMybG5ibUYwZFhKbExXSjVkR1Z6In0="}},
+		{"base64 of a credential", "Basic bXlzZXJ2aWNlYWNjb3VudDpTM2NyM3RQNHNzdzByZFhrOSE=", []string{"entropy:bXlzZXJ2aWNlYWNjb3VudDpTM2NyM3RQNHNzdzByZFhrOSE="}},
 		{"url-encoded thread id", "/chats/19%3Ameeting_NjM5ZjE4MGItYTQ3Zi00ZGM1LWJmYjEtNjA5YzQ4NzhmNGRk%40thread.v2/messages", nil},
 		{"call path with ids", "/communications/calls/57DAB8B1894C409AB240BD8BEAE78896/operations/0b9e3c57-1a3f-4c11-9d0e-5f2b6f8a9c10", nil},
 		{"paging cursor", "/app/calls?$skiptoken=abc123&$deltatoken=def456", nil},
