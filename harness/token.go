@@ -41,7 +41,7 @@ func AlterSignature(valid TokenFunc) TokenFunc {
 	}
 }
 
-// alterSignature flips bits of the first byte of tok's signature (the
+// alterSignature flips the bits of the first byte of tok's signature (the
 // part after its last dot), keeping it base64url; a token without a
 // signature part gets one that cannot verify.
 func alterSignature(tok string) string {
@@ -55,7 +55,6 @@ func alterSignature(tok string) string {
 		return tok[:i+1] + bogus
 	}
 	sig[0] ^= 0xff
-	sig[len(sig)-1] ^= 0xff
 	return tok[:i+1] + base64.RawURLEncoding.EncodeToString(sig)
 }
 

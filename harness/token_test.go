@@ -167,7 +167,7 @@ func TestAlterSignature(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the altered signature is not base64url: %q: %v", gotSig, err)
 	}
-	if diff := cmp.Diff([]byte{1 ^ 0xff, 2, 3, 4 ^ 0xff}, b); diff != "" {
+	if diff := cmp.Diff([]byte{1 ^ 0xff, 2, 3, 4}, b); diff != "" {
 		t.Errorf("signature bytes (-want +got):\n%s", diff)
 	}
 	for _, tok := range []string{"opaque", "a.b.", "a.b.!!"} {
@@ -179,4 +179,27 @@ func TestAlterSignature(t *testing.T) {
 	if _, err := AlterSignature(StaticToken(""))(context.Background()); !errors.Is(err, ErrNoTokenToAlter) {
 		t.Errorf("empty token: err %v, want ErrNoTokenToAlter", err)
 	}
+}
+
+// FuzzAlterSignature: whatever the token, the altered one differs from it
+// and keeps its header and claims (all before the last dot).
+func FuzzAlterSignature(f *testing.F) {
+	for _, s := range []string{"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.AQIDBA", "opaque", "a.b.", "a.b.!!", ".", "..", "a.b.c=", "a.b.\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		if tok == "" {
+			return
+		}
+		got, err := AlterSignature(StaticToken(tok))(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got == tok {
+			t.Fatalf("AlterSignature(%q) left it as it was", tok)
+		}
+		if i := strings.LastIndexByte(tok, '.'); i >= 0 && !strings.HasPrefix(got, tok[:i+1]) {
+			t.Fatalf("AlterSignature(%q) = %q: header and claims changed", tok, got)
+		}
+	})
 }
