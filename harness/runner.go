@@ -47,6 +47,11 @@ type Runner struct {
 	// StepTimeout bounds a send or trigger step that names no timeout;
 	// zero = 30 s.
 	StepTimeout time.Duration
+	// ForbidWindow, when positive, is how long an await block that expects
+	// nothing and only forbids watches (it waits out its window), whatever
+	// bound it names: the time a slow target is given to do what it must
+	// not. Zero = each block's own bound.
+	ForbidWindow time.Duration
 }
 
 // DefaultProfile is the profile a target runs when it names none.
