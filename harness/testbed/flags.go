@@ -83,7 +83,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) *Flags {
 	f.tokens = map[string]*string{}
 	for _, t := range suppliedTokens {
 		v := new(string)
-		fs.StringVar(v, t.flag, getenv(t.env), "for the fixtures that send `token: "+t.kind+"` to a --target: "+t.usage+" (env "+t.env+"); the embedded simulator mints its own")
+		fs.StringVar(v, t.flag, getenv(t.env), "the `TOKEN` a --target is sent by the send steps that say token: "+t.kind+": "+t.usage+"; the embedded simulator mints its own (env "+t.env+")")
 		f.tokens[t.kind] = v
 	}
 	fs.StringVar(&f.reportDir, "report-dir", "", "after the run, write junit.xml, report.json and report.html into `DIR`")
