@@ -137,9 +137,12 @@ func (s *scenario) await(ctx context.Context, a *fixture.Await) error {
 	return s.captureFrom(j, a, v)
 }
 
-// within is the bound of block a: its own, else the runner's, else the
-// default.
+// within is the bound of block a: the runner's forbid window for a block
+// that only forbids, else its own, else the runner's, else the default.
 func (s *scenario) within(a *fixture.Await) time.Duration {
+	if s.r.ForbidWindow > 0 && len(a.Expect) == 0 && len(a.Forbid) > 0 {
+		return s.r.ForbidWindow
+	}
 	if a.Within != 0 {
 		return time.Duration(a.Within)
 	}

@@ -28,6 +28,12 @@ type Target struct {
 	// "incoming-call". Nil = none.
 	Capabilities []string
 	Profile      string // "" = DefaultProfile
+	// Tokens gives the tokens of the kinds a send step may ask for with
+	// `token:` (fixture.TokenDelegated, ...; see fixture.NeedsToken), by
+	// kind. Nil = none: a fixture that needs a kind it lacks is skipped
+	// (MissingToken). AlterSignature makes fixture.TokenBadSignature from
+	// the client's own.
+	Tokens map[string]TokenFunc
 }
 
 // Runner runs scenarios. Its zero value is not usable: set Target and
@@ -41,6 +47,11 @@ type Runner struct {
 	// StepTimeout bounds a send or trigger step that names no timeout;
 	// zero = 30 s.
 	StepTimeout time.Duration
+	// ForbidWindow, when positive, is how long an await block that expects
+	// nothing and only forbids watches (it waits out its window), whatever
+	// bound it names: the time a slow target is given to do what it must
+	// not. Zero = each block's own bound.
+	ForbidWindow time.Duration
 }
 
 // DefaultProfile is the profile a target runs when it names none.
@@ -59,6 +70,9 @@ const (
 	// MissingCapability: the fixture requires something the target cannot
 	// trigger (such as an incoming call).
 	MissingCapability
+	// MissingToken: the fixture sends a kind of token (a delegated one, an
+	// expired one, ...) the target was not given.
+	MissingToken
 )
 
 // SkipError says why a scenario cannot run against a target, in the
@@ -77,6 +91,9 @@ type SkipError struct {
 	// target has (MissingCapability).
 	Capability string
 	Have       []string
+	// Token is the kind of token the fixture sends and the target was not
+	// given, such as "delegated" (MissingToken).
+	Token string
 }
 
 func (e *SkipError) Error() string {
@@ -87,6 +104,8 @@ func (e *SkipError) Error() string {
 		return fmt.Sprintf("needs %s ({{%s}}), which the target was not given", VarDescription(e.Var), e.Var)
 	case MissingCapability:
 		return fmt.Sprintf("target lacks capability %q (it has: %s)", e.Capability, CapabilityList(e.Have))
+	case MissingToken:
+		return fmt.Sprintf("needs %s (token: %s), which the target was not given", TokenDescription(e.Token), e.Token)
 	}
 	return fmt.Sprintf("skipped (reason kind %d)", e.Kind)
 }
@@ -136,6 +155,11 @@ func (r *Runner) SkipReason(f *fixture.Fixture) *SkipError {
 	for _, req := range f.Requires {
 		if !slices.Contains(r.Target.Capabilities, req) {
 			return &SkipError{Kind: MissingCapability, Capability: req, Have: r.Target.Capabilities}
+		}
+	}
+	for _, kind := range f.Tokens() {
+		if r.Target.Tokens[kind] == nil {
+			return &SkipError{Kind: MissingToken, Token: kind}
 		}
 	}
 	return nil

@@ -66,6 +66,11 @@ func (s *scenario) send(ctx context.Context, st *fixture.Step) error {
 		}
 		header.Set(k, ev)
 	}
+	if auth, ok, err := s.authorization(ctx, st); err != nil {
+		return err
+	} else if ok {
+		header.Set("Authorization", auth) // "" sends none
+	}
 	resp, err := s.do(ctx, st, apiclient.Request{Method: method, Path: path, Header: header, Body: body})
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)

@@ -10,7 +10,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/types"
-	"github.com/tidwall/gjson"
 
 	"github.com/callconform/callconform/harness"
 	"github.com/callconform/callconform/harness/apiclient"
@@ -105,25 +104,8 @@ func call(ctx context.Context, method, path, authorization string, body string) 
 	return resp
 }
 
-// expectGraphError checks the Graph error shape:
-// {"error":{"code","message","innerError":{"request-id","date"}}}.
-func expectGraphError(resp *apiclient.Response) {
-	GinkgoHelper()
-	Expect(gjson.ValidBytes(resp.Body)).To(BeTrue(), "the error body is not JSON: %q", resp.Body)
-	for _, path := range []string{"error.code", "error.message", "error.innerError.request-id", "error.innerError.date"} {
-		v := gjson.GetBytes(resp.Body, path)
-		Expect(v.Exists()).To(BeTrue(), "the error body lacks %s: %s", path, bodyLine(resp))
-		Expect(v.Type).To(Equal(gjson.String), "%s is not a string: %s", path, bodyLine(resp))
-	}
-}
-
 // bodyLine is an answer's body for a failure message: one line, clipped,
 // control characters escaped.
 func bodyLine(resp *apiclient.Response) string {
 	return excerpt.Line(string(resp.Body), 400)
-}
-
-// yamlQuote quotes s as a YAML single-quoted scalar.
-func yamlQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }

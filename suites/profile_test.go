@@ -15,8 +15,11 @@ type contract struct {
 	callsRoot     string // the root of call paths and of notification resources
 	callbackField string // the create/answer member naming the bot's callback URL
 	joinFixture   string // a built-in fixture joining a meeting, capturing meetingCallId
-	inviteStatus  string // the statuses of an accepted invite, as YAML
-	joinBody      string // a valid create-call body: a join without media
+	// negativePrefix starts the ids of the profile's negative fixtures
+	// (fixtures/negative/, fixtures/v1.0/negative/).
+	negativePrefix string
+	inviteStatus   string // the statuses of an accepted invite, as YAML
+	joinBody       string // a valid create-call body: a join without media
 	// inviteLocationOptional: an accepted invite may omit Location (v1.0
 	// puts the operation in the body).
 	inviteLocationOptional bool
@@ -29,12 +32,12 @@ type contract struct {
 var contracts = map[string]contract{
 	harness.DefaultProfile: {
 		name: harness.DefaultProfile, callsRoot: "/app/calls", callbackField: "callback",
-		joinFixture: "join-channel-meeting-without-media", inviteStatus: "[200, 202]",
+		joinFixture: "join-channel-meeting-without-media", negativePrefix: "negative-", inviteStatus: "[200, 202]",
 		joinBody: `{"callback":"https://bot.contoso.com/api/calls","source":{"identity":{"application":{"id":"8A34A46B-3D17-4ADC-8DCE-DC4E7D572698"}}},"requestedModalities":[],"chatInfo":{"threadId":"19:meeting@thread.v2","messageId":"0"},"meetingInfo":{"@odata.type":"#microsoft.graph.organizerMeetingInfo","organizer":{"user":{"id":"90ED37DC-D8E3-4E11-9DE3-30A955DDA06F"}}}}`,
 	},
 	"v1.0": {
 		name: "v1.0", callsRoot: "/communications/calls", callbackField: "callbackUri",
-		joinFixture: "v1.0-join-scheduled-meeting", inviteStatus: "200",
+		joinFixture: "v1.0-join-scheduled-meeting", negativePrefix: "v1.0-negative-", inviteStatus: "200",
 		joinBody:               v1JoinBody,
 		inviteLocationOptional: true, v1Rules: true,
 	},

@@ -94,6 +94,9 @@ func setUp() int {
 		}
 		return exitSetup
 	}
+	// The blocks that watch for what must not come (a refused request
+	// changes nothing) watch as long as --forbid-window says.
+	env.Runner.ForbidWindow = *forbidWindow
 	return 0
 }
 

@@ -169,3 +169,22 @@ func putBack(t *testing.T, data []byte, back map[string]string) []byte {
 	}
 	return out
 }
+
+// TestLintAcceptsTokenKinds: a send step's `token:` names a kind of token,
+// not a secret, though its key is named like one; a secret under the same
+// key is still refused.
+func TestLintAcceptsTokenKinds(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id: kinds\ntitle: Token kinds\nsteps:\n")
+	for _, k := range []string{"app", "none", "delegated", "no-role", "expired", "other-audience", "bad-signature"} {
+		fmt.Fprintf(&b, "  - send: GET /app/calls/{{uuid}}\n    token: %s\n", k)
+	}
+	b.WriteString("  - send: GET /app/calls/{{uuid}}\n    token: \"bad-signature\" # quoted, with a comment\n")
+	if code, out, errOut := replay(t, "lint", writeFixture(t, b.String())); code != 0 {
+		t.Fatalf("exit %d, want 0:\n%s%s", code, out, errOut)
+	}
+	p := writeFixture(t, fmt.Sprintf(plantable, "{token: s3cr3t-value}"))
+	if code, out, _ := replay(t, "lint", p); code != 1 || !strings.Contains(out, p+":7: a secret-named field") {
+		t.Errorf("a secret under token: exit %d, want 1:\n%s", code, out)
+	}
+}

@@ -49,6 +49,13 @@ Examples:
     --callback-listen :8443 --callback-url https://my-tunnel.example.net \
     --vars sandbox-vars.yaml
 
+  # the negative paths too: the kinds of token only the target's identity
+  # provider can make (the embedded simulator mints its own); a scenario
+  # whose kind is not given is skipped, naming the flag
+  replay run --target http://localhost:8480 --token $TOKEN \
+    --token-delegated $USER_TOKEN --token-no-role $NO_ROLE_TOKEN \
+    --token-expired $OLD_TOKEN --token-other-audience $ARM_TOKEN fixtures/negative
+
   # machine-readable result
   replay run --json > result.json
 

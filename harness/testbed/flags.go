@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callconform/callconform/harness"
+	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/internal/excerpt"
 	"github.com/callconform/callconform/internal/secret"
 	"github.com/callconform/callconform/simulator"
@@ -47,6 +48,7 @@ type Flags struct {
 	secretEnv    string
 	scope        string
 	capabilities string
+	tokens       map[string]*string // kind → --token-KIND
 	getenv       func(string) string
 }
 
@@ -78,6 +80,12 @@ func Register(fs *flag.FlagSet, getenv func(string) string) *Flags {
 	fs.DurationVar(&c.Within, "within", 0, "bound of await blocks that name none (default 10s)")
 	fs.StringVar(&f.simBreak, "sim-break", "", "embedded simulator only: deviations to switch on, comma-separated, to see the suite catch them ("+strings.Join(simulator.BreakNames(), ", ")+")")
 	fs.StringVar(&c.Simulator.InviteAnswer, "sim-invite-answer", "", "embedded simulator only: how invite answers: 202 or 200 (default: the profile's; beta-2018 answers 202 as the page's text says, v1.0 200 with the operation)")
+	f.tokens = map[string]*string{}
+	for _, t := range suppliedTokens {
+		v := new(string)
+		fs.StringVar(v, t.flag, getenv(t.env), "the `TOKEN` a --target is sent by the send steps that say token: "+t.kind+": "+t.usage+"; the embedded simulator mints its own (env "+t.env+")")
+		f.tokens[t.kind] = v
+	}
 	fs.StringVar(&f.reportDir, "report-dir", "", "after the run, write junit.xml, report.json and report.html into `DIR`")
 	return f
 }
@@ -104,6 +112,15 @@ func (f *Flags) Config() (Config, error) {
 	}
 	if f.capabilities != "" {
 		c.Capabilities = splitList(f.capabilities)
+	}
+	for kind, v := range f.tokens {
+		if *v == "" {
+			continue
+		}
+		if c.Tokens == nil {
+			c.Tokens = map[string]string{}
+		}
+		c.Tokens[kind] = *v
 	}
 	if f.simBreak != "" {
 		if c.URL != "" {
@@ -201,6 +218,13 @@ func ExplainSkip(e *harness.SkipError) string {
 	case harness.MissingVar:
 		if s, ok := varSettings[e.Var]; ok {
 			return fmt.Sprintf("needs %s ({{%s}}): pass %s or set %s", harness.VarDescription(e.Var), e.Var, s.flag, s.env)
+		}
+	case harness.MissingToken:
+		if flag, env, ok := TokenSetting(e.Token); ok {
+			return fmt.Sprintf("needs %s (token: %s) for this target: pass %s or set %s", harness.TokenDescription(e.Token), e.Token, flag, env)
+		}
+		if e.Token == fixture.TokenBadSignature {
+			return fmt.Sprintf("needs %s (token: %s), and the run has no token of its own: pass --token, or --token-url and --client-id", harness.TokenDescription(e.Token), e.Token)
 		}
 	case harness.MissingCapability:
 		return fmt.Sprintf("target lacks capability %q (it has: %s); a target declares capabilities through its test-control API (GET /_control) or --capability", e.Capability, harness.CapabilityList(e.Have))

@@ -58,6 +58,12 @@ type Config struct {
 	Simulator simulator.Config
 	// Within overrides the default bound of await blocks; 0 = 10 s.
 	Within time.Duration
+	// Tokens are the kinds of token a URL target is given for the send
+	// steps that name one (fixture.TokenDelegated, TokenNoRole,
+	// TokenExpired, TokenOtherAudience), by kind; nil = none, and a
+	// fixture that needs one is skipped. The embedded simulator mints
+	// every kind itself. A bad signature is made from the run's own token.
+	Tokens map[string]string
 }
 
 // Testbed is an opened target: a Runner ready to run fixtures. Close it.
@@ -124,6 +130,11 @@ func Open(ctx context.Context, cfg Config) (*Testbed, error) {
 	if err := p.connect(ctx); err != nil {
 		return nil, err
 	}
+	if tb.Sim != nil {
+		p.target.Tokens = embeddedTokens(tb.Sim.Sim, p.target.Client.Token)
+	} else {
+		p.target.Tokens = urlTokens(cfg.Tokens, p.target.Client, p.hasOwnToken)
+	}
 	tb.verify = p.rcv.Verifier != nil
 	rcv, err := receiver.Start(p.rcv)
 	if err != nil {
@@ -140,6 +151,8 @@ type plan struct {
 	rcv    receiver.Config
 	client apiclient.Config
 	target harness.Target
+	// hasOwnToken: the client sends a token of its own (connect got one).
+	hasOwnToken bool
 }
 
 // startSimulator starts the embedded simulator and points p at it: its
@@ -191,10 +204,12 @@ func (p *plan) connect(ctx context.Context) error {
 		return &configError{err}
 	}
 	p.target.Client = client
-	if _, err := client.Token(ctx); err != nil {
+	tok, err := client.Token(ctx)
+	if err != nil {
 		a := p.client.Auth
 		return newTokenError(a.TokenURL, a.ClientSecret, err)
 	}
+	p.hasOwnToken = tok != ""
 	if p.target.Capabilities == nil {
 		control := p.target.ControlURL
 		if control == "" {

@@ -15,7 +15,11 @@ import (
 	"github.com/callconform/callconform/harness/testbed"
 )
 
-// v1Fixtures returns the built-in fixtures written for the v1.0 profile.
+// v1Fixtures returns the built-in fixtures written for the v1.0 profile,
+// but for the negative paths (label negative): this target plays the
+// real forms of what a service sends, and checks no token; those are
+// judged against the simulator and its breaks (cmd/replay's negative
+// tests).
 func v1Fixtures(t *testing.T) []*fixture.Fixture {
 	t.Helper()
 	all, err := fixture.LoadFS(fixtures.FS, ".")
@@ -24,7 +28,7 @@ func v1Fixtures(t *testing.T) []*fixture.Fixture {
 	}
 	var out []*fixture.Fixture
 	for _, f := range all {
-		if slices.Contains(f.Profiles, "v1.0") {
+		if slices.Contains(f.Profiles, "v1.0") && !slices.Contains(f.Labels, "negative") {
 			out = append(out, f)
 		}
 	}
