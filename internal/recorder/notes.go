@@ -50,7 +50,9 @@ func (b *builder) addItem(it *jvalue) {
 		}
 	}
 	var subject string
+	b.cur = ""
 	if ok {
+		b.cur = callOf(res)
 		subject = b.resource(&e, field, res)
 	}
 	event := ""
@@ -81,7 +83,11 @@ func (b *builder) addItem(it *jvalue) {
 		b.order(&e, res)
 	}
 	e.Delay = b.recordedDelay()
+	e.Exemplar = b.exemplar(it)
 	b.block = append(b.block, e)
+	if ok && e.ChangeType == "deleted" && isCall(res) {
+		b.closeCall(callOf(res))
+	}
 }
 
 // resource writes the expectation's resource: a literal path with its ids
@@ -94,7 +100,7 @@ func (b *builder) resource(e *fixture.Expectation, field, res string) string {
 	for i := 1; i < len(segs); i++ {
 		if base := collectionVar(segs[i-1]); base != "" && looksID(segs[i]) {
 			norm := guid.Normalize(segs[i])
-			if b.ids[norm] == nil && !b.sent[norm] {
+			if b.ids[norm] == nil && !b.sent.has(norm) {
 				fresh[i] = base
 			}
 		}
@@ -163,7 +169,7 @@ func (b *builder) order(e *fixture.Expectation, res string) {
 	b.lastOn[key] = e.Name
 	call := callOf(res)
 	var causes []string
-	for _, op := range b.ops {
+	for _, op := range b.opsByCall[call] {
 		if op.done[key] || call == "" {
 			continue
 		}
@@ -180,13 +186,7 @@ func (b *builder) order(e *fixture.Expectation, res string) {
 	}
 	if e.ChangeType == "deleted" {
 		if op := opOf(res); op != "" {
-			related := map[string]bool{}
-			for id := range b.origin[op] {
-				if id != call {
-					related[id] = true
-				}
-			}
-			b.ops = append(b.ops, &opDone{name: e.Name, call: call, related: related, done: map[string]bool{}})
+			b.completed(op, e.Name, call)
 		}
 	}
 }
@@ -201,9 +201,21 @@ func (b *builder) name(subject, event string) string {
 	if n[0] >= '0' && n[0] <= '9' || n[0] == '-' {
 		n = "n" + n
 	}
-	b.names[n]++
-	if c := b.names[n]; c > 1 {
-		return fmt.Sprintf("%s_%d", n, c)
+	u := b.names[n]
+	u.n++
+	if u.n == 1 && subjectHasVar(subject) {
+		u.call = b.cur
+	}
+	b.names[n] = u
+	if u.n > 1 {
+		return fmt.Sprintf("%s_%d", n, u.n)
 	}
 	return n
+}
+
+// subjectHasVar reports whether a name's subject holds a variable's number
+// (call2, op3Roster): variables are never numbered again, so such a name
+// cannot come back once its call is forgotten.
+func subjectHasVar(subject string) bool {
+	return strings.ContainsAny(subject, "0123456789")
 }

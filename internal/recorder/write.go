@@ -1,11 +1,13 @@
 package recorder
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,20 +57,122 @@ func FixtureID(file string) string {
 	return id
 }
 
-// buildFixture builds the fixture of what was recorded so far, with the comments
-// (by step index) that go with it. The Recorder keeps recording.
-func (r *Recorder) buildFixture(meta Meta) (*fixture.Fixture, string, map[int]string, error) {
-	xs := r.journal.snapshot()
-	appID, tenantID := r.identity()
-	// The first pass finds which minted ids are used again; the second
-	// captures only those, so that variables are numbered without gaps.
-	first := newBuilder(newRedactor(r.rules), r.upstream.Path, appID, tenantID, nil)
-	first.build(xs)
-	b := newBuilder(newRedactor(r.rules), r.upstream.Path, appID, tenantID, first.used)
-	b.build(xs)
-	if b.requests == 0 {
-		return nil, "", nil, ErrNothingRecorded
+// buildInput is a journal and what to build its fixture with.
+type buildInput struct {
+	journal  snapshot
+	rules    []rule // nil = the rules the journal's header names
+	upstream string // "" = the upstream the journal's header names
+}
+
+// BuildResult says what a build found in a journal.
+type BuildResult struct {
+	Requests      int      // requests written as steps
+	Notifications int      // notification POSTs written, redeliveries left out
+	Redeliveries  int      // notification POSTs left out as redeliveries
+	Notes         []string // what was skipped, such as a torn last line
+}
+
+// buildFixture writes the fixture of a journal to w as YAML, streaming:
+// one pass finds the redeliveries, a second the ids worth a capture (and
+// the vars), the third writes each step as it is made. Each pass keeps
+// state only for the calls open (and a few ended), so that memory does
+// not grow with the length of the session.
+func buildFixture(w io.Writer, in buildInput, meta Meta) (BuildResult, error) {
+	var res BuildResult
+	drops, h, notes, err := findRedeliveries(in.journal)
+	if err != nil {
+		return res, err
 	}
+	res.Notes, res.Redeliveries = notes, len(drops)
+	rules := in.rules
+	if rules == nil {
+		if rules, err = compileRules(h.Rules); err != nil {
+			return res, fmt.Errorf("build the fixture: the journal's redaction rules: %w", err)
+		}
+	}
+	upstream := in.upstream
+	if upstream == "" {
+		upstream = h.Upstream
+	}
+	first, err := buildPass(in.journal, drops, rules, upstream, nil, nil)
+	if err != nil {
+		return res, err
+	}
+	res.Requests, res.Notifications = first.requests, first.notes
+	if first.requests == 0 {
+		return res, ErrNothingRecorded
+	}
+	f, header := fixtureHead(meta, first, rules, upstream)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := writeHead(bw, f, header); err != nil {
+		return res, fmt.Errorf("encode the recorded fixture: %w", err)
+	}
+	if _, err := buildPass(in.journal, drops, rules, upstream, &first.used, func(st fixture.Step, comment string) error {
+		return writeStep(bw, st, comment)
+	}); err != nil {
+		return res, err
+	}
+	if err := bw.Flush(); err != nil {
+		return res, fmt.Errorf("write the recorded fixture: %w", err)
+	}
+	return res, nil
+}
+
+// findRedeliveries reads a journal once and returns the seqs of the
+// notification deliveries that are redeliveries, its header and notes.
+func findRedeliveries(j snapshot) (map[int]bool, journalHeader, []string, error) {
+	rc, err := j.reader()
+	if err != nil {
+		return nil, journalHeader{}, nil, err
+	}
+	defer rc.Close()
+	drops := map[int]bool{}
+	filter := newRedeliveryFilter()
+	h, notes, err := readJournal(rc, func(x *exchange) error {
+		if x.isNote {
+			drop, earlier := filter.add(x.seq, x.callback, x.body, x.botStatus)
+			for _, s := range earlier {
+				drops[s] = true
+			}
+			if drop {
+				drops[x.seq] = true
+			}
+		}
+		return nil
+	})
+	return drops, h, notes, err
+}
+
+// buildPass runs a builder over a journal, redeliveries left out.
+func buildPass(j snapshot, drops map[int]bool, rules []rule, upstream string, keep *bitset, emit func(fixture.Step, string) error) (*builder, error) {
+	rc, err := j.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	basePath := ""
+	if u, err := url.Parse(upstream); err == nil {
+		basePath = u.Path
+	}
+	b := newBuilder(newRedactor(rules), basePath, "", "", keep)
+	b.upBase = strings.TrimRight(upstream, "/")
+	if emit != nil {
+		b.emit = emit
+	}
+	if _, _, err := readJournal(rc, func(x *exchange) error {
+		if drops[x.seq] {
+			return nil
+		}
+		return b.add(x)
+	}); err != nil {
+		return nil, err
+	}
+	return b, b.finish()
+}
+
+// fixtureHead returns the fixture's metadata (no steps) and the comment
+// above it, from the first pass.
+func fixtureHead(meta Meta, b *builder, rules []rule, upstream string) (*fixture.Fixture, string) {
 	if meta.ID == "" {
 		meta.ID = "recorded"
 	}
@@ -79,7 +183,7 @@ func (r *Recorder) buildFixture(meta Meta) (*fixture.Fixture, string, map[int]st
 		meta.Labels = []string{"recorded"}
 	}
 	summary := fmt.Sprintf("recorded by replay record from %s on %s: %d request(s), %d notification POST(s)",
-		secret.RedactURL(r.upstream.String()), time.Now().UTC().Format(time.DateOnly), b.requests, b.notes)
+		secret.RedactURL(upstream), time.Now().UTC().Format(time.DateOnly), b.requests, b.notes)
 	if b.skipped > 0 {
 		summary += fmt.Sprintf(" (%d not JSON, left out)", b.skipped)
 	}
@@ -88,8 +192,7 @@ func (r *Recorder) buildFixture(meta Meta) (*fixture.Fixture, string, map[int]st
 	}
 	f := &fixture.Fixture{
 		ID: meta.ID, Title: meta.Title, Description: meta.Description, Labels: meta.Labels,
-		Redaction: &fixture.Redaction{Rules: rulesOf(r.rules), Note: redactionNote},
-		Steps:     b.steps,
+		Redaction: &fixture.Redaction{Rules: rulesOf(rules), Note: redactionNote},
 	}
 	if b.trigger {
 		f.Requires = []string{"incoming-call"}
@@ -100,10 +203,11 @@ func (r *Recorder) buildFixture(meta Meta) (*fixture.Fixture, string, map[int]st
 	header := "A recording: " + summary + ".\n" +
 		"Ids the service minted are captured ({{callId}}, {{opId}}...) and used again as variables;\n" +
 		"pseudonyms stand for personal values (see redaction) and those the bot sent are vars.\n" +
-		"Each await block holds the notifications that arrived after the request before it.\n" +
+		"Each await block holds the notifications that arrived after the request before it;\n" +
+		"each answer and exemplar is what the service sent, for replay serve.\n" +
 		"Order: an `after` is required (notifications on one resource, in the order observed;\n" +
 		"an operation's completion before its effects); any other order was observed, not required."
-	return f, header, b.comments, nil
+	return f, header
 }
 
 func rulesOf(rs []rule) []fixture.RedactionRule {
@@ -117,18 +221,29 @@ func rulesOf(rs []rule) []fixture.RedactionRule {
 // Encode returns the fixture of what was recorded so far, as YAML, checked
 // to load with the fixture schema. The Recorder keeps recording.
 func (r *Recorder) Encode(meta Meta) ([]byte, error) {
-	f, header, comments, err := r.buildFixture(meta)
+	in, err := r.buildInput()
 	if err != nil {
 		return nil, err
 	}
-	data, err := encodeYAML(f, header, comments)
-	if err != nil {
-		return nil, fmt.Errorf("encode the recorded fixture: %w", err)
+	var buf bytes.Buffer
+	if _, err := buildFixture(&buf, in, meta); err != nil {
+		return nil, err
 	}
-	if _, err := fixture.Parse(f.ID+".yaml", data); err != nil {
+	data := buf.Bytes()
+	if _, err := fixture.Parse(meta.ID+".yaml", data); err != nil {
 		return data, fmt.Errorf("the recorded fixture does not load: %w", err)
 	}
 	return data, nil
+}
+
+// buildInput is the recorder's journal so far, exchanges in flight
+// included, with its rules.
+func (r *Recorder) buildInput() (buildInput, error) {
+	j, err := r.journal.pending()
+	if err != nil {
+		return buildInput{}, fmt.Errorf("read the journal: %w", err)
+	}
+	return buildInput{journal: j, rules: r.rules, upstream: redactedUpstream(r.upstream.String())}, nil
 }
 
 // WriteFile writes the fixture of what was recorded so far to path,
@@ -136,19 +251,52 @@ func (r *Recorder) Encode(meta Meta) ([]byte, error) {
 // with mode 0600. A fixture that does not load is still written, so that
 // nothing recorded is lost, and the error says why.
 func (r *Recorder) WriteFile(path string, meta Meta) error {
-	data, err := r.Encode(meta)
-	if data == nil {
+	in, err := r.buildInput()
+	if err != nil {
 		return err
 	}
-	if werr := WriteAtomic(path, data, 0o600); werr != nil {
-		return werr
-	}
-	if err == nil {
-		if _, lerr := fixture.Load(path); lerr != nil {
-			err = fmt.Errorf("the recorded fixture does not load: %w", lerr)
-		}
-	}
+	_, err = writeFixture(path, in, meta)
 	return err
+}
+
+// Finish turns a journal that replay record wrote (Config.JournalPath)
+// into a fixture at out, as WriteFile does: the way back from a recorder
+// that was killed. A torn last line is skipped and said in the result's
+// notes.
+func Finish(journalPath, out string, meta Meta) (BuildResult, error) {
+	if _, err := os.Stat(journalPath); err != nil {
+		return BuildResult{}, fmt.Errorf("finish: %w", err)
+	}
+	j := snapshot{open: func() (io.ReadCloser, error) {
+		f, err := os.Open(journalPath)
+		if err != nil {
+			return nil, fmt.Errorf("read journal: %w", err)
+		}
+		return f, nil
+	}}
+	res, err := writeFixture(out, buildInput{journal: j}, meta)
+	if err != nil {
+		return res, fmt.Errorf("finish %s: %w", journalPath, err)
+	}
+	return res, nil
+}
+
+// writeFixture builds the fixture of in into path, atomically, mode 0600,
+// and checks that it loads.
+func writeFixture(path string, in buildInput, meta Meta) (BuildResult, error) {
+	var res BuildResult
+	err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
+		var err error
+		res, err = buildFixture(w, in, meta)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	if _, err := fixture.Load(path); err != nil {
+		return res, fmt.Errorf("the recorded fixture does not load: %w", err)
+	}
+	return res, nil
 }
 
 // WriteAtomic writes data to path through a temporary file in the same
@@ -265,4 +413,85 @@ func yamlNode(v *jvalue) *yaml.Node {
 // scalar reports whether v is not a collection, or an empty one.
 func (v *jvalue) scalar() bool {
 	return (v.kind != 'o' && v.kind != 'a') || len(v.vals) == 0
+}
+
+// writeHead writes a fixture's metadata (its steps left out) with header
+// above it, and opens its list of steps.
+func writeHead(w io.Writer, f *fixture.Fixture, header string) error {
+	raw, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	v, err := parseJSON(raw)
+	if err != nil {
+		return err
+	}
+	for i, k := range v.keys {
+		if k == "steps" {
+			v.keys = append(v.keys[:i], v.keys[i+1:]...)
+			v.vals = append(v.vals[:i], v.vals[i+1:]...)
+			break
+		}
+	}
+	root := yamlNode(v)
+	if header != "" && len(root.Content) > 0 {
+		root.Content[0].HeadComment = header
+	}
+	if err := encodeNode(w, root); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "steps:\n")
+	return err
+}
+
+// writeStep writes one step as an item of the list writeHead opened, with
+// comment above it.
+func writeStep(w io.Writer, st fixture.Step, comment string) error {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode a recorded step: %w", err)
+	}
+	v, err := parseJSON(raw)
+	if err != nil {
+		return fmt.Errorf("encode a recorded step: %w", err)
+	}
+	simplifyStatus(v)
+	item := yamlNode(v)
+	item.HeadComment = comment
+	var buf bytes.Buffer
+	if err := encodeNode(&buf, &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{item}}); err != nil {
+		return fmt.Errorf("encode a recorded step: %w", err)
+	}
+	for line := range bytes.Lines(buf.Bytes()) {
+		if len(bytes.TrimSpace(line)) > 0 {
+			if _, err := io.WriteString(w, "  "); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// simplifyStatus writes an expected status of one code as the code
+// (status: 201 rather than [201]).
+func simplifyStatus(st *jvalue) {
+	if exp := st.get("expect"); exp != nil {
+		for i, k := range exp.keys {
+			if k == "status" && exp.vals[i].kind == 'a' && len(exp.vals[i].vals) == 1 {
+				exp.vals[i] = exp.vals[i].vals[0]
+			}
+		}
+	}
+}
+
+func encodeNode(w io.Writer, n *yaml.Node) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}); err != nil {
+		return err
+	}
+	return enc.Close()
 }
