@@ -26,6 +26,10 @@ type idVar struct {
 	base string // callId, opId...
 	idx  int    // the order in which the id was first met: its bit in builder.used
 	call string // normalized id of the call it belongs to: forgotten some time after that call ends
+	// pending: captured by an expectation of the await block being made,
+	// so not known to the block's other expectations (a block's captures
+	// are known after it).
+	pending bool
 }
 
 // opDone is an operation's completion seen in the notifications: what
@@ -74,6 +78,12 @@ type builder struct {
 	opsByCall map[string][]*opDone // normalized call id → completed operations whose effects it may show
 	closed    []string             // calls deleted, oldest first
 	cur       string               // the call of the exchange being added
+	parts     int                  // parts begun after the first
+	partSteps int                  // steps of the current part
+	partBytes int                  // bytes of bodies recorded in the current part
+	onPart    func(part int) error // called when part 2, 3... begins; nil = nothing to do
+	inBlock   bool                 // adding a notification: ids minted now are pending
+	pending   []*idVar             // ids minted in the await block being made
 	trigger   bool
 	requests  int
 	notes     int
@@ -112,6 +122,7 @@ func newBuilder(red *redactor, basePath, appID, tenantID string, keep *bitset) *
 // add adds the next exchange.
 func (b *builder) add(x *exchange) error {
 	if x.isNote {
+		b.partBytes += len(x.body) + 100
 		b.delay = 0
 		if !b.last.IsZero() && x.at.After(b.last) {
 			b.delay = x.at.Sub(b.last)
@@ -121,6 +132,10 @@ func (b *builder) add(x *exchange) error {
 		return b.err
 	}
 	b.flush()
+	if b.partSteps >= maxPartSteps || b.partBytes >= maxPartInput {
+		b.newPart()
+	}
+	b.partBytes += len(x.body) + len(x.respBody) + len(x.path) + 200
 	b.addRequest(x)
 	if b.last = x.answeredAt; b.last.IsZero() {
 		b.last = x.at
@@ -136,8 +151,37 @@ func (b *builder) finish() error {
 
 // step hands a finished step to emit.
 func (b *builder) step(st fixture.Step, comment string) {
+	b.partSteps++
 	if b.err == nil {
 		b.err = b.emit(st, comment)
+	}
+}
+
+// A recording longer than a fixture may be (fixture.MaxFileSize,
+// fixture.MaxSteps) is written in parts, each a fixture of its own: a new
+// part begins at the first request after maxPartSteps steps, or after
+// maxPartInput bytes of recorded bodies (a fixture is about 1.3 times
+// that). Both are known the same in every pass, so that the passes agree.
+const (
+	maxPartSteps = 4000
+	maxPartInput = 2 << 20
+)
+
+// newPart starts the next part: a scenario of its own, which knows none of
+// the variables and expectation names of the one before.
+func (b *builder) newPart() {
+	b.parts++
+	b.partSteps, b.partBytes = 0, 0
+	maps.DeleteFunc(b.ids, func(_ string, v *idVar) bool { return v.base != "" })
+	clear(b.declined)
+	clear(b.lastOn)
+	clear(b.names)
+	clear(b.origin)
+	clear(b.opsByCall)
+	clear(b.counts)
+	b.closed = b.closed[:0]
+	if b.err == nil && b.onPart != nil {
+		b.err = b.onPart(b.parts + 1)
 	}
 }
 
@@ -161,16 +205,20 @@ func (b *builder) flush() {
 	b.step(fixture.Step{Await: &fixture.Await{Within: fixture.Duration(awaitWithin), Expect: b.block}},
 		"notifications that arrived before the next request")
 	b.block = nil
+	for _, v := range b.pending {
+		v.pending = false
+	}
+	b.pending = b.pending[:0]
 }
 
 // templ writes every known id in s as its {{variable}}.
 func (b *builder) templ(s string) string {
-	if v := b.ids[guid.Normalize(s)]; v != nil && looksID(s) {
+	if v := b.ids[guid.Normalize(s)]; v != nil && !v.pending && looksID(s) {
 		b.use(s, v)
 		return "{{" + v.name + "}}"
 	}
 	s = guidRE.ReplaceAllStringFunc(s, func(m string) string {
-		if v := b.ids[guid.Normalize(m)]; v != nil {
+		if v := b.ids[guid.Normalize(m)]; v != nil && !v.pending {
 			b.use(m, v)
 			return "{{" + v.name + "}}"
 		}
@@ -181,7 +229,7 @@ func (b *builder) templ(s string) string {
 	}
 	segs := strings.Split(s, "/")
 	for i, seg := range segs {
-		if v := b.ids[guid.Normalize(seg)]; v != nil && looksID(seg) {
+		if v := b.ids[guid.Normalize(seg)]; v != nil && !v.pending && looksID(seg) {
 			b.use(seg, v)
 			segs[i] = "{{" + v.name + "}}"
 		}
@@ -202,7 +250,7 @@ func (b *builder) regexSegment(seg string) string {
 		return seg
 	}
 	if v := b.ids[guid.Normalize(seg)]; v != nil && looksID(seg) {
-		if v.form == seg {
+		if v.form == seg && !v.pending {
 			b.use(seg, v)
 			return "{{" + v.name + "}}"
 		}
@@ -241,7 +289,10 @@ func (b *builder) mint(id, base string) (*idVar, bool) {
 	if n := b.counts[base]; n > 1 {
 		name = fmt.Sprintf("%s%d", base, n)
 	}
-	v := &idVar{name: name, form: id, base: base, idx: idx, call: owner}
+	v := &idVar{name: name, form: id, base: base, idx: idx, call: owner, pending: b.inBlock}
+	if v.pending {
+		b.pending = append(b.pending, v)
+	}
 	b.ids[norm] = v
 	return v, true
 }

@@ -158,3 +158,15 @@ func jsonQuote(s string) []byte {
 	writeJSONString(&b, s)
 	return b.Bytes()
 }
+
+// clone returns a deep copy of v.
+func (v *jvalue) clone() *jvalue {
+	c := &jvalue{kind: v.kind, text: v.text, keys: v.keys}
+	if v.vals != nil {
+		c.vals = make([]*jvalue, len(v.vals))
+		for i, e := range v.vals {
+			c.vals[i] = e.clone()
+		}
+	}
+	return c
+}

@@ -25,11 +25,13 @@ func (b *builder) addNote(x *exchange) {
 	} else if v.get("changeType") != nil {
 		items = []*jvalue{v} // a single item, not wrapped in value[]
 	}
+	b.inBlock = true
 	for _, it := range items {
 		if it.kind == 'o' {
 			b.addItem(it)
 		}
 	}
+	b.inBlock = false
 }
 
 // whereFields are the stable fields of a notification written as
@@ -38,6 +40,11 @@ var whereFields = []string{"state", "status", "terminationReason"}
 
 func (b *builder) addItem(it *jvalue) {
 	var e fixture.Expectation
+	// The exemplar is made before the item's new ids are captured: it
+	// writes them as the service did, and the ids known before as their
+	// variables (a capture is known after the notification it comes from).
+	b.cur = callOf(itemResource(it))
+	e.Exemplar = b.exemplar(it.clone())
 	switch ct, _ := it.str("changeType"); ct {
 	case "created", "updated", "deleted":
 		e.ChangeType = ct
@@ -83,7 +90,6 @@ func (b *builder) addItem(it *jvalue) {
 		b.order(&e, res)
 	}
 	e.Delay = b.recordedDelay()
-	e.Exemplar = b.exemplar(it)
 	b.block = append(b.block, e)
 	if ok && e.ChangeType == "deleted" && isCall(res) {
 		b.closeCall(callOf(res))
@@ -105,7 +111,13 @@ func (b *builder) resource(e *fixture.Expectation, field, res string) string {
 			}
 		}
 	}
-	if len(fresh) == 0 {
+	pending := false
+	for _, seg := range segs {
+		if v := b.ids[guid.Normalize(seg)]; v != nil && v.pending {
+			pending = true
+		}
+	}
+	if len(fresh) == 0 && !pending {
 		e.Resource = jsonQuote(b.red.text(b.templ(res)))
 	} else {
 		parts := make([]string, len(segs))
@@ -218,4 +230,13 @@ func (b *builder) name(subject, event string) string {
 // cannot come back once its call is forgotten.
 func subjectHasVar(subject string) bool {
 	return strings.ContainsAny(subject, "0123456789")
+}
+
+// itemResource is a notification item's resource, or its resourceUrl.
+func itemResource(it *jvalue) string {
+	if res, ok := it.str("resource"); ok {
+		return res
+	}
+	res, _ := it.str("resourceUrl")
+	return res
 }

@@ -70,6 +70,11 @@ type BuildResult struct {
 	Notifications int      // notification POSTs written, redeliveries left out
 	Redeliveries  int      // notification POSTs left out as redeliveries
 	Notes         []string // what was skipped, such as a torn last line
+	// Parts is how many fixture files the recording took: 1, or more
+	// for one longer than a fixture may be (see PartPath).
+	Parts int
+	// Files are the fixture files written, the first one first.
+	Files []string
 }
 
 // buildFixture writes the fixture of a journal to w as YAML, streaming:
@@ -77,7 +82,7 @@ type BuildResult struct {
 // the vars), the third writes each step as it is made. Each pass keeps
 // state only for the calls open (and a few ended), so that memory does
 // not grow with the length of the session.
-func buildFixture(w io.Writer, in buildInput, meta Meta) (BuildResult, error) {
+func buildFixture(w io.Writer, in buildInput, meta Meta, next func(part int) (io.Writer, error)) (BuildResult, error) {
 	var res BuildResult
 	drops, h, notes, err := findRedeliveries(in.journal)
 	if err != nil {
@@ -94,7 +99,7 @@ func buildFixture(w io.Writer, in buildInput, meta Meta) (BuildResult, error) {
 	if upstream == "" {
 		upstream = h.Upstream
 	}
-	first, err := buildPass(in.journal, drops, rules, upstream, nil, nil)
+	first, err := buildPass(in.journal, drops, rules, upstream, nil, nil, nil)
 	if err != nil {
 		return res, err
 	}
@@ -102,20 +107,51 @@ func buildFixture(w io.Writer, in buildInput, meta Meta) (BuildResult, error) {
 	if first.requests == 0 {
 		return res, ErrNothingRecorded
 	}
+	res.Parts = first.parts + 1
 	f, header := fixtureHead(meta, first, rules, upstream)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if err := writeHead(bw, f, header); err != nil {
 		return res, fmt.Errorf("encode the recorded fixture: %w", err)
 	}
-	if _, err := buildPass(in.journal, drops, rules, upstream, &first.used, func(st fixture.Step, comment string) error {
-		return writeStep(bw, st, comment)
-	}); err != nil {
+	onPart := func(part int) error {
+		if next == nil {
+			return fmt.Errorf("build the fixture: %w", ErrTooLong)
+		}
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("write the recorded fixture: %w", err)
+		}
+		nw, err := next(part)
+		if err != nil {
+			return err
+		}
+		bw = bufio.NewWriterSize(nw, 64<<10)
+		pf := *f
+		pf.ID, pf.Title = PartID(f.ID, part), fmt.Sprintf("%s (part %d)", f.Title, part)
+		return writeHead(bw, &pf, fmt.Sprintf("Part %d of a recording too long for one fixture: a scenario of its own,\n"+
+			"which knows no variable captured in the parts before it.\n", part)+header)
+	}
+	emit := func(st fixture.Step, comment string) error { return writeStep(bw, st, comment) }
+	if _, err := buildPass(in.journal, drops, rules, upstream, &first.used, emit, onPart); err != nil {
 		return res, err
 	}
 	if err := bw.Flush(); err != nil {
 		return res, fmt.Errorf("write the recorded fixture: %w", err)
 	}
 	return res, nil
+}
+
+// ErrTooLong is returned by Encode when a recording needs more than one
+// fixture file (see WriteFile).
+var ErrTooLong = errors.New("the recording is too long for one fixture")
+
+// PartID is the id of part n (2, 3...) of the recorded fixture id.
+func PartID(id string, n int) string { return fmt.Sprintf("%s-part%d", id, n) }
+
+// PartPath is the file of part n (2, 3...) of the recorded fixture path:
+// join.yaml → join.part2.yaml.
+func PartPath(path string, n int) string {
+	ext := filepath.Ext(path)
+	return fmt.Sprintf("%s.part%d%s", strings.TrimSuffix(path, ext), n, ext)
 }
 
 // findRedeliveries reads a journal once and returns the seqs of the
@@ -144,7 +180,8 @@ func findRedeliveries(j snapshot) (map[int]bool, journalHeader, []string, error)
 }
 
 // buildPass runs a builder over a journal, redeliveries left out.
-func buildPass(j snapshot, drops map[int]bool, rules []rule, upstream string, keep *bitset, emit func(fixture.Step, string) error) (*builder, error) {
+func buildPass(j snapshot, drops map[int]bool, rules []rule, upstream string, keep *bitset,
+	emit func(fixture.Step, string) error, onPart func(int) error) (*builder, error) {
 	rc, err := j.reader()
 	if err != nil {
 		return nil, err
@@ -159,6 +196,7 @@ func buildPass(j snapshot, drops map[int]bool, rules []rule, upstream string, ke
 	if emit != nil {
 		b.emit = emit
 	}
+	b.onPart = onPart
 	if _, _, err := readJournal(rc, func(x *exchange) error {
 		if drops[x.seq] {
 			return nil
@@ -226,7 +264,7 @@ func (r *Recorder) Encode(meta Meta) ([]byte, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if _, err := buildFixture(&buf, in, meta); err != nil {
+	if _, err := buildFixture(&buf, in, meta, nil); err != nil {
 		return nil, err
 	}
 	data := buf.Bytes()
@@ -267,35 +305,76 @@ func Finish(journalPath, out string, meta Meta) (BuildResult, error) {
 	if _, err := os.Stat(journalPath); err != nil {
 		return BuildResult{}, fmt.Errorf("finish: %w", err)
 	}
-	j := snapshot{open: func() (io.ReadCloser, error) {
-		f, err := os.Open(journalPath)
-		if err != nil {
-			return nil, fmt.Errorf("read journal: %w", err)
-		}
-		return f, nil
-	}}
-	res, err := writeFixture(out, buildInput{journal: j}, meta)
+	res, err := writeFixture(out, buildInput{journal: fileSnapshot(journalPath)}, meta)
 	if err != nil {
 		return res, fmt.Errorf("finish %s: %w", journalPath, err)
 	}
 	return res, nil
 }
 
+// fileSnapshot reads a journal file whole.
+func fileSnapshot(path string) snapshot {
+	return snapshot{open: func() (io.ReadCloser, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read journal: %w", err)
+		}
+		return f, nil
+	}}
+}
+
 // writeFixture builds the fixture of in into path, atomically, mode 0600,
-// and checks that it loads.
+// and checks that it loads. A recording longer than a fixture may be is
+// written in parts: path, then PartPath(path, 2)...
 func writeFixture(path string, in buildInput, meta Meta) (BuildResult, error) {
+	res, err := buildFiles(path, in, meta)
+	if err != nil {
+		return res, err
+	}
+	if _, err := fixture.Load(res.Files...); err != nil {
+		return res, fmt.Errorf("the recorded fixture does not load: %w", err)
+	}
+	return res, nil
+}
+
+// buildFiles builds the fixture of in into path (and its parts),
+// atomically, mode 0600.
+func buildFiles(path string, in buildInput, meta Meta) (BuildResult, error) {
 	var res BuildResult
+	var parts []*os.File
+	defer func() {
+		for _, f := range parts {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	next := func(part int) (io.Writer, error) {
+		f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(PartPath(path, part))+".*.tmp")
+		if err != nil {
+			return nil, fmt.Errorf("write part %d of the fixture: %w", part, err)
+		}
+		parts = append(parts, f)
+		return f, f.Chmod(0o600)
+	}
 	err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
 		var err error
-		res, err = buildFixture(w, in, meta)
+		res, err = buildFixture(w, in, meta, next)
 		return err
 	})
 	if err != nil {
 		return res, err
 	}
-	if _, err := fixture.Load(path); err != nil {
-		return res, fmt.Errorf("the recorded fixture does not load: %w", err)
+	res.Files = []string{path}
+	for i, f := range parts {
+		if err := errors.Join(f.Sync(), f.Close()); err != nil {
+			return res, fmt.Errorf("write part %d of the fixture: %w", i+2, err)
+		}
+		if err := os.Rename(f.Name(), PartPath(path, i+2)); err != nil {
+			return res, fmt.Errorf("write part %d of the fixture: %w", i+2, err)
+		}
+		res.Files = append(res.Files, PartPath(path, i+2))
 	}
+	parts = nil
 	return res, nil
 }
 
