@@ -266,6 +266,7 @@ func finishRecording(srv *recorder.Server, meta recorder.Meta, out, journal stri
 	err := srv.Recorder.WriteFile(out, meta)
 	if errors.Is(err, recorder.ErrNothingRecorded) {
 		fmt.Fprintf(stdout, "nothing was recorded; %s not written\n", out)
+		_ = os.Remove(journal)
 		return nil
 	}
 	if err != nil {
