@@ -251,7 +251,7 @@ func finishJournal(o *recordOptions, stdout, stderr io.Writer) error {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("record: %w", err)}
 	}
 	fmt.Fprintf(con, "wrote %s from %s: %d request(s), %d notification POST(s) (%d redelivered, recorded once); check it with: replay lint %s\n",
-		out, o.finish, res.Requests, res.Notifications+res.Redeliveries, res.Redeliveries, out)
+		strings.Join(res.Files, ", "), o.finish, res.Requests, res.Notifications+res.Redeliveries, res.Redeliveries, strings.Join(res.Files, " "))
 	return nil
 }
 
@@ -263,7 +263,7 @@ func finishRecording(srv *recorder.Server, meta recorder.Meta, out, journal stri
 	if err := srv.Shutdown(sctx); err != nil {
 		fmt.Fprintf(stderr, "replay: record: stopping: %s (writing what was recorded)\n", excerpt.Printable(err.Error()))
 	}
-	err := srv.Recorder.WriteFile(out, meta)
+	res, err := srv.Recorder.Write(out, meta)
 	if errors.Is(err, recorder.ErrNothingRecorded) {
 		fmt.Fprintf(stdout, "nothing was recorded; %s not written\n", out)
 		_ = os.Remove(journal)
@@ -273,7 +273,7 @@ func finishRecording(srv *recorder.Server, meta recorder.Meta, out, journal stri
 		return &exitError{code: exitRuntime, err: fmt.Errorf("record: %w", err)}
 	}
 	st := srv.Recorder.Stats()
-	fmt.Fprintf(stdout, "wrote %s: %d request(s), %d notification POST(s) (%d redelivered, recorded once); check it with: replay lint %s\n", out, st.Requests, st.Notifications, st.Redeliveries, out)
+	fmt.Fprintf(stdout, "wrote %s: %d request(s), %d notification POST(s) (%d redelivered, recorded once); check it with: replay lint %s\n", strings.Join(res.Files, ", "), st.Requests, st.Notifications, st.Redeliveries, strings.Join(res.Files, " "))
 	if err := os.Remove(journal); err != nil {
 		fmt.Fprintf(stderr, "replay: record: the journal %s stays: %s\n", journal, excerpt.Printable(err.Error()))
 	}

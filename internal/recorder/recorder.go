@@ -136,17 +136,8 @@ func New(cfg Config) (*Recorder, error) {
 		pubPath: strings.TrimRight(pub.Path, "/"), rules: rules, maxBody: cfg.MaxBody,
 		log: cfg.Logger, appID: cfg.AppID, tenantID: cfg.TenantID,
 	}
-	r.journal.scrub = newJournalScrubber(rules, r.identity)
-	if cfg.JournalPath != "" {
-		f, err := createJournal(cfg.JournalPath, journalHeader{
-			Journal: JournalFormat, Version: journalVersion, Upstream: redactedUpstream(up.String()),
-			Started: time.Now().UTC(), Rules: cfg.Rules,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("new recorder: %w", err)
-		}
-		r.file = f
-		r.journal.sink = f
+	if err := r.openJournal(); err != nil {
+		return nil, err
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -175,6 +166,25 @@ func New(cfg Config) (*Recorder, error) {
 		BufferPool:     copyBuffers,
 	}
 	return r, nil
+}
+
+// openJournal makes the journal's scrubber and, with a JournalPath, its
+// file.
+func (r *Recorder) openJournal() error {
+	r.journal.scrub = newJournalScrubber(r.rules, r.identity)
+	if r.cfg.JournalPath == "" {
+		return nil
+	}
+	f, err := createJournal(r.cfg.JournalPath, journalHeader{
+		Journal: JournalFormat, Version: journalVersion, Upstream: redactedUpstream(r.upstream.String()),
+		Started: time.Now().UTC(), Rules: r.cfg.Rules,
+	})
+	if err != nil {
+		return fmt.Errorf("new recorder: %w", err)
+	}
+	r.file = f
+	r.journal.sink = f
+	return nil
 }
 
 // bufferPool lends the reverse proxy its copy buffers: without one it

@@ -289,12 +289,18 @@ func (r *Recorder) buildInput() (buildInput, error) {
 // with mode 0600. A fixture that does not load is still written, so that
 // nothing recorded is lost, and the error says why.
 func (r *Recorder) WriteFile(path string, meta Meta) error {
+	_, err := r.Write(path, meta)
+	return err
+}
+
+// Write is WriteFile that says what it wrote: a recording longer than a
+// fixture may be is written in parts, path then PartPath(path, 2)...
+func (r *Recorder) Write(path string, meta Meta) (BuildResult, error) {
 	in, err := r.buildInput()
 	if err != nil {
-		return err
+		return BuildResult{}, err
 	}
-	_, err = writeFixture(path, in, meta)
-	return err
+	return writeFixture(path, in, meta)
 }
 
 // Finish turns a journal that replay record wrote (Config.JournalPath)
