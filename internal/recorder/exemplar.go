@@ -1,7 +1,9 @@
 package recorder
 
 import (
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -29,7 +31,7 @@ func (b *builder) answer(x *exchange) *fixture.ExemplarAnswer {
 		}
 		set("Location", b.red.text(b.templ(rel)))
 	}
-	for _, k := range slices.Sorted(mapKeys(x.respHeader)) {
+	for _, k := range slices.Sorted(maps.Keys(x.respHeader)) {
 		if !b.red.dropHeader(k) {
 			set(k, b.red.text(b.templ(x.respHeader[k])))
 		}
@@ -156,7 +158,7 @@ func matchPaths(body *jvalue) []string {
 				return
 			}
 			for i, e := range v.vals {
-				walk(e, append(path[:len(path):len(path)], itoa(i)), keyed)
+				walk(e, append(path[:len(path):len(path)], strconv.Itoa(i)), keyed)
 			}
 		default:
 			if len(path) == 0 {

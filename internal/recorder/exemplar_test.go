@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func leafPaths(raw []byte) []string {
 			r.ForEach(func(k, v gjson.Result) bool { walk(v, path+"{"+k.String()+"}"); return true })
 		case r.IsArray():
 			i := 0
-			r.ForEach(func(_, v gjson.Result) bool { walk(v, path+"["+itoa(i)+"]"); i++; return true })
+			r.ForEach(func(_, v gjson.Result) bool { walk(v, path+"["+strconv.Itoa(i)+"]"); i++; return true })
 		default:
 			out = append(out, path)
 		}

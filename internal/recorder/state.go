@@ -2,7 +2,6 @@ package recorder
 
 import (
 	"maps"
-	"strconv"
 	"strings"
 )
 
@@ -96,7 +95,3 @@ func (b *builder) closeCall(call string) {
 	maps.DeleteFunc(b.origin, func(_ string, o opOrigin) bool { return gone[o.call] })
 	maps.DeleteFunc(b.opsByCall, func(c string, _ []*opDone) bool { return gone[c] })
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) { return maps.Keys(m) }
