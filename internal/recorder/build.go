@@ -162,7 +162,8 @@ func (b *builder) step(st fixture.Step, comment string) {
 // part begins at the first request after maxPartSteps steps, or after
 // maxPartInput bytes of recorded bodies (a fixture is about 1.3 times
 // that). Both are known the same in every pass, so that the passes agree.
-const (
+// They are variables so that a test can make a short recording long.
+var (
 	maxPartSteps = 4000
 	maxPartInput = 2 << 20
 )

@@ -68,14 +68,18 @@ func TestLongRecordingIsWrittenInParts(t *testing.T) {
 	s := loadRealSamples(t)
 	dir := t.TempDir()
 	journal := filepath.Join(dir, "long.journal")
-	const flows = 320 // just over one part of recorded bodies (maxPartInput)
+	// A part takes 64 KiB of recorded bodies here (2 MiB in use): 30
+	// flows, some 200 KiB, take four parts.
+	defer func(old int) { maxPartInput = old }(maxPartInput)
+	maxPartInput = 64 << 10
+	const flows = 30
 	writeSyntheticJournal(t, journal, s, flows)
 	out := filepath.Join(dir, "long.yaml")
 	res, err := Finish(journal, out, Meta{ID: "long"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{out, filepath.Join(dir, "long.part2.yaml")}
+	want := []string{out, filepath.Join(dir, "long.part2.yaml"), filepath.Join(dir, "long.part3.yaml"), filepath.Join(dir, "long.part4.yaml")}
 	if diff := cmp.Diff(want, res.Files); diff != "" {
 		t.Fatalf("files (-want +got):\n%s", diff)
 	}
