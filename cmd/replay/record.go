@@ -264,6 +264,9 @@ func finishRecording(srv *recorder.Server, meta recorder.Meta, out, journal stri
 		fmt.Fprintf(stderr, "replay: record: stopping: %s (writing what was recorded)\n", excerpt.Printable(err.Error()))
 	}
 	res, err := srv.Recorder.Write(out, meta)
+	for _, n := range res.Notes {
+		fmt.Fprintf(&consoleWriter{w: stderr}, "replay: record: %s\n", n)
+	}
 	if errors.Is(err, recorder.ErrNothingRecorded) {
 		fmt.Fprintf(stdout, "nothing was recorded; %s not written\n", out)
 		_ = os.Remove(journal)

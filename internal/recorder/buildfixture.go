@@ -45,7 +45,7 @@ func buildFixture(w io.Writer, in buildInput, meta Meta, next func(part int) (io
 	if err != nil {
 		return res, err
 	}
-	res.Notes, res.Redeliveries = notes, len(drops)
+	res.Notes, res.Redeliveries = append(in.journal.notes, notes...), len(drops)
 	rules := in.rules
 	if rules == nil {
 		if rules, err = compileRules(h.Rules); err != nil {

@@ -52,7 +52,7 @@ type journal struct {
 	inflight map[int]*exchange
 	sink     sink              // nil = an in-memory sink, made on first use
 	scrub    *journalScrubber  // redacts before anything reaches the sink
-	err      error             // the first write error, reported by stats and the build
+	err      error             // the first write error, said in the build's notes
 	st       Stats             // counted as exchanges complete
 	redeliv  *redeliveryFilter // live redelivery count for Stats
 }
@@ -209,10 +209,10 @@ func (j *journal) pending() (snapshot, error) {
 		}
 	}
 	s, err := j.sinkOf().snapshot()
-	if err == nil {
-		err = j.err
-	}
 	s.tail = tail.Bytes()
+	if j.err != nil {
+		s.notes = append(s.notes, "the journal lost exchanges: "+j.err.Error())
+	}
 	return s, err
 }
 

@@ -1,6 +1,9 @@
 package recorder
 
 import (
+	"bytes"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -135,3 +138,42 @@ func kept(t *testing.T, j *journal) []*exchange {
 
 // ignoreBytes leaves the journal's size out of a comparison of Stats.
 var ignoreBytes = cmpopts.IgnoreFields(Stats{}, "BytesWritten")
+
+// flakySink fails its nth append, as a full disk would.
+type flakySink struct {
+	sink
+	n int
+}
+
+func (f *flakySink) append(line []byte) error {
+	if f.n--; f.n == 0 {
+		return errors.New("no space left on device")
+	}
+	return f.sink.append(line)
+}
+
+// TestJournalWriteFailureIsSaid: an exchange the journal could not write
+// is missing from the fixture, and the build says the journal lost
+// exchanges instead of failing: the rest is still written.
+func TestJournalWriteFailureIsSaid(t *testing.T) {
+	r, err := New(Config{Upstream: "https://graph.example.test/beta", PublicURL: "https://rec.example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.journal.sink = &flakySink{sink: r.journal.sinkOf(), n: 2}
+	for _, p := range []string{"/app/calls/a", "/app/calls/b", "/app/calls/c"} {
+		record(r, &exchange{method: "GET", path: p, status: 200})
+	}
+	in, err := r.buildInput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	res, err := buildFixture(&buf, in, Meta{ID: "lossy"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 2 || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "no space left on device") {
+		t.Errorf("%d requests, notes %q; want 2 and the write failure said", res.Requests, res.Notes)
+	}
+}

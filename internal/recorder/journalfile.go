@@ -79,8 +79,9 @@ type sink interface {
 // snapshot is a journal as it was at one moment: its lines so far and the
 // lines of the exchanges then in flight.
 type snapshot struct {
-	open func() (io.ReadCloser, error) // a fresh reader of the lines written
-	tail []byte                        // lines of the exchanges in flight
+	open  func() (io.ReadCloser, error) // a fresh reader of the lines written
+	tail  []byte                        // lines of the exchanges in flight
+	notes []string                      // what the journal could not keep
 }
 
 // reader returns a fresh reader of the whole snapshot.
