@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/callconform/callconform/harness/fixture"
@@ -17,6 +18,7 @@ import (
 )
 
 const recordUsage = `Usage: replay record --upstream URL --out FILE [flags]
+       replay record --finish JOURNAL [-o FIXTURE]
 
 Records a bot's real traffic with a calls API service, and the service's
 notifications, as a fixture that 'replay run' runs as it is.
@@ -29,13 +31,27 @@ notifications come to the recorder, which records each and forwards it to
 the bot's own callback, relaying the bot's answer. Tokens are forwarded,
 never recorded; token and discovery requests are not recorded at all.
 
-When the recording ends (Ctrl-C or SIGTERM) the fixture is written
-atomically, mode 0600: one send step per request (a trigger step for an
-incoming call placed through the test-control API), one await block of the
-notifications that followed it, ids the service minted captured and used
-again as {{variables}}, callbacks as {{callbackUrl}}, secrets and personal
-data replaced by stable pseudonyms (the redaction rules are saved in the
-fixture).
+Each exchange is appended, redacted, to a journal (--journal, mode 0600;
+default: the --out file with .journal added) the moment it completes, so
+that a recorder killed loses only the exchanges in flight. When the
+recording ends (Ctrl-C or SIGTERM) the fixture is written from the journal,
+atomically, mode 0600, and the journal removed: one send step per request
+(a trigger step for an incoming call placed through the test-control API)
+with the service's answer (Location relative, ids templated) and the
+request fields that identify it (match), one await block of the
+notifications that followed it, each with the item as received
+(exemplar), ids the service minted captured and used again as
+{{variables}}, callbacks as {{callbackUrl}}, secrets and personal data
+replaced by stable pseudonyms (the redaction rules are saved in the
+fixture). After a crash or kill -9, --finish JOURNAL writes the fixture
+(-o, default: the journal's name without .journal) from what the journal
+holds; a torn last line is skipped with a note.
+
+The Location header and every absolute URL of the upstream in its answers
+are rewritten to the recorder's address, so that a bot following them
+stays behind the recorder. While recording, a progress line on stderr
+counts calls, requests, notifications and the bytes journaled (when
+stderr is a terminal, or with --progress).
 
 Examples:
   # record a bot against the reference simulator
@@ -46,6 +62,9 @@ Examples:
   # record against Graph; the service reaches this machine through a tunnel
   replay record --upstream https://graph.microsoft.com/beta --listen :8490 \
     --public-url https://my-tunnel.example.net --out join-meeting.yaml
+
+  # the recorder was killed: write the fixture from its journal
+  replay record --finish fixtures/recorded/join.yaml.journal -o fixtures/recorded/join.yaml
 
   # more redaction rules, added to the defaults
   replay record --upstream http://127.0.0.1:8480 --out f.yaml --redact-rules rules.yaml
@@ -68,6 +87,8 @@ const recordShutdown = 10 * time.Second
 // recordOptions are replay record's flags.
 type recordOptions struct {
 	upstream, listen, public, out, rulesFile, id, title, appID, tenantID string
+	journal, finish, o                                                   string
+	progress                                                             bool
 }
 
 func recordFlags(stderr io.Writer) (*flag.FlagSet, *recordOptions) {
@@ -83,6 +104,10 @@ func recordFlags(stderr io.Writer) (*flag.FlagSet, *recordOptions) {
 	fs.StringVar(&o.title, "title", "", "fixture title; default: \"Recorded scenario\"")
 	fs.StringVar(&o.appID, "app-id", "", "the bot's app id, written {{appId}}; default: the appid claim of the bot's token")
 	fs.StringVar(&o.tenantID, "tenant-id", "", "the bot's tenant id, written {{tenantId}}; default: the tid claim of the bot's token")
+	fs.StringVar(&o.journal, "journal", "", "journal file each exchange is appended to as it completes; default: --out with .journal added")
+	fs.StringVar(&o.finish, "finish", "", "write the fixture of this journal (of a recorder that was killed) and exit; with -o")
+	fs.StringVar(&o.o, "o", "", "with --finish: the fixture file to write; default: the journal's name without .journal")
+	fs.BoolVar(&o.progress, "progress", false, "show the progress line on stderr even when it is not a terminal")
 	fs.Usage = func() {
 		_, _ = io.WriteString(fs.Output(), recordUsage)
 		fs.PrintDefaults()
@@ -94,6 +119,15 @@ func recordFlags(stderr io.Writer) (*flag.FlagSet, *recordOptions) {
 func (o *recordOptions) check(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
 		return usageErr("record: unexpected argument %q", fs.Arg(0))
+	}
+	if o.finish != "" {
+		if o.upstream != "" {
+			return usageErr("record: --finish writes a fixture from a journal; it takes no --upstream")
+		}
+		return nil
+	}
+	if o.o != "" {
+		return usageErr("record: -o goes with --finish; a recording writes --out")
 	}
 	if o.upstream == "" || o.out == "" {
 		return usageErr("record: --upstream and --out are required (see replay record --help)")
@@ -109,7 +143,31 @@ func (o *recordOptions) check(fs *flag.FlagSet) error {
 	if st, err := os.Stat(filepath.Dir(o.out)); err != nil || !st.IsDir() {
 		return usageErr("record: --out: folder %s does not exist", filepath.Dir(o.out))
 	}
+	if o.journal == "" {
+		o.journal = o.out + journalSuffix
+	}
+	if _, err := os.Stat(o.journal); err == nil {
+		return usageErr("record: the journal %s exists: write its fixture with replay record --finish %s, or remove it", o.journal, o.journal)
+	}
 	return nil
+}
+
+// journalSuffix is added to --out to name the journal.
+const journalSuffix = ".journal"
+
+// finishOut is the fixture --finish writes: -o, or the journal's name
+// without .journal (with .yaml when it has no such suffix).
+func (o *recordOptions) finishOut() string {
+	if o.o != "" {
+		return o.o
+	}
+	if o.out != "" {
+		return o.out
+	}
+	if out, ok := strings.CutSuffix(o.finish, journalSuffix); ok && out != "" {
+		return out
+	}
+	return o.finish + ".yaml"
 }
 
 // rules are the default redaction rules and those of --redact-rules.
@@ -137,12 +195,16 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if o.finish != "" {
+		return finishJournal(o, stdout, stderr)
+	}
 	meta := recorder.Meta{ID: o.id, Title: o.title}
 	if meta.ID == "" {
 		meta.ID = recorder.FixtureID(o.out)
 	}
 	srv, err := recorder.Start(o.listen, recorder.Config{
 		Upstream: o.upstream, PublicURL: o.public, Rules: rules, AppID: o.appID, TenantID: o.tenantID,
+		JournalPath: o.journal,
 	})
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("record: %w", err)}
@@ -154,28 +216,70 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(con, "recording: point the bot's Graph base URL at %s\n", srv.URL)
 	fmt.Fprintf(con, "  requests go to %s; notifications are expected at %s%s{n}\n", o.upstream, publicURL, recorder.CallbackPrefix)
-	fmt.Fprintf(con, "  press Ctrl-C to stop and write %s\n", o.out)
-	<-ctx.Done()
-	return finishRecording(srv, meta, o.out, con, stderr)
+	fmt.Fprintf(con, "  each exchange is journaled in %s; press Ctrl-C to stop and write %s\n", o.journal, o.out)
+	if o.progress || isTerminal(stderr) {
+		stop := showProgress(stderr, srv.Recorder.Stats)
+		<-ctx.Done()
+		stop()
+	} else {
+		<-ctx.Done()
+	}
+	return finishRecording(srv, meta, o.out, o.journal, con, stderr)
+}
+
+// finishJournal writes the fixture of a journal: replay record --finish.
+func finishJournal(o *recordOptions, stdout, stderr io.Writer) error {
+	out := o.finishOut()
+	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+		return usageErr("record: -o: folder %s does not exist", filepath.Dir(out))
+	}
+	meta := recorder.Meta{ID: o.id, Title: o.title}
+	if meta.ID == "" {
+		meta.ID = recorder.FixtureID(out)
+	}
+	con := &consoleWriter{w: stdout}
+	res, err := recorder.Finish(o.finish, out, meta)
+	for _, n := range res.Notes {
+		fmt.Fprintf(&consoleWriter{w: stderr}, "replay: record: %s\n", n)
+	}
+	switch {
+	case errors.Is(err, recorder.ErrNothingRecorded):
+		fmt.Fprintf(con, "the journal holds no request; %s not written\n", out)
+		return nil
+	case errors.Is(err, recorder.ErrNotAJournal), errors.Is(err, os.ErrNotExist):
+		return usageErr("record: --finish: %v", err)
+	case err != nil:
+		return &exitError{code: exitRuntime, err: fmt.Errorf("record: %w", err)}
+	}
+	fmt.Fprintf(con, "wrote %s from %s: %d request(s), %d notification POST(s) (%d redelivered, recorded once); check it with: replay lint %s\n",
+		strings.Join(res.Files, ", "), o.finish, res.Requests, res.Notifications+res.Redeliveries, res.Redeliveries, strings.Join(res.Files, " "))
+	return nil
 }
 
 // finishRecording stops the recorder, waiting at most recordShutdown for
 // the exchanges in progress, and writes the fixture.
-func finishRecording(srv *recorder.Server, meta recorder.Meta, out string, stdout, stderr io.Writer) error {
+func finishRecording(srv *recorder.Server, meta recorder.Meta, out, journal string, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), recordShutdown)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		fmt.Fprintf(stderr, "replay: record: stopping: %s (writing what was recorded)\n", excerpt.Printable(err.Error()))
 	}
-	err := srv.Recorder.WriteFile(out, meta)
+	res, err := srv.Recorder.Write(out, meta)
+	for _, n := range res.Notes {
+		fmt.Fprintf(&consoleWriter{w: stderr}, "replay: record: %s\n", n)
+	}
 	if errors.Is(err, recorder.ErrNothingRecorded) {
 		fmt.Fprintf(stdout, "nothing was recorded; %s not written\n", out)
+		_ = os.Remove(journal)
 		return nil
 	}
 	if err != nil {
 		return &exitError{code: exitRuntime, err: fmt.Errorf("record: %w", err)}
 	}
 	st := srv.Recorder.Stats()
-	fmt.Fprintf(stdout, "wrote %s: %d request(s), %d notification POST(s) (%d redelivered, recorded once); check it with: replay lint %s\n", out, st.Requests, st.Notifications, st.Redeliveries, out)
+	fmt.Fprintf(stdout, "wrote %s: %d request(s), %d notification POST(s) (%d redelivered, recorded once); check it with: replay lint %s\n", strings.Join(res.Files, ", "), st.Requests, st.Notifications, st.Redeliveries, strings.Join(res.Files, " "))
+	if err := os.Remove(journal); err != nil {
+		fmt.Fprintf(stderr, "replay: record: the journal %s stays: %s\n", journal, excerpt.Printable(err.Error()))
+	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,6 +24,12 @@ type idVar struct {
 	name string
 	form string // the value as captured: a regular expression may use the variable only where the id is written the same way
 	base string // callId, opId...
+	idx  int    // the order in which the id was first met: its bit in builder.used
+	call string // normalized id of the call it belongs to: forgotten some time after that call ends
+	// pending: captured by an expectation of the await block being made,
+	// so not known to the block's other expectations (a block's captures
+	// are known after it).
+	pending bool
 }
 
 // opDone is an operation's completion seen in the notifications: what
@@ -36,38 +41,74 @@ type opDone struct {
 	done    map[string]bool // normalized resources already ordered after it
 }
 
-// builder turns a recording into a fixture. One builder makes one pass.
+// opOrigin is what the request that minted an operation named.
+type opOrigin struct {
+	call    string          // the call the request was on
+	related map[string]bool // the other calls it named
+}
+
+// nameUse counts the expectations given one name; call is the call whose
+// variable the name holds ("" for a name without one), forgotten with it.
+type nameUse struct {
+	n    int
+	call string
+}
+
+// builder turns a recording into a fixture, one exchange at a time, in
+// sequence order. One builder makes one pass. Its memory holds the calls
+// still open and the last closeWindow ended ones, never the whole session:
+// steps go to emit as they are made, and what a call minted is forgotten
+// some time after the call is deleted.
 type builder struct {
-	red      *redactor
-	basePath string          // the upstream's path, stripped from Location headers
-	keep     map[string]bool // ids worth a capture; nil = every id minted
-	used     map[string]bool // ids used after their capture
-	sent     map[string]bool // ids the bot sent before the service wrote them
-	ids      map[string]*idVar
-	counts   map[string]int
-	names    map[string]int
-	origin   map[string]map[string]bool // op id → related call ids of the request that minted it
-	steps    []fixture.Step
-	comments map[int]string // step index → comment above it
-	block    []fixture.Expectation
-	lastOn   map[string]string // normalized resource → name of its last expectation
-	ops      []*opDone
-	trigger  bool
-	requests int
-	notes    int
-	skipped  int // notification bodies that were not JSON
+	red       *redactor
+	basePath  string  // the upstream's path, stripped from Location headers
+	upBase    string  // the upstream's base URL: {{baseUrl}} in answers and exemplars
+	keep      *bitset // ids worth a capture, by the order they are met; nil = every id minted
+	used      bitset  // ids used after their capture, by the order they are met
+	met       int     // ids met so far
+	sent      genSet  // ids the bot sent before the service wrote them
+	ids       map[string]*idVar
+	declined  map[string]string // ids met and not kept → their call
+	counts    map[string]int
+	names     map[string]nameUse
+	origin    map[string]opOrigin // op id → what the request that minted it named
+	emit      func(st fixture.Step, comment string) error
+	block     []fixture.Expectation
+	lastOn    map[string]string    // normalized resource → name of its last expectation
+	opsByCall map[string][]*opDone // normalized call id → completed operations whose effects it may show
+	closed    []string             // calls deleted, oldest first
+	cur       string               // the call of the exchange being added
+	parts     int                  // parts begun after the first
+	partSteps int                  // steps of the current part
+	partBytes int                  // bytes of bodies recorded in the current part
+	onPart    func(part int) error // called when part 2, 3... begins; nil = nothing to do
+	inBlock   bool                 // adding a notification: ids minted now are pending
+	pending   []*idVar             // ids minted in the await block being made
+	trigger   bool
+	requests  int
+	notes     int
+	skipped   int // notification bodies that were not JSON
+	err       error
 	// last is when the previous event ended (a request answered, a
 	// notification arrived); delay is the pause the next item recorded.
 	last  time.Time
 	delay time.Duration
 }
 
-func newBuilder(red *redactor, basePath, appID, tenantID string, keep map[string]bool) *builder {
+// closeWindow is how many ended calls a builder remembers: a notification
+// on a call may still come shortly after its deletion.
+const closeWindow = 64
+
+// newBuilder returns a builder whose steps are dropped (set emit to keep
+// them). appID and tenantID, when known, are written {{appId}} and
+// {{tenantId}}.
+func newBuilder(red *redactor, basePath, appID, tenantID string, keep *bitset) *builder {
 	b := &builder{
 		red: red, basePath: strings.TrimRight(basePath, "/"), keep: keep,
-		used: map[string]bool{}, sent: map[string]bool{}, ids: map[string]*idVar{},
-		counts: map[string]int{}, names: map[string]int{}, origin: map[string]map[string]bool{},
-		comments: map[int]string{}, lastOn: map[string]string{},
+		ids: map[string]*idVar{}, declined: map[string]string{},
+		counts: map[string]int{}, names: map[string]nameUse{}, origin: map[string]opOrigin{},
+		lastOn: map[string]string{}, opsByCall: map[string][]*opDone{},
+		emit: func(fixture.Step, string) error { return nil },
 	}
 	if appID != "" {
 		b.ids[guid.Normalize(appID)] = &idVar{name: "appId", form: appID}
@@ -78,27 +119,71 @@ func newBuilder(red *redactor, basePath, appID, tenantID string, keep map[string
 	return b
 }
 
-// build adds every exchange, in sequence order.
-func (b *builder) build(xs []exchange) {
-	b.red.learnExchanges(xs)
-	for i := range xs {
-		x := &xs[i]
-		if x.isNote {
-			b.delay = 0
-			if !b.last.IsZero() && x.at.After(b.last) {
-				b.delay = x.at.Sub(b.last)
-			}
-			b.last = x.at
-			b.addNote(x)
-			continue
+// add adds the next exchange.
+func (b *builder) add(x *exchange) error {
+	if x.isNote {
+		b.partBytes += len(x.body) + 100
+		b.delay = 0
+		if !b.last.IsZero() && x.at.After(b.last) {
+			b.delay = x.at.Sub(b.last)
 		}
-		b.flush()
-		b.addRequest(x)
-		if b.last = x.answeredAt; b.last.IsZero() {
-			b.last = x.at
-		}
+		b.last = x.at
+		b.addNote(x)
+		return b.err
 	}
 	b.flush()
+	if b.partSteps >= maxPartSteps || b.partBytes >= maxPartInput {
+		b.newPart()
+	}
+	b.partBytes += len(x.body) + len(x.respBody) + len(x.path) + 200
+	b.addRequest(x)
+	if b.last = x.answeredAt; b.last.IsZero() {
+		b.last = x.at
+	}
+	return b.err
+}
+
+// finish closes the last await block.
+func (b *builder) finish() error {
+	b.flush()
+	return b.err
+}
+
+// step hands a finished step to emit.
+func (b *builder) step(st fixture.Step, comment string) {
+	b.partSteps++
+	if b.err == nil {
+		b.err = b.emit(st, comment)
+	}
+}
+
+// A recording longer than a fixture may be (fixture.MaxFileSize,
+// fixture.MaxSteps) is written in parts, each a fixture of its own: a new
+// part begins at the first request after maxPartSteps steps, or after
+// maxPartInput bytes of recorded bodies (a fixture is about 1.3 times
+// that). Both are known the same in every pass, so that the passes agree.
+// They are variables so that a test can make a short recording long.
+var (
+	maxPartSteps = 4000
+	maxPartInput = 2 << 20
+)
+
+// newPart starts the next part: a scenario of its own, which knows none of
+// the variables and expectation names of the one before.
+func (b *builder) newPart() {
+	b.parts++
+	b.partSteps, b.partBytes = 0, 0
+	maps.DeleteFunc(b.ids, func(_ string, v *idVar) bool { return v.base != "" })
+	clear(b.declined)
+	clear(b.lastOn)
+	clear(b.names)
+	clear(b.origin)
+	clear(b.opsByCall)
+	clear(b.counts)
+	b.closed = b.closed[:0]
+	if b.err == nil && b.onPart != nil {
+		b.err = b.onPart(b.parts + 1)
+	}
 }
 
 // recordedDelay is the pause to write for the next item, rounded to the
@@ -118,19 +203,23 @@ func (b *builder) flush() {
 	if len(b.block) == 0 {
 		return
 	}
-	b.comments[len(b.steps)] = "notifications that arrived before the next request"
-	b.steps = append(b.steps, fixture.Step{Await: &fixture.Await{Within: fixture.Duration(awaitWithin), Expect: b.block}})
+	b.step(fixture.Step{Await: &fixture.Await{Within: fixture.Duration(awaitWithin), Expect: b.block}},
+		"notifications that arrived before the next request")
 	b.block = nil
+	for _, v := range b.pending {
+		v.pending = false
+	}
+	b.pending = b.pending[:0]
 }
 
 // templ writes every known id in s as its {{variable}}.
 func (b *builder) templ(s string) string {
-	if v := b.ids[guid.Normalize(s)]; v != nil && looksID(s) {
+	if v := b.ids[guid.Normalize(s)]; v != nil && !v.pending && looksID(s) {
 		b.use(s, v)
 		return "{{" + v.name + "}}"
 	}
 	s = guidRE.ReplaceAllStringFunc(s, func(m string) string {
-		if v := b.ids[guid.Normalize(m)]; v != nil {
+		if v := b.ids[guid.Normalize(m)]; v != nil && !v.pending {
 			b.use(m, v)
 			return "{{" + v.name + "}}"
 		}
@@ -141,7 +230,7 @@ func (b *builder) templ(s string) string {
 	}
 	segs := strings.Split(s, "/")
 	for i, seg := range segs {
-		if v := b.ids[guid.Normalize(seg)]; v != nil && looksID(seg) {
+		if v := b.ids[guid.Normalize(seg)]; v != nil && !v.pending && looksID(seg) {
 			b.use(seg, v)
 			segs[i] = "{{" + v.name + "}}"
 		}
@@ -149,17 +238,20 @@ func (b *builder) templ(s string) string {
 	return strings.Join(segs, "/")
 }
 
-func (b *builder) use(id string, v *idVar) {
+func (b *builder) use(_ string, v *idVar) {
 	if v.base != "" {
-		b.used[guid.Normalize(id)] = true
+		b.used.set(v.idx)
 	}
 }
 
 // regexSegment writes one path segment in a regular expression: a known id
 // written as captured becomes its variable, any other id [^/]+.
 func (b *builder) regexSegment(seg string) string {
+	if isTemplate(seg) {
+		return seg
+	}
 	if v := b.ids[guid.Normalize(seg)]; v != nil && looksID(seg) {
-		if v.form == seg {
+		if v.form == seg && !v.pending {
 			b.use(seg, v)
 			return "{{" + v.name + "}}"
 		}
@@ -173,12 +265,24 @@ func (b *builder) regexSegment(seg string) string {
 
 // mint makes a variable for an id the service wrote first, unless the bot
 // sent it before or this pass keeps no capture of it. base is callId, opId...
+// The ids are numbered in the order they are first met, so that a second
+// pass with keep (the first pass's used) knows which to capture.
 func (b *builder) mint(id, base string) (*idVar, bool) {
 	norm := guid.Normalize(id)
-	if b.ids[norm] != nil || b.sent[norm] || !looksID(id) {
+	if b.ids[norm] != nil || b.sent.has(norm) || !looksID(id) {
 		return nil, false
 	}
-	if b.keep != nil && !b.keep[norm] {
+	if _, ok := b.declined[norm]; ok {
+		return nil, false
+	}
+	idx := b.met
+	b.met++
+	owner := b.cur
+	if base == "callId" {
+		owner = norm
+	}
+	if b.keep != nil && !b.keep.has(idx) {
+		b.declined[norm] = owner
 		return nil, false
 	}
 	b.counts[base]++
@@ -186,7 +290,10 @@ func (b *builder) mint(id, base string) (*idVar, bool) {
 	if n := b.counts[base]; n > 1 {
 		name = fmt.Sprintf("%s%d", base, n)
 	}
-	v := &idVar{name: name, form: id, base: base}
+	v := &idVar{name: name, form: id, base: base, idx: idx, call: owner, pending: b.inBlock}
+	if v.pending {
+		b.pending = append(b.pending, v)
+	}
 	b.ids[norm] = v
 	return v, true
 }
@@ -215,6 +322,7 @@ func captureRegex(segs []string, i int) string {
 // scrubbed, and what its answer showed.
 func (b *builder) addRequest(x *exchange) {
 	b.requests++
+	b.cur = callOf(x.path)
 	var body *jvalue
 	if len(bytes.TrimSpace(x.body)) > 0 {
 		body, _ = parseJSON(x.body)
@@ -227,15 +335,18 @@ func (b *builder) addRequest(x *exchange) {
 			why = "the recording ended before the answer"
 		}
 		st.Name = "no answer was recorded: " + why
-		b.steps = append(b.steps, st)
+		b.step(st, "")
 		return
 	}
 	for _, v := range b.expectAnswer(&st, x) {
 		if v.base == "opId" {
-			b.origin[guid.Normalize(v.form)] = related
+			b.origin[guid.Normalize(v.form)] = opOrigin{call: v.call, related: related}
 		}
 	}
-	b.steps = append(b.steps, st)
+	if st.Send != "" {
+		st.Answer = b.answer(x)
+	}
+	b.step(st, "")
 }
 
 // requestStep returns the step that sends x's request (or triggers an
@@ -256,6 +367,9 @@ func (b *builder) requestStep(x *exchange, body *jvalue) (fixture.Step, map[stri
 		b.relatedCalls(body, related)
 		b.scrubBody(body, nil)
 		st.Body = body.marshal()
+		if st.Send != "" {
+			st.Match = matchPaths(body)
+		}
 	case len(bytes.TrimSpace(x.body)) > 0:
 		st.Name = "the request body was not JSON; it is not recorded"
 	}
@@ -308,7 +422,7 @@ func (b *builder) expectAnswer(st *fixture.Step, x *exchange) []*idVar {
 func (b *builder) markSent(path string, body *jvalue) {
 	for _, id := range idsIn(path) {
 		if b.ids[id] == nil {
-			b.sent[id] = true
+			b.sent.add(id)
 		}
 	}
 	var walk func(v *jvalue)
@@ -321,7 +435,7 @@ func (b *builder) markSent(path string, body *jvalue) {
 		case 's':
 			for _, id := range idsIn(v.text) {
 				if b.ids[id] == nil {
-					b.sent[id] = true
+					b.sent.add(id)
 				}
 			}
 		}
@@ -354,14 +468,7 @@ func (b *builder) location(st *fixture.Step, loc string) []*idVar {
 	if loc == "" {
 		return nil
 	}
-	p := loc
-	if u, err := url.Parse(loc); err == nil {
-		p = u.EscapedPath()
-	}
-	if b.basePath != "" {
-		p = strings.TrimPrefix(p, b.basePath)
-	}
-	segs := splitPath(p)
+	segs := splitPath(b.relative(loc))
 	parts := make([]string, len(segs))
 	var minted []*idVar
 	for i, seg := range segs {

@@ -222,10 +222,12 @@ func (r *Recorder) relay(w http.ResponseWriter, req *http.Request, n int) {
 	if !ok {
 		return
 	}
-	e := &exchange{isNote: true, callback: n, body: body}
+	toBot := r.restoreCallbacks(body)
+	e := &exchange{isNote: true, callback: n, body: toBot}
 	r.journal.add(e)
-	out, err := http.NewRequestWithContext(req.Context(), http.MethodPost, bot, bytes.NewReader(r.restoreCallbacks(body)))
+	out, err := http.NewRequestWithContext(req.Context(), http.MethodPost, bot, bytes.NewReader(toBot))
 	if err != nil {
+		r.journal.botAnswer(e, 0)
 		http.Error(w, "bad bot callback url", http.StatusBadGateway)
 		return
 	}
@@ -233,14 +235,17 @@ func (r *Recorder) relay(w http.ResponseWriter, req *http.Request, n int) {
 	out.Header.Del("Content-Length")
 	resp, err := r.bot.Do(out)
 	if err != nil {
+		r.journal.botAnswer(e, 0)
 		r.log.Warn("recorder: the bot's callback did not answer", "callback", secret.RedactURL(bot), "error", err)
 		http.Error(w, "the bot's callback did not answer", http.StatusBadGateway)
 		return
 	}
 	defer resp.Body.Close()
+	// Journaled before the upstream hears the bot's answer: what the
+	// upstream saw answered is on disk.
+	r.journal.botAnswer(e, resp.StatusCode)
 	copyHeader(w.Header(), resp.Header)
 	w.Header().Del("Content-Length")
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, io.LimitReader(resp.Body, r.maxBody))
-	r.journal.botAnswer(e, resp.StatusCode)
 }

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"unicode/utf8"
 )
 
 // jvalue is a JSON value that keeps the order of object members, so that a
@@ -19,71 +19,220 @@ type jvalue struct {
 
 func jstring(s string) *jvalue { return &jvalue{kind: 's', text: s} }
 
-// parseJSON reads one JSON value; trailing data is an error.
+// parseJSON reads one JSON value; trailing data is an error. It reads the
+// bytes directly (a recording's bodies are parsed several times over a
+// build), with the grammar and the string decoding of encoding/json.
 func parseJSON(raw []byte) (*jvalue, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	v, err := decodeValue(dec)
+	p := &jparser{b: raw}
+	p.space()
+	v, err := p.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	p.space()
+	if p.i < len(p.b) {
 		return nil, errors.New("trailing data after the JSON value")
 	}
 	return v, nil
 }
 
-func decodeValue(dec *json.Decoder) (*jvalue, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			v := &jvalue{kind: 'o'}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				k, _ := kt.(string)
-				e, err := decodeValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				v.keys = append(v.keys, k)
-				v.vals = append(v.vals, e)
-			}
-			_, err := dec.Token()
-			return v, err
-		case '[':
-			v := &jvalue{kind: 'a'}
-			for dec.More() {
-				e, err := decodeValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				v.vals = append(v.vals, e)
-			}
-			_, err := dec.Token()
-			return v, err
+// maxJSONDepth bounds the nesting of a parsed value, as encoding/json does.
+const maxJSONDepth = 10000
+
+// jparser reads one JSON value from b.
+type jparser struct {
+	b []byte
+	i int
+}
+
+func (p *jparser) space() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
 		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	case string:
-		return jstring(t), nil
-	case json.Number:
-		return &jvalue{kind: 'n', text: t.String()}, nil
-	case bool:
-		if t {
-			return &jvalue{kind: 'b', text: "true"}, nil
-		}
-		return &jvalue{kind: 'b', text: "false"}, nil
-	case nil:
-		return &jvalue{kind: 'z', text: "null"}, nil
 	}
-	return nil, fmt.Errorf("unexpected token %v", tok)
+}
+
+func (p *jparser) fail(what string) error {
+	if p.i >= len(p.b) {
+		return fmt.Errorf("unexpected end of JSON input: want %s", what)
+	}
+	return fmt.Errorf("invalid character %q at offset %d: want %s", p.b[p.i], p.i, what)
+}
+
+func (p *jparser) value(depth int) (*jvalue, error) {
+	if depth > maxJSONDepth {
+		return nil, errors.New("JSON nested too deeply")
+	}
+	if p.i >= len(p.b) {
+		return nil, p.fail("a value")
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		return p.object(depth)
+	case c == '[':
+		return p.array(depth)
+	case c == '"':
+		s, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		return jstring(s), nil
+	case c == '-' || c >= '0' && c <= '9':
+		return p.number()
+	}
+	for _, lit := range []struct {
+		text string
+		kind byte
+	}{{"true", 'b'}, {"false", 'b'}, {"null", 'z'}} {
+		if bytes.HasPrefix(p.b[p.i:], []byte(lit.text)) {
+			p.i += len(lit.text)
+			return &jvalue{kind: lit.kind, text: lit.text}, nil
+		}
+	}
+	return nil, p.fail("a value")
+}
+
+func (p *jparser) object(depth int) (*jvalue, error) {
+	v := &jvalue{kind: 'o'}
+	p.i++
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return v, nil
+	}
+	for {
+		p.space()
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			return nil, p.fail("a member name")
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.space()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return nil, p.fail("':'")
+		}
+		p.i++
+		p.space()
+		e, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		v.keys = append(v.keys, k)
+		v.vals = append(v.vals, e)
+		p.space()
+		if p.i < len(p.b) && p.b[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.i < len(p.b) && p.b[p.i] == '}' {
+			p.i++
+			return v, nil
+		}
+		return nil, p.fail("',' or '}'")
+	}
+}
+
+func (p *jparser) array(depth int) (*jvalue, error) {
+	v := &jvalue{kind: 'a'}
+	p.i++
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return v, nil
+	}
+	for {
+		p.space()
+		e, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		v.vals = append(v.vals, e)
+		p.space()
+		if p.i < len(p.b) && p.b[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.i < len(p.b) && p.b[p.i] == ']' {
+			p.i++
+			return v, nil
+		}
+		return nil, p.fail("',' or ']'")
+	}
+}
+
+// str reads a string at p.i (its opening quote). One without escapes, in
+// valid UTF-8, is taken as it is; any other is decoded by encoding/json.
+func (p *jparser) str() (string, error) {
+	start := p.i
+	p.i++
+	plain := true
+	for p.i < len(p.b) {
+		switch c := p.b[p.i]; {
+		case c == '"':
+			p.i++
+			raw := p.b[start+1 : p.i-1]
+			if plain && utf8.Valid(raw) {
+				return string(raw), nil
+			}
+			var s string
+			if err := json.Unmarshal(p.b[start:p.i], &s); err != nil {
+				return "", fmt.Errorf("bad string at offset %d: %w", start, err)
+			}
+			return s, nil
+		case c == '\\':
+			plain = false
+			p.i += 2
+		case c < 0x20:
+			return "", p.fail("no control character in a string")
+		default:
+			p.i++
+		}
+	}
+	return "", p.fail("the end of a string")
+}
+
+// number reads a number as written, checked against JSON's grammar.
+func (p *jparser) number() (*jvalue, error) {
+	start := p.i
+	digits := func() int {
+		n := 0
+		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.b[p.i] == '-' {
+		p.i++
+	}
+	switch {
+	case p.i < len(p.b) && p.b[p.i] == '0':
+		p.i++
+	case digits() == 0:
+		return nil, p.fail("a digit")
+	}
+	if p.i < len(p.b) && p.b[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return nil, p.fail("a digit")
+		}
+	}
+	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return nil, p.fail("a digit")
+		}
+	}
+	return &jvalue{kind: 'n', text: string(p.b[start:p.i])}, nil
 }
 
 // get returns the member named k of an object, or nil.
@@ -157,4 +306,16 @@ func jsonQuote(s string) []byte {
 	var b bytes.Buffer
 	writeJSONString(&b, s)
 	return b.Bytes()
+}
+
+// clone returns a deep copy of v.
+func (v *jvalue) clone() *jvalue {
+	c := &jvalue{kind: v.kind, text: v.text, keys: v.keys}
+	if v.vals != nil {
+		c.vals = make([]*jvalue, len(v.vals))
+		for i, e := range v.vals {
+			c.vals[i] = e.clone()
+		}
+	}
+	return c
 }

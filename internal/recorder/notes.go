@@ -25,11 +25,13 @@ func (b *builder) addNote(x *exchange) {
 	} else if v.get("changeType") != nil {
 		items = []*jvalue{v} // a single item, not wrapped in value[]
 	}
+	b.inBlock = true
 	for _, it := range items {
 		if it.kind == 'o' {
 			b.addItem(it)
 		}
 	}
+	b.inBlock = false
 }
 
 // whereFields are the stable fields of a notification written as
@@ -38,6 +40,11 @@ var whereFields = []string{"state", "status", "terminationReason"}
 
 func (b *builder) addItem(it *jvalue) {
 	var e fixture.Expectation
+	// The exemplar is made before the item's new ids are captured: it
+	// writes them as the service did, and the ids known before as their
+	// variables (a capture is known after the notification it comes from).
+	b.cur = callOf(itemResource(it))
+	e.Exemplar = b.exemplar(it.clone())
 	switch ct, _ := it.str("changeType"); ct {
 	case "created", "updated", "deleted":
 		e.ChangeType = ct
@@ -50,7 +57,9 @@ func (b *builder) addItem(it *jvalue) {
 		}
 	}
 	var subject string
+	b.cur = ""
 	if ok {
+		b.cur = callOf(res)
 		subject = b.resource(&e, field, res)
 	}
 	event := ""
@@ -82,6 +91,9 @@ func (b *builder) addItem(it *jvalue) {
 	}
 	e.Delay = b.recordedDelay()
 	b.block = append(b.block, e)
+	if ok && e.ChangeType == "deleted" && isCall(res) {
+		b.closeCall(callOf(res))
+	}
 }
 
 // resource writes the expectation's resource: a literal path with its ids
@@ -94,12 +106,18 @@ func (b *builder) resource(e *fixture.Expectation, field, res string) string {
 	for i := 1; i < len(segs); i++ {
 		if base := collectionVar(segs[i-1]); base != "" && looksID(segs[i]) {
 			norm := guid.Normalize(segs[i])
-			if b.ids[norm] == nil && !b.sent[norm] {
+			if b.ids[norm] == nil && !b.sent.has(norm) {
 				fresh[i] = base
 			}
 		}
 	}
-	if len(fresh) == 0 {
+	pending := false
+	for _, seg := range segs {
+		if v := b.ids[guid.Normalize(seg)]; v != nil && v.pending {
+			pending = true
+		}
+	}
+	if len(fresh) == 0 && !pending {
 		e.Resource = jsonQuote(b.red.text(b.templ(res)))
 	} else {
 		parts := make([]string, len(segs))
@@ -163,7 +181,7 @@ func (b *builder) order(e *fixture.Expectation, res string) {
 	b.lastOn[key] = e.Name
 	call := callOf(res)
 	var causes []string
-	for _, op := range b.ops {
+	for _, op := range b.opsByCall[call] {
 		if op.done[key] || call == "" {
 			continue
 		}
@@ -180,13 +198,7 @@ func (b *builder) order(e *fixture.Expectation, res string) {
 	}
 	if e.ChangeType == "deleted" {
 		if op := opOf(res); op != "" {
-			related := map[string]bool{}
-			for id := range b.origin[op] {
-				if id != call {
-					related[id] = true
-				}
-			}
-			b.ops = append(b.ops, &opDone{name: e.Name, call: call, related: related, done: map[string]bool{}})
+			b.completed(op, e.Name, call)
 		}
 	}
 }
@@ -201,9 +213,30 @@ func (b *builder) name(subject, event string) string {
 	if n[0] >= '0' && n[0] <= '9' || n[0] == '-' {
 		n = "n" + n
 	}
-	b.names[n]++
-	if c := b.names[n]; c > 1 {
-		return fmt.Sprintf("%s_%d", n, c)
+	u := b.names[n]
+	u.n++
+	if u.n == 1 && subjectHasVar(subject) {
+		u.call = b.cur
+	}
+	b.names[n] = u
+	if u.n > 1 {
+		return fmt.Sprintf("%s_%d", n, u.n)
 	}
 	return n
+}
+
+// subjectHasVar reports whether a name's subject holds a variable's number
+// (call2, op3Roster): variables are never numbered again, so such a name
+// cannot come back once its call is forgotten.
+func subjectHasVar(subject string) bool {
+	return strings.ContainsAny(subject, "0123456789")
+}
+
+// itemResource is a notification item's resource, or its resourceUrl.
+func itemResource(it *jvalue) string {
+	if res, ok := it.str("resource"); ok {
+		return res
+	}
+	res, _ := it.str("resourceUrl")
+	return res
 }

@@ -69,6 +69,16 @@ type Config struct {
 	// included, so that a client sending slowly cannot hold a connection;
 	// 0 means 30 s.
 	ReadTimeout time.Duration
+	// JournalPath is the file each exchange is appended to, redacted, the
+	// moment it completes (mode 0600; New refuses an existing file), so
+	// that a recorder killed loses only the exchanges in flight; Finish
+	// turns it into a fixture. "" keeps the journal in memory.
+	JournalPath string
+	// BaseURL is the recorder's base URL as the bot reaches it, which
+	// replaces the upstream's in the Location header and the bodies of its
+	// answers, so that a bot following them stays behind the recorder. ""
+	// means http://{the Host the bot's request named}.
+	BaseURL string
 }
 
 // Recorder is the capture proxy, an http.Handler: notifications to
@@ -85,6 +95,7 @@ type Recorder struct {
 	maxBody  int64
 	log      *slog.Logger
 	journal  journal
+	file     *fileSink // the journal's file; nil when it is in memory
 
 	cbMu sync.RWMutex
 	cbs  []string // bot callback URL by n-1
@@ -115,10 +126,18 @@ func New(cfg Config) (*Recorder, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	if cfg.BaseURL != "" {
+		if _, err := parseBase("base url", cfg.BaseURL); err != nil {
+			return nil, err
+		}
+	}
 	r := &Recorder{
 		cfg: cfg, upstream: up, public: strings.TrimRight(pub.String(), "/"),
 		pubPath: strings.TrimRight(pub.Path, "/"), rules: rules, maxBody: cfg.MaxBody,
 		log: cfg.Logger, appID: cfg.AppID, tenantID: cfg.TenantID,
+	}
+	if err := r.openJournal(); err != nil {
+		return nil, err
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -147,6 +166,25 @@ func New(cfg Config) (*Recorder, error) {
 		BufferPool:     copyBuffers,
 	}
 	return r, nil
+}
+
+// openJournal makes the journal's scrubber and, with a JournalPath, its
+// file.
+func (r *Recorder) openJournal() error {
+	r.journal.scrub = newJournalScrubber(r.rules, r.identity)
+	if r.cfg.JournalPath == "" {
+		return nil
+	}
+	f, err := createJournal(r.cfg.JournalPath, journalHeader{
+		Journal: JournalFormat, Version: journalVersion, Upstream: redactedUpstream(r.upstream.String()),
+		Started: time.Now().UTC(), Rules: r.cfg.Rules,
+	})
+	if err != nil {
+		return fmt.Errorf("new recorder: %w", err)
+	}
+	r.file = f
+	r.journal.sink = f
+	return nil
 }
 
 // bufferPool lends the reverse proxy its copy buffers: without one it
@@ -188,7 +226,8 @@ func parseBase(what, s string) (*url.URL, error) {
 	return u, nil
 }
 
-// Stats counts what a Recorder recorded.
+// Stats counts what a Recorder recorded: the exchanges completed (answered)
+// so far.
 type Stats struct {
 	Requests      int // requests of the bot (token and discovery requests are forwarded, not recorded)
 	Notifications int // notification POSTs of the upstream, redeliveries included
@@ -196,10 +235,28 @@ type Stats struct {
 	// already recorded (the upstream's retries): the fixture holds each
 	// notification once, Notifications-Redeliveries of them.
 	Redeliveries int
+	// Calls counts the calls the bot created, answered or had placed
+	// (test-control incoming calls) with a 2xx answer.
+	Calls int
+	// BytesWritten is the size of the journal so far.
+	BytesWritten int64
 }
 
 // Stats returns what was recorded so far.
 func (r *Recorder) Stats() Stats { return r.journal.stats() }
+
+// Close closes the journal's file, synced; exchanges that complete later
+// are not journaled. Server.Shutdown calls it.
+func (r *Recorder) Close() error {
+	r.journal.mu.Lock()
+	defer r.journal.mu.Unlock()
+	if r.file == nil {
+		return nil
+	}
+	err := r.file.Close()
+	r.journal.sink = &closedSink{r.file}
+	return err
+}
 
 // CloseIdleConnections closes the idle connections to the upstream and to
 // the bot's callbacks.
@@ -216,8 +273,9 @@ type ctxKey struct{}
 // inflight is a recorded request on its way: its exchange and the body
 // sent upstream.
 type inflight struct {
-	e   *exchange
-	out []byte
+	e    *exchange // nil for a request forwarded, not recorded
+	out  []byte
+	base string // the recorder's base URL as the bot reached it
 }
 
 // ServeHTTP forwards a request to the upstream (or a notification to the
@@ -228,7 +286,8 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if !recordable(req) {
-		r.proxy.ServeHTTP(w, req)
+		ctx := context.WithValue(req.Context(), ctxKey{}, &inflight{base: r.botBase(req)})
+		r.proxy.ServeHTTP(w, req.WithContext(ctx))
 		return
 	}
 	r.learnIdentity(req.Header.Get("Authorization"))
@@ -245,7 +304,7 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		e.path += "?" + req.URL.RawQuery
 	}
 	r.journal.add(e)
-	ctx := context.WithValue(req.Context(), ctxKey{}, &inflight{e: e, out: out})
+	ctx := context.WithValue(req.Context(), ctxKey{}, &inflight{e: e, out: out, base: r.botBase(req)})
 	r.proxy.ServeHTTP(w, req.WithContext(ctx))
 }
 
@@ -257,7 +316,7 @@ func (r *Recorder) rewrite(pr *httputil.ProxyRequest) {
 	// recorder must read; the bot gets it decoded.
 	pr.Out.Header.Del("Accept-Encoding")
 	f, ok := pr.In.Context().Value(ctxKey{}).(*inflight)
-	if !ok {
+	if !ok || f.e == nil {
 		return
 	}
 	pr.Out.ContentLength = int64(len(f.out))
@@ -269,44 +328,55 @@ func (r *Recorder) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.Body = io.NopCloser(bytes.NewReader(f.out))
 }
 
-// modifyResponse records the upstream's answer. A body that may echo a
-// rewritten callback is read whole and given back with the bot's URL;
-// any other streams to the bot through a bounded copy.
+// modifyResponse records the upstream's answer and gives it to the bot
+// with the bot's own callback URLs, and the recorder's base URL in place of
+// the upstream's (Location and body), so that a bot following them stays
+// behind the recorder. The answer is read whole, bounded by MaxBody, and
+// journaled before the bot has it; a larger one streams to the bot as it
+// is, its first bytes recorded.
 func (r *Recorder) modifyResponse(resp *http.Response) error {
 	f, ok := resp.Request.Context().Value(ctxKey{}).(*inflight)
 	if !ok {
 		return nil
 	}
-	r.journal.answer(f.e, resp.StatusCode, resp.Header.Get("Location"))
-	if len(f.e.callbacks) == 0 {
-		resp.Body = &teeBody{rc: resp.Body, j: &r.journal, e: f.e, c: capBuffer{max: maxRecordedBody}}
+	if f.e == nil {
+		r.rebaseHeaders(resp, f.base)
 		return nil
 	}
-	// Read whole to restore the bot's callback, but bounded: an answer
-	// larger than MaxBody is refused rather than held in memory.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBody+1))
-	_ = resp.Body.Close()
 	if err != nil {
+		_ = resp.Body.Close()
 		return fmt.Errorf("read the upstream's answer: %w", err)
 	}
+	r.journal.answer(f.e, resp.StatusCode, resp.Header)
 	if int64(len(body)) > r.maxBody {
-		return fmt.Errorf("the upstream's answer is larger than %d bytes", r.maxBody)
+		r.journal.answerBody(f.e, body[:maxRecordedBody], true)
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+		r.rebaseHeaders(resp, f.base)
+		return nil
 	}
-	body = r.restoreCallbacks(body)
+	_ = resp.Body.Close()
+	if len(f.e.callbacks) > 0 {
+		body = r.restoreCallbacks(body)
+	}
+	kept, truncated := body, len(body) > maxRecordedBody
+	if truncated {
+		kept = body[:maxRecordedBody]
+	}
+	r.journal.answerBody(f.e, kept, truncated)
+	body = rebase(body, r.upstreamBase(), f.base)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
 	resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
-	kept := body
-	truncated := len(kept) > maxRecordedBody
-	if truncated {
-		kept = kept[:maxRecordedBody]
-	}
-	r.journal.answerBody(f.e, kept, truncated)
+	r.rebaseHeaders(resp, f.base)
 	return nil
 }
 
 func (r *Recorder) proxyError(w http.ResponseWriter, req *http.Request, err error) {
-	if f, ok := req.Context().Value(ctxKey{}).(*inflight); ok {
+	if f, ok := req.Context().Value(ctxKey{}).(*inflight); ok && f.e != nil {
 		why := "the upstream did not answer"
 		if errors.Is(err, context.Canceled) {
 			why = "the bot went away before the answer"
@@ -315,36 +385,6 @@ func (r *Recorder) proxyError(w http.ResponseWriter, req *http.Request, err erro
 	}
 	r.log.Warn("recorder: forward to the upstream failed", "path", req.URL.Path, "error", err)
 	w.WriteHeader(http.StatusBadGateway)
-}
-
-// teeBody streams the upstream's answer to the bot and keeps its first
-// bytes for the fixture.
-type teeBody struct {
-	rc   io.ReadCloser
-	j    *journal
-	e    *exchange
-	c    capBuffer
-	once sync.Once
-}
-
-func (t *teeBody) Read(p []byte) (int, error) {
-	n, err := t.rc.Read(p)
-	if n > 0 {
-		_, _ = t.c.Write(p[:n])
-	}
-	if err == io.EOF {
-		t.commit()
-	}
-	return n, err
-}
-
-func (t *teeBody) Close() error {
-	t.commit()
-	return t.rc.Close()
-}
-
-func (t *teeBody) commit() {
-	t.once.Do(func() { t.j.answerBody(t.e, t.c.buf.Bytes(), t.c.truncated) })
 }
 
 // recordable reports whether a request belongs in the fixture: token,

@@ -219,8 +219,8 @@ func checkReferenceFixture(t *testing.T, text string) {
 		"Location: ~/app/calls/{{callId}}/operations/[^/]+$",
 		"status: ~(?i)^running$",
 		"resource: /app/calls/{{callId2}}",
-		"after: [opCompleted]",
-		"after: [call2Established, opCompleted]",
+		"after: [op2Completed]",
+		"after: [call2Established, op2Completed]",
 		"userId1: 00000000-0000-4000-8000-",
 		"displayName: User ",
 	} {

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	yaml "go.yaml.in/yaml/v3"
@@ -343,29 +342,25 @@ type putBack struct {
 func recordPlanted(t *testing.T) ([]byte, map[string][]putBack) {
 	t.Helper()
 	note, request, answer := plantedBodies(t)
-	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	xs := []exchange{
-		{seq: 1, at: at, answeredAt: at.Add(time.Second), method: "POST", path: "/app/calls", body: request,
+	r, err := New(Config{Upstream: "https://graph.microsoft.com/v1.0", PublicURL: "https://rec.example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(r,
+		&exchange{method: "POST", path: "/app/calls", body: request,
 			status: 201, location: "https://graph.microsoft.com/v1.0/communications/calls/ca110001-0000-4000-8000-000000000001", respBody: answer},
-		{seq: 2, isNote: true, at: at.Add(2 * time.Second), body: note, callback: 1, botStatus: 202},
-	}
-	rules, err := compileRules(DefaultRules())
+		&exchange{isNote: true, body: note, callback: 1, botStatus: 202},
+	)
+	data, err := r.Encode(Meta{ID: "planted", Title: "Planted values, recorded", Description: "recorded from real traffic with planted values (redact_planted_test.go)"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBuilder(newRedactor(rules), "", "", "", nil)
-	b.build(xs)
-	f := &fixture.Fixture{ID: "planted", Title: "Planted values, recorded", Labels: []string{"recorded"},
-		Redaction: &fixture.Redaction{Rules: rulesOf(rules), Note: redactionNote}, Steps: b.steps, Vars: b.red.values}
-	data, err := encodeYAML(f, "recorded from real traffic with planted values (redact_planted_test.go)", b.comments)
+	f, err := fixture.Parse("recorded.yaml", data)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fixture.Parse("recorded.yaml", data); err != nil {
 		t.Fatalf("the recorded fixture does not load: %v\n%s", err, data)
 	}
 	orig, _ := parseJSON(request)
-	scrubbed, err := parseJSON(b.steps[0].Body)
+	scrubbed, err := parseJSON(f.Steps[0].Body)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // Shutdown stops accepting connections and waits, until ctx ends, for the
-// exchanges in progress to finish, so that each is recorded whole. It does
+// exchanges in progress to finish, so that each is recorded whole, then
+// closes the journal (Recorder.Close). It does
 // not wait for connections that carry no request, such as a client's
 // spare dial, which http.Server.Shutdown would wait for.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -103,6 +104,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = errors.Join(<-shut, s.srv.Close())
 	}
 	s.Recorder.CloseIdleConnections()
+	err = errors.Join(err, s.Recorder.Close())
 	s.once.Do(func() {
 		if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)

@@ -2,20 +2,15 @@ package recorder
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
-
-	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/callconform/callconform/harness/fixture"
 	"github.com/callconform/callconform/internal/atomicfile"
-	"github.com/callconform/callconform/internal/secret"
 )
 
 // Meta names and describes the fixture a recording becomes.
@@ -55,80 +50,32 @@ func FixtureID(file string) string {
 	return id
 }
 
-// buildFixture builds the fixture of what was recorded so far, with the comments
-// (by step index) that go with it. The Recorder keeps recording.
-func (r *Recorder) buildFixture(meta Meta) (*fixture.Fixture, string, map[int]string, error) {
-	xs := r.journal.snapshot()
-	appID, tenantID := r.identity()
-	// The first pass finds which minted ids are used again; the second
-	// captures only those, so that variables are numbered without gaps.
-	first := newBuilder(newRedactor(r.rules), r.upstream.Path, appID, tenantID, nil)
-	first.build(xs)
-	b := newBuilder(newRedactor(r.rules), r.upstream.Path, appID, tenantID, first.used)
-	b.build(xs)
-	if b.requests == 0 {
-		return nil, "", nil, ErrNothingRecorded
-	}
-	if meta.ID == "" {
-		meta.ID = "recorded"
-	}
-	if meta.Title == "" {
-		meta.Title = "Recorded scenario"
-	}
-	if meta.Labels == nil {
-		meta.Labels = []string{"recorded"}
-	}
-	summary := fmt.Sprintf("recorded by replay record from %s on %s: %d request(s), %d notification POST(s)",
-		secret.RedactURL(r.upstream.String()), time.Now().UTC().Format(time.DateOnly), b.requests, b.notes)
-	if b.skipped > 0 {
-		summary += fmt.Sprintf(" (%d not JSON, left out)", b.skipped)
-	}
-	if meta.Description == "" {
-		meta.Description = strings.ToUpper(summary[:1]) + summary[1:] + "."
-	}
-	f := &fixture.Fixture{
-		ID: meta.ID, Title: meta.Title, Description: meta.Description, Labels: meta.Labels,
-		Redaction: &fixture.Redaction{Rules: rulesOf(r.rules), Note: redactionNote},
-		Steps:     b.steps,
-	}
-	if b.trigger {
-		f.Requires = []string{"incoming-call"}
-	}
-	if len(b.red.values) > 0 {
-		f.Vars = b.red.values
-	}
-	header := "A recording: " + summary + ".\n" +
-		"Ids the service minted are captured ({{callId}}, {{opId}}...) and used again as variables;\n" +
-		"pseudonyms stand for personal values (see redaction) and those the bot sent are vars.\n" +
-		"Each await block holds the notifications that arrived after the request before it.\n" +
-		"Order: an `after` is required (notifications on one resource, in the order observed;\n" +
-		"an operation's completion before its effects); any other order was observed, not required."
-	return f, header, b.comments, nil
-}
-
-func rulesOf(rs []rule) []fixture.RedactionRule {
-	out := make([]fixture.RedactionRule, len(rs))
-	for i, r := range rs {
-		out[i] = r.RedactionRule
-	}
-	return out
-}
-
 // Encode returns the fixture of what was recorded so far, as YAML, checked
 // to load with the fixture schema. The Recorder keeps recording.
 func (r *Recorder) Encode(meta Meta) ([]byte, error) {
-	f, header, comments, err := r.buildFixture(meta)
+	in, err := r.buildInput()
 	if err != nil {
 		return nil, err
 	}
-	data, err := encodeYAML(f, header, comments)
-	if err != nil {
-		return nil, fmt.Errorf("encode the recorded fixture: %w", err)
+	var buf bytes.Buffer
+	if _, err := buildFixture(&buf, in, meta, nil); err != nil {
+		return nil, err
 	}
-	if _, err := fixture.Parse(f.ID+".yaml", data); err != nil {
+	data := buf.Bytes()
+	if _, err := fixture.Parse(meta.ID+".yaml", data); err != nil {
 		return data, fmt.Errorf("the recorded fixture does not load: %w", err)
 	}
 	return data, nil
+}
+
+// buildInput is the recorder's journal so far, exchanges in flight
+// included, with its rules.
+func (r *Recorder) buildInput() (buildInput, error) {
+	j, err := r.journal.pending()
+	if err != nil {
+		return buildInput{}, fmt.Errorf("read the journal: %w", err)
+	}
+	return buildInput{journal: j, rules: r.rules, upstream: redactedUpstream(r.upstream.String())}, nil
 }
 
 // WriteFile writes the fixture of what was recorded so far to path,
@@ -136,19 +83,99 @@ func (r *Recorder) Encode(meta Meta) ([]byte, error) {
 // with mode 0600. A fixture that does not load is still written, so that
 // nothing recorded is lost, and the error says why.
 func (r *Recorder) WriteFile(path string, meta Meta) error {
-	data, err := r.Encode(meta)
-	if data == nil {
-		return err
-	}
-	if werr := WriteAtomic(path, data, 0o600); werr != nil {
-		return werr
-	}
-	if err == nil {
-		if _, lerr := fixture.Load(path); lerr != nil {
-			err = fmt.Errorf("the recorded fixture does not load: %w", lerr)
-		}
-	}
+	_, err := r.Write(path, meta)
 	return err
+}
+
+// Write is WriteFile that says what it wrote: a recording longer than a
+// fixture may be is written in parts, path then PartPath(path, 2)...
+func (r *Recorder) Write(path string, meta Meta) (BuildResult, error) {
+	in, err := r.buildInput()
+	if err != nil {
+		return BuildResult{}, err
+	}
+	return writeFixture(path, in, meta)
+}
+
+// Finish turns a journal that replay record wrote (Config.JournalPath)
+// into a fixture at out, as WriteFile does: the way back from a recorder
+// that was killed. A torn last line is skipped and said in the result's
+// notes.
+func Finish(journalPath, out string, meta Meta) (BuildResult, error) {
+	if _, err := os.Stat(journalPath); err != nil {
+		return BuildResult{}, fmt.Errorf("finish: %w", err)
+	}
+	res, err := writeFixture(out, buildInput{journal: fileSnapshot(journalPath)}, meta)
+	if err != nil {
+		return res, fmt.Errorf("finish %s: %w", journalPath, err)
+	}
+	return res, nil
+}
+
+// fileSnapshot reads a journal file whole.
+func fileSnapshot(path string) snapshot {
+	return snapshot{open: func() (io.ReadCloser, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read journal: %w", err)
+		}
+		return f, nil
+	}}
+}
+
+// writeFixture builds the fixture of in into path, atomically, mode 0600,
+// and checks that it loads. A recording longer than a fixture may be is
+// written in parts: path, then PartPath(path, 2)...
+func writeFixture(path string, in buildInput, meta Meta) (BuildResult, error) {
+	res, err := buildFiles(path, in, meta)
+	if err != nil {
+		return res, err
+	}
+	if _, err := fixture.Load(res.Files...); err != nil {
+		return res, fmt.Errorf("the recorded fixture does not load: %w", err)
+	}
+	return res, nil
+}
+
+// buildFiles builds the fixture of in into path (and its parts),
+// atomically, mode 0600.
+func buildFiles(path string, in buildInput, meta Meta) (BuildResult, error) {
+	var res BuildResult
+	var parts []*os.File
+	defer func() {
+		for _, f := range parts {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	next := func(part int) (io.Writer, error) {
+		f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(PartPath(path, part))+".*.tmp")
+		if err != nil {
+			return nil, fmt.Errorf("write part %d of the fixture: %w", part, err)
+		}
+		parts = append(parts, f)
+		return f, f.Chmod(0o600)
+	}
+	err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
+		var err error
+		res, err = buildFixture(w, in, meta, next)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Files = []string{path}
+	for i, f := range parts {
+		if err := errors.Join(f.Sync(), f.Close()); err != nil {
+			return res, fmt.Errorf("write part %d of the fixture: %w", i+2, err)
+		}
+		if err := os.Rename(f.Name(), PartPath(path, i+2)); err != nil {
+			return res, fmt.Errorf("write part %d of the fixture: %w", i+2, err)
+		}
+		res.Files = append(res.Files, PartPath(path, i+2))
+	}
+	parts = nil
+	return res, nil
 }
 
 // WriteAtomic writes data to path through a temporary file in the same
@@ -159,110 +186,4 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 		_, err := w.Write(data)
 		return err
 	})
-}
-
-// encodeYAML writes f as YAML in the order of its fields (id, title... steps;
-// in a step, name, send, body, expect...), a body in the order the bot wrote
-// it, with header above the document and comments above steps.
-func encodeYAML(f *fixture.Fixture, header string, comments map[int]string) ([]byte, error) {
-	raw, err := json.Marshal(f)
-	if err != nil {
-		return nil, err
-	}
-	v, err := parseJSON(raw)
-	if err != nil {
-		return nil, err
-	}
-	if steps := v.get("steps"); steps != nil {
-		for _, st := range steps.vals {
-			// status: 201 rather than [201].
-			if exp := st.get("expect"); exp != nil {
-				for i, k := range exp.keys {
-					if k == "status" && exp.vals[i].kind == 'a' && len(exp.vals[i].vals) == 1 {
-						exp.vals[i] = exp.vals[i].vals[0]
-					}
-				}
-			}
-		}
-	}
-	root := yamlNode(v)
-	if header != "" && len(root.Content) > 0 {
-		root.Content[0].HeadComment = header
-	}
-	for i, k := range root.Content {
-		if i%2 == 0 && k.Value == "steps" {
-			seq := root.Content[i+1]
-			for n, c := range comments {
-				if n < len(seq.Content) {
-					seq.Content[n].HeadComment = c
-				}
-			}
-		}
-	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// flowWidth is the widest collection of scalars written on one line.
-const flowWidth = 72
-
-// yamlNode converts a JSON value; a short collection of scalars is written
-// in flow style ({a: 1, b: x} or [audio, video]).
-func yamlNode(v *jvalue) *yaml.Node {
-	switch v.kind {
-	case 'o':
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		width := 0
-		flat := true
-		for i, k := range v.keys {
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, yamlNode(v.vals[i]))
-			width += len(k) + len(v.vals[i].text) + 4
-			if !v.vals[i].scalar() {
-				flat = false
-			}
-		}
-		if flat && width <= flowWidth {
-			n.Style = yaml.FlowStyle
-		}
-		return n
-	case 'a':
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		width := 0
-		flat := true
-		for _, e := range v.vals {
-			n.Content = append(n.Content, yamlNode(e))
-			width += len(e.text) + 2
-			if !e.scalar() {
-				flat = false
-			}
-		}
-		if flat && width <= flowWidth {
-			n.Style = yaml.FlowStyle
-		}
-		return n
-	case 's':
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v.text}
-	case 'n':
-		tag := "!!int"
-		if strings.ContainsAny(v.text, ".eE") {
-			tag = "!!float"
-		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: v.text}
-	case 'b':
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: v.text}
-	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
-}
-
-// scalar reports whether v is not a collection, or an empty one.
-func (v *jvalue) scalar() bool {
-	return (v.kind != 'o' && v.kind != 'a') || len(v.vals) == 0
 }
