@@ -40,7 +40,7 @@ const testUserID = "8A34A46B-3D17-4ADC-8DCE-DC4E7D572698"
 func (s *Simulator) handleControl(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Capabilities []string `json:"capabilities"`
-	}{[]string{CapabilityIncomingCall}})
+	}{append([]string{CapabilityIncomingCall}, mediaCapabilities()...)})
 }
 
 // incomingRequest is the validated body of POST /_control/incoming-calls;

@@ -87,6 +87,8 @@ type profile struct {
 	replaceTerminating bool   // a call replaced by an invite is terminating first, as after DELETE
 	reorderEstablished bool   // establishing and established may be swapped (Config.EstablishedFirst)
 	createdIDs         bool   // an incoming call's created notification carries its id and myParticipantId
+
+	media mediaRules // participant and media actions (mediarules.go)
 }
 
 // The profiles, by name.
@@ -107,6 +109,8 @@ var profiles = map[string]profile{
 		resourceKey: true, compactNoteIDs: true, odataIDs: true,
 		directionOn:      stateEstablishing,
 		terminatedUpdate: true, terminationReason: true,
+
+		media: mediaBeta2018,
 	},
 	ProfileV1: {
 		name: ProfileV1,
@@ -127,6 +131,8 @@ var profiles = map[string]profile{
 		participantDetails: true, typedIdentities: true, numericResults: true,
 		deletedState: true, resultOnAppEnd: true, replaceTerminating: true,
 		reorderEstablished: true, createdIDs: true,
+
+		media: mediaV1,
 	},
 }
 
@@ -209,6 +215,7 @@ func (p *profile) applyBreaks(breaks map[string]bool) {
 	if breaks[BreakKeepAliveEndedOK] {
 		p.keepAliveEndedOK = true
 	}
+	p.media.applyBreaks(breaks)
 }
 
 // callbackField is the name of the callback member of requests and calls.

@@ -43,7 +43,9 @@ func (s *Simulator) routes() *http.ServeMux {
 		if s.prof.keepAlive {
 			m.HandleFunc("POST "+root+"/{id}/keepAlive", s.api(permAny, s.handleKeepAlive))
 		}
+		s.mediaRoutes(m, root)
 	}
+	s.controlRoutes(m)
 	m.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.handleToken)
 	m.HandleFunc("GET "+openIDConfigPath, s.handleOpenIDConfig)
 	m.HandleFunc("GET "+jwksPath, s.handleJWKS)

@@ -220,13 +220,14 @@ const (
 
 // BreakNames returns every Break name New accepts.
 func BreakNames() []string {
-	return []string{
+	names := []string{
 		BreakInviteNoLocation, BreakInviteWrongStatus, BreakSkipOperationNotification,
 		BreakRosterBeforeOperation, BreakWrongResource, BreakNoBodyValidation,
 		BreakUnsignedNotifications, BreakNoAuth,
 		BreakAnswerWithBody, BreakInviteAnswer202, BreakNoResourceURL, BreakUpdatedTerminated,
 		BreakMediaConfigOptional, BreakMoreThanFiveInvitees, BreakLongClientContext, BreakKeepAliveEndedOK,
 	}
+	return append(names, mediaBreakNames()...)
 }
 
 // Stats is a snapshot of a simulator's activity.

@@ -106,7 +106,7 @@ func TestEveryBreakNameIsAccepted(t *testing.T) {
 		}
 		s.Close()
 	}
-	if len(BreakNames()) != 16 {
+	if len(BreakNames()) != 16+len(mediaBreakNames()) {
 		t.Errorf("%d break names", len(BreakNames()))
 	}
 }
