@@ -1,0 +1,263 @@
+package simulator
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callconform/callconform/internal/guid"
+	"github.com/google/go-cmp/cmp"
+)
+
+// playPrompt answers 200 + Location + a running playPromptOperation, then
+// notifies it deleted, completed, resultInfo 200/0, under each profile.
+func TestPlayPrompt(t *testing.T) {
+	for _, md := range mediaDialects {
+		t.Run(md.profile, func(t *testing.T) {
+			e := dialectEnv(t, md.dialect, Config{})
+			rc := newReceiver(t)
+			c := e.mediaCallIn(md.dialect, rc)
+			r := e.action(md.dialect, c, "playPrompt", map[string]any{
+				"clientContext": "d45324c1-fcb5-430a-902c-f20af696537c",
+				"prompts":       []any{prompt("https://cdn.contoso.com/beep.wav")}})
+			op := opAnswer(t, e, md.dialect, c, r, md.opType(typePlayPromptOperation), "running")
+			ns := rc.waitDeleted(t, md.opRes(c, op))
+			done := lastNoteOn(t, ns, md.opRes(c, op))
+			d := done.data(t)
+			if d["@odata.type"] != md.opType(typePlayPromptOperation) || d["status"] != "completed" ||
+				d["clientContext"] != "d45324c1-fcb5-430a-902c-f20af696537c" {
+				t.Errorf("completion %s", done.Data)
+			}
+			if code, sub := resultOf(t, md, done); code != md.code(200) || sub != md.code(0) {
+				t.Errorf("resultInfo %v/%v; want 200/0", code, sub)
+			}
+			if md.typedOps && (d["completionReason"] != "completedSuccessfully" || d["id"] != op.String()) {
+				t.Errorf("v1.0 completion %s", done.Data)
+			}
+			got := e.do("GET", md.root+"/"+c.String()+"/operations/"+op.String(), e.token(ClientCalling), nil)
+			if got.json(t)["status"] != "completed" {
+				t.Errorf("GET operation after its completion: %s", got.body)
+			}
+		})
+	}
+}
+
+// playPrompt refuses what the page does not allow, and an unknown or
+// unestablished call, under each profile.
+func TestPlayPromptErrors(t *testing.T) {
+	for _, md := range mediaDialects {
+		t.Run(md.profile, func(t *testing.T) {
+			e := dialectEnv(t, md.dialect, Config{})
+			rc := newReceiver(t)
+			c := e.mediaCallIn(md.dialect, rc)
+			many := make([]any, 21)
+			for i := range many {
+				many[i] = prompt("https://cdn.contoso.com/beep.wav")
+			}
+			for name, body := range map[string]any{
+				"21 prompts":     map[string]any{"prompts": many},
+				"no prompts":     map[string]any{"prompts": []any{}},
+				"no mediaInfo":   map[string]any{"prompts": []any{map[string]any{"@odata.type": "#microsoft.graph.mediaPrompt"}}},
+				"prompts object": map[string]any{"prompts": map[string]any{}},
+				"not JSON":       "{",
+				"long context":   map[string]any{"prompts": []any{prompt("https://x/y.wav")}, "clientContext": strings.Repeat("c", 257)},
+			} {
+				if r := e.action(md.dialect, c, "playPrompt", body); r.status != http.StatusBadRequest || r.errorCode(t) != codeBadRequest {
+					t.Errorf("%s: %d %s", name, r.status, r.body)
+				}
+			}
+			ok := map[string]any{"prompts": many[:20]}
+			if r := e.action(md.dialect, guid.New(), "playPrompt", ok); r.status != http.StatusNotFound {
+				t.Errorf("unknown call: %d %s", r.status, r.body)
+			}
+			incoming := e.incomingCall(rc.URL(), nil)
+			if r := e.action(md.dialect, incoming, "playPrompt", ok); r.status != http.StatusConflict || r.errorCode(t) != codeInvalidCallState {
+				t.Errorf("incoming call: %d %s", r.status, r.body)
+			}
+			appHosted := md.meetingBody(rc.URL())
+			appHosted["mediaConfig"] = map[string]any{"@odata.type": "#microsoft.graph.appHostedMediaConfig", "blob": "x"}
+			cr := e.do("POST", md.root, e.token(ClientCalling), appHosted)
+			ac := mustID(t, lastSegment(cr.header.Get("Location")))
+			rc.waitState(t, md.res(ac), stateEstablished)
+			if r := e.action(md.dialect, ac, "playPrompt", ok); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "service-hosted") {
+				t.Errorf("app-hosted media: %d %s", r.status, r.body)
+			}
+			if r := e.action(md.dialect, c, "playPrompt", ok); r.status != http.StatusOK {
+				t.Errorf("20 prompts: %d %s", r.status, r.body)
+			}
+		})
+	}
+}
+
+// recordResponse answers a running recordOperation with recordingLocation
+// null; once maxRecordDurationInSeconds passed on the Clock it completes,
+// 200/8515, with a recordingLocation and an access token.
+func TestRecordResponse(t *testing.T) {
+	for _, md := range mediaDialects {
+		t.Run(md.profile, func(t *testing.T) {
+			clock := newFakeClock()
+			e := dialectEnv(t, md.dialect, Config{Clock: clock})
+			rc := newReceiver(t)
+			c := e.mediaCallIn(md.dialect, rc)
+			before := clock.pending()
+			r := e.action(md.dialect, c, md.record, map[string]any{
+				"bargeInAllowed": true, "clientContext": "d45324c1-fcb5-430a-902c-f20af696537c",
+				"prompts": []any{prompt("https://cdn.contoso.com/beep.wav")}, "maxRecordDurationInSeconds": 10,
+				"initialSilenceTimeoutInSeconds": 5, "maxSilenceTimeoutInSeconds": 2, "playBeep": true, "stopTones": []string{"#", "1", "*"}})
+			op := opAnswer(t, e, md.dialect, c, r, md.opType(typeRecordOperation), "running")
+			if v, ok := r.json(t)["recordingLocation"]; !ok || v != nil {
+				t.Errorf("recordingLocation %v; want null", v)
+			}
+			clock.waitPending(t, before+1)
+			clock.Advance(9 * time.Second)
+			clock.Advance(time.Second)
+			done := lastNoteOn(t, rc.waitDeleted(t, md.opRes(c, op)), md.opRes(c, op))
+			d := done.data(t)
+			if d["status"] != "completed" || !strings.HasPrefix(d["recordingLocation"].(string), e.srv.URL) ||
+				d["recordingAccessToken"] == "" || d["@odata.type"] != md.opType(typeRecordOperation) {
+				t.Errorf("completion %s", done.Data)
+			}
+			if code, sub := resultOf(t, md, done); code != md.code(200) || sub != md.code(8515) {
+				t.Errorf("resultInfo %v/%v; want 200/8515", code, sub)
+			}
+		})
+	}
+}
+
+// The record only completes when its duration has passed on the Clock: a
+// tone notified a second before comes first; a prompt queued behind the
+// record completes after it.
+func TestRecordRunsForItsDuration(t *testing.T) {
+	clock := newFakeClock()
+	e := dialectEnv(t, v1Dialect, Config{Clock: clock})
+	rc := newReceiver(t)
+	md := mediaDialects[1]
+	c := e.mediaCallIn(v1Dialect, rc)
+	before := clock.pending()
+	op := opAnswer(t, e, v1Dialect, c, e.action(v1Dialect, c, "recordResponse", map[string]any{"maxRecordDurationInSeconds": 30}),
+		typeRecordOperation, "running")
+	clock.waitPending(t, before+1)
+	clock.Advance(29 * time.Second)
+	p := opAnswer(t, e, v1Dialect, c, e.action(v1Dialect, c, "playPrompt", map[string]any{"prompts": []any{prompt("https://x/a.wav")}}),
+		typePlayPromptOperation, "running")
+	e.action(v1Dialect, c, "subscribeToTone", nil)
+	if r := e.control("tone", map[string]any{"callId": c.String(), "tone": "tone9"}); r.status != http.StatusOK {
+		t.Fatalf("tone: %d %s", r.status, r.body)
+	}
+	clock.Advance(time.Second)
+	ns := rc.waitDeleted(t, md.opRes(c, p))
+	var order []string
+	for _, n := range ns {
+		switch {
+		case n.Resource == md.opRes(c, op):
+			order = append(order, "record")
+		case n.Resource == md.opRes(c, p):
+			order = append(order, "prompt")
+		case strings.Contains(string(n.Data), "toneInfo"):
+			order = append(order, "tone")
+		}
+	}
+	if diff := cmp.Diff([]string{"tone", "record", "prompt"}, order); diff != "" {
+		t.Errorf("notifications (-want +got):\n%s", diff)
+	}
+}
+
+func TestRecordResponseValidation(t *testing.T) {
+	for _, md := range mediaDialects {
+		t.Run(md.profile, func(t *testing.T) {
+			e := dialectEnv(t, md.dialect, Config{})
+			rc := newReceiver(t)
+			c := e.mediaCallIn(md.dialect, rc)
+			for name, body := range map[string]map[string]any{
+				"duration 0":       {"maxRecordDurationInSeconds": 0},
+				"duration 121":     {"maxRecordDurationInSeconds": 121},
+				"duration string":  {"maxRecordDurationInSeconds": "5"},
+				"duration 2.5":     {"maxRecordDurationInSeconds": 2.5},
+				"silence 0":        {"initialSilenceTimeoutInSeconds": 0},
+				"max silence 200":  {"maxSilenceTimeoutInSeconds": 200},
+				"two prompts":      {"prompts": []any{prompt("https://x/a.wav"), prompt("https://x/b.wav")}},
+				"playBeep string":  {"playBeep": "yes"},
+				"bargeIn number":   {"bargeInAllowed": 1},
+				"stopTones object": {"stopTones": map[string]any{}},
+				"stopTones number": {"stopTones": []any{1}},
+			} {
+				if r := e.action(md.dialect, c, md.record, body); r.status != http.StatusBadRequest || r.errorCode(t) != codeBadRequest {
+					t.Errorf("%s: %d %s", name, r.status, r.body)
+				}
+			}
+			if r := e.action(md.dialect, guid.New(), md.record, map[string]any{}); r.status != http.StatusNotFound {
+				t.Errorf("unknown call: %d", r.status)
+			}
+			if r := e.action(md.dialect, c, md.record, map[string]any{"maxRecordDurationInSeconds": 120, "initialSilenceTimeoutInSeconds": 1}); r.status != http.StatusOK {
+				t.Errorf("bounds: %d %s", r.status, r.body)
+			}
+		})
+	}
+}
+
+// cancelMediaProcessing answers a completed operation; the record running
+// and the prompt waiting behind it complete as failed 400/8508, in order;
+// the tone subscription is not cancelled.
+func TestCancelMediaProcessing(t *testing.T) {
+	for _, md := range mediaDialects {
+		t.Run(md.profile, func(t *testing.T) {
+			clock := newFakeClock()
+			e := dialectEnv(t, md.dialect, Config{Clock: clock})
+			rc := newReceiver(t)
+			c := e.mediaCallIn(md.dialect, rc)
+			if r := e.action(md.dialect, c, "subscribeToTone", map[string]any{}); r.status != http.StatusOK {
+				t.Fatalf("subscribeToTone: %d %s", r.status, r.body)
+			}
+			rec := opAnswer(t, e, md.dialect, c, e.action(md.dialect, c, md.record, map[string]any{"maxRecordDurationInSeconds": 120}),
+				md.opType(typeRecordOperation), "running")
+			pr := opAnswer(t, e, md.dialect, c, e.action(md.dialect, c, "playPrompt", map[string]any{"prompts": []any{prompt("https://x/a.wav")}}),
+				md.opType(typePlayPromptOperation), "running")
+			opAnswer(t, e, md.dialect, c, e.action(md.dialect, c, "cancelMediaProcessing", map[string]any{"clientContext": "cc"}),
+				md.opType(typeCancelMediaOperation), "completed")
+			ns := rc.waitDeleted(t, md.opRes(c, pr))
+			var got []string
+			for _, n := range ns {
+				if n.Resource != md.opRes(c, rec) && n.Resource != md.opRes(c, pr) {
+					continue
+				}
+				code, sub := resultOf(t, md, n)
+				got = append(got, strings.TrimPrefix(n.Resource, md.res(c)+"/operations/")+" "+n.data(t)["status"].(string))
+				if code != md.code(400) || sub != md.code(8508) {
+					t.Errorf("resultInfo of %s: %v/%v; want 400/8508", n.Resource, code, sub)
+				}
+				if reason := n.data(t)["completionReason"]; md.typedOps && reason != map[bool]string{true: "operationCanceled", false: "mediaOperationCanceled"}[n.Resource == md.opRes(c, rec)] {
+					t.Errorf("completionReason of %s: %v", n.Resource, reason)
+				}
+			}
+			want := []string{md.noteID(rec) + " failed", md.noteID(pr) + " failed"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("cancelled operations (-want +got):\n%s", diff)
+			}
+			// The record's timer was stopped: nothing completes it later.
+			clock.Advance(2 * time.Minute)
+			if r := e.control("tone", map[string]any{"callId": c.String(), "tone": "tone1"}); r.status != http.StatusOK {
+				t.Errorf("a tone after cancelMediaProcessing: %d %s", r.status, r.body)
+			}
+			after := rc.waitNote(t, md.res(c), "the tone", func(n note) bool { return strings.Contains(string(n.Data), "toneInfo") })
+			if n := len(on(after, md.opRes(c, rec))); n != 1 {
+				t.Errorf("the cancelled record was notified %d times", n)
+			}
+		})
+	}
+}
+
+func TestCancelMediaProcessingErrors(t *testing.T) {
+	e := dialectEnv(t, v1Dialect, Config{})
+	rc := newReceiver(t)
+	if r := e.action(v1Dialect, guid.New(), "cancelMediaProcessing", map[string]any{}); r.status != http.StatusNotFound {
+		t.Errorf("unknown call: %d", r.status)
+	}
+	c := e.mediaCallIn(v1Dialect, rc)
+	if r := e.action(v1Dialect, c, "cancelMediaProcessing", map[string]any{"clientContext": 7}); r.status != http.StatusBadRequest {
+		t.Errorf("clientContext number: %d %s", r.status, r.body)
+	}
+	if r := e.do("POST", v1Dialect.root+"/"+c.String()+"/cancelMediaProcessing", e.token(ClientCalling), nil); r.status != http.StatusOK {
+		t.Errorf("no body: %d %s", r.status, r.body)
+	}
+}
