@@ -46,11 +46,11 @@ var (
 // mediaState is what a call's participant and media actions keep; guarded
 // by the call's mu. Its zero value is a call with none.
 type mediaState struct {
-	queue     []*mediaOp // playPrompt and record operations; the first one runs, the others wait
-	tones     bool       // subscribeToTone was called: tones are notified
-	toneSeq   int        // sequenceId of the last tone notified
-	recording string     // the status updateRecordingStatus set last
-	armed     []string   // outcomes of the next invitees (participant-decline, participant-answer wait)
+	queue     []*mediaOp      // playPrompt and record operations; the first one runs, the others wait
+	tones     bool            // subscribeToTone was called: tones are notified
+	toneSeq   int             // sequenceId of the last tone notified
+	recording string          // the status updateRecordingStatus set last
+	armed     []string        // outcomes of the next invitees (participant-decline, participant-answer wait)
 	sharing   *sharingSession // the content sharing session under way, if any
 
 	// sharingEnabled: the call was created with callOptions
