@@ -294,6 +294,20 @@ func TestBrokenTargetFailsTheRightSpec(t *testing.T) {
 			[]string{"status: want 200, got 202"}, "Authorization refuses a delegated token with 403"},
 		{"v1.0", "no-auth", "auth && !fixture", "Authorization refuses a request without a valid token with 401 no token",
 			[]string{"POST /communications/calls with no token answered 201"}, ""},
+		{"v1.0", "prompt-no-completion", "media && !join", "Scenario v1.0-play-prompt: Play a prompt",
+			[]string{`expectation "promptDone" not met`}, "Scenario v1.0-update-recording-status: Update recording status"},
+		{"beta-2018", "cancel-not-failing", "media && !join", "Scenario cancel-media-processing: Cancel media processing",
+			[]string{`expectation "recordCancelled" not met`}, "Scenario play-prompt: Play a prompt"},
+		{"v1.0", "tone-sequence-fixed", "tone", "Scenario v1.0-subscribe-to-tone: Subscribe to tones, then receive two",
+			[]string{`expectation "tone2" not met`}, ""},
+		{"beta-2018", "tone-sequence-fixed", "tone", "Scenario subscribe-to-tone: Subscribe to tones, then receive two",
+			[]string{`expectation "tone2" not met`}, ""},
+		{"v1.0", "mute-no-roster", "mute || playprompt", "Scenario v1.0-mute-unmute: Mute and unmute the bot",
+			[]string{`expectation "botMuted" not met`}, "Scenario v1.0-play-prompt: Play a prompt"},
+		{"beta-2018", "mute-no-roster", "mute || playprompt", "Scenario mute-participant: Mute a participant",
+			[]string{`expectation "muted" not met`}, "Scenario play-prompt: Play a prompt"},
+		{"v1.0", "delete-keeps-invite", "participants && delete", "Scenario v1.0-delete-invitee-cancels-invite: Delete an invitee before they join",
+			[]string{`forbidden notification`, `inviteeInRoster`}, "Scenario v1.0-delete-participant: Delete a participant in the call"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile+"/"+tt.brk, func(t *testing.T) {
