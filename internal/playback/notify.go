@@ -54,7 +54,7 @@ type triggerCall struct {
 func (s *scenario) playTrigger(i int, ready <-chan struct{}) (int, error) {
 	st := &s.f.Steps[i]
 	if st.Trigger != "incoming-call" {
-		return 0, fmt.Errorf("unknown trigger %q", st.Trigger)
+		return s.playCallEvent(i)
 	}
 	if s.m.cfg.BotWebhook == "" {
 		return 0, ErrNoBotWebhook
