@@ -28,13 +28,15 @@ func mediaCapabilities() []string {
 		CapabilityTone, CapabilityMeetingJoin}
 }
 
-// controlRoutes adds the test-control actions of this file to m.
+// controlRoutes adds the test-control actions of this file to m, and
+// where recordings are fetched.
 func (s *Simulator) controlRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /_control/"+CapabilityParticipantAnswer, s.handleParticipantAnswer)
 	m.HandleFunc("POST /_control/"+CapabilityParticipantDecline, s.handleParticipantDecline)
 	m.HandleFunc("POST /_control/"+CapabilityParticipantHangUp, s.handleParticipantHangUp)
 	m.HandleFunc("POST /_control/"+CapabilityTone, s.handleTone)
 	m.HandleFunc("POST /_control/"+CapabilityMeetingJoin, s.handleMeetingJoin)
+	m.HandleFunc("GET "+recordingsPath+"{callId}/{opId}", s.handleRecording)
 }
 
 // mediaRoutes adds the participant and media actions of the profile under

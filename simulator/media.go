@@ -52,6 +52,9 @@ type mediaState struct {
 	recording string          // the status updateRecordingStatus set last
 	armed     []string        // outcomes of the next invitees (participant-decline, participant-answer wait)
 	sharing   *sharingSession // the content sharing session under way, if any
+	// recordings are the access tokens of the completed records, by
+	// operation id.
+	recordings map[guid.GUID]string
 
 	// sharingEnabled: the call was created with callOptions
 	// .isContentSharingNotificationEnabled (v1.0).
@@ -324,8 +327,8 @@ func (o object) secondsIn(k string) (int, error) {
 		return defRecordSeconds, nil
 	}
 	var n float64
-	if kindOf(o[k]) == '"' || json.Unmarshal(o[k], &n) != nil || n != float64(int(n)) ||
-		n < minRecordSeconds || n > maxRecordSeconds {
+	if kindOf(o[k]) == '"' || json.Unmarshal(o[k], &n) != nil ||
+		n < minRecordSeconds || n > maxRecordSeconds || n != float64(int(n)) {
 		return 0, fmt.Errorf("%s must be a whole number of seconds from %d to %d", k, minRecordSeconds, maxRecordSeconds)
 	}
 	return int(n), nil
@@ -356,7 +359,7 @@ func (s *Simulator) handleRecord(w http.ResponseWriter, r *http.Request, p *prin
 	op, body := s.startAction(c, typeRecordOperation, req.clientContext, false)
 	m := &mediaOp{op: op, record: true, prompts: req.prompts,
 		maxRecord: time.Duration(req.maxRecord) * time.Second,
-		location:  s.base(r) + recordingsPath + op.id.String()}
+		location:  s.base(r) + recordingsPath + c.id.String() + "/" + op.id.String()}
 	c.media.queue = append(c.media.queue, m)
 	ds := s.advanceMedia(c)
 	c.mu.Unlock()
@@ -364,7 +367,8 @@ func (s *Simulator) handleRecord(w http.ResponseWriter, r *http.Request, p *prin
 	s.writeActionAnswer(w, r, c, op.id, recordBodyJSON{operationJSON: body, RecordingLocation: jsonNull})
 }
 
-// recordingsPath is where a record's recordingLocation points.
+// recordingsPath is where a record's recordingLocation points:
+// {recordingsPath}{callId}/{opId}.
 const recordingsPath = "/_media/recordings/"
 
 // advanceMedia runs c's media queue: prompts at its head complete at once,
@@ -408,9 +412,14 @@ func (s *Simulator) recordDone(c *call, m *mediaOp) {
 	}
 	m.timer = nil
 	c.media.queue = c.media.queue[1:]
+	token := guid.New().Compact()
+	if c.media.recordings == nil {
+		c.media.recordings = make(map[guid.GUID]string)
+	}
+	c.media.recordings[m.op.id] = token
 	ds := []*delivery{s.finishNote(c, m.op, statusCompleted, resultRecordDone, func(j *actionNoteJSON) {
 		j.RecordingLocation = m.location
-		j.RecordingAccessToken = guid.New().Compact()
+		j.RecordingAccessToken = token
 		if s.prof.media.completionReasons {
 			j.CompletionReason = "maxRecordDurationReached"
 		}
@@ -474,4 +483,33 @@ func (s *Simulator) cancelNote(c *call, m *mediaOp) *delivery {
 			j.CompletionReason = reason
 		}
 	})
+}
+
+// handleRecording is GET {recordingsPath}{callId}/{opId}, a completed
+// record's recordingLocation: with "Authorization: Bearer" and its
+// recordingAccessToken, 200 and the recording (application/octet-stream,
+// a short silence); 401 without that token; 404 for no such recording or
+// a call that ended.
+func (s *Simulator) handleRecording(w http.ResponseWriter, r *http.Request) {
+	ci, ok1 := guid.Parse(r.PathValue("callId"))
+	oi, ok2 := guid.Parse(r.PathValue("opId"))
+	var token string
+	found := false
+	if c := s.calls.get(ci); ok1 && ok2 && c != nil {
+		c.mu.Lock()
+		token, found = c.media.recordings[oi]
+		c.mu.Unlock()
+	}
+	if !found {
+		writeError(w, http.StatusNotFound, codeNotFound, "no recording at "+r.URL.Path)
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+token {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="recording"`)
+		writeError(w, http.StatusUnauthorized, codeInvalidToken, "the recording needs its recordingAccessToken as a bearer token")
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(make([]byte, 1600)) // 100 ms of 8 kHz 16-bit silence
 }

@@ -121,6 +121,17 @@ func TestRecordResponse(t *testing.T) {
 			if code, sub := resultOf(t, md, done); code != md.code(200) || sub != md.code(8515) {
 				t.Errorf("resultInfo %v/%v; want 200/8515", code, sub)
 			}
+			loc := strings.TrimPrefix(d["recordingLocation"].(string), e.srv.URL)
+			got := e.do("GET", loc, d["recordingAccessToken"].(string), nil)
+			if got.status != http.StatusOK || got.header.Get("Content-Type") != "application/octet-stream" || len(got.body) == 0 {
+				t.Errorf("GET the recording: %d %s", got.status, got.header.Get("Content-Type"))
+			}
+			if r := e.do("GET", loc, "wrong", nil); r.status != http.StatusUnauthorized {
+				t.Errorf("GET the recording with another token: %d", r.status)
+			}
+			if r := e.do("GET", recordingsPath+c.String()+"/"+guid.New().String(), "x", nil); r.status != http.StatusNotFound {
+				t.Errorf("GET no recording: %d", r.status)
+			}
 		})
 	}
 }
