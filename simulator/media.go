@@ -513,3 +513,28 @@ func (s *Simulator) handleRecording(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(make([]byte, 1600)) // 100 ms of 8 kHz 16-bit silence
 }
+
+// abandonOperations returns the completions, failed 400/8508, of what c's
+// end leaves unfinished: its media operations running or waiting, and
+// invites whose invitees have not answered, so that every operation
+// answered running is notified. c.mu must be held.
+func (s *Simulator) abandonOperations(c *call) []*delivery {
+	var ds []*delivery
+	c.media.stop()
+	for _, m := range c.media.queue {
+		ds = append(ds, s.cancelNote(c, m))
+	}
+	c.media.queue = nil
+	seen := map[*inviteState]bool{}
+	for _, pt := range c.participants {
+		if st := pt.pending; st != nil && !seen[st] {
+			seen[st] = true
+			d := s.finishNote(c, st.op, statusFailed, resultCancelled, nil)
+			if replaced := st.replaced; replaced != nil {
+				d.after = func() { release(replaced) }
+			}
+			ds = append(ds, d)
+		}
+	}
+	return ds
+}

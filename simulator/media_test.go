@@ -259,16 +259,65 @@ func TestCancelMediaProcessing(t *testing.T) {
 }
 
 func TestCancelMediaProcessingErrors(t *testing.T) {
-	e := dialectEnv(t, v1Dialect, Config{})
-	rc := newReceiver(t)
-	if r := e.action(v1Dialect, guid.New(), "cancelMediaProcessing", map[string]any{}); r.status != http.StatusNotFound {
-		t.Errorf("unknown call: %d", r.status)
+	for _, md := range mediaDialects {
+		t.Run(md.profile, func(t *testing.T) {
+			e := dialectEnv(t, md.dialect, Config{})
+			rc := newReceiver(t)
+			if r := e.action(md.dialect, guid.New(), "cancelMediaProcessing", map[string]any{}); r.status != http.StatusNotFound {
+				t.Errorf("unknown call: %d", r.status)
+			}
+			c := e.mediaCallIn(md.dialect, rc)
+			if r := e.action(md.dialect, c, "cancelMediaProcessing", map[string]any{"clientContext": 7}); r.status != http.StatusBadRequest {
+				t.Errorf("clientContext number: %d %s", r.status, r.body)
+			}
+			if r := e.action(md.dialect, c, "cancelMediaProcessing", "<x/>"); r.status != http.StatusBadRequest {
+				t.Errorf("malformed body: %d %s", r.status, r.body)
+			}
+			if r := e.do("POST", md.root+"/"+c.String()+"/cancelMediaProcessing", e.token(ClientCalling), "{}", "Content-Type", "text/plain"); r.status != http.StatusUnsupportedMediaType {
+				t.Errorf("text/plain body: %d %s", r.status, r.body)
+			}
+			if r := e.do("POST", md.root+"/"+c.String()+"/cancelMediaProcessing", e.token(ClientCalling), nil); r.status != http.StatusOK {
+				t.Errorf("no body: %d %s", r.status, r.body)
+			}
+			incoming := e.incomingCall(rc.URL(), nil)
+			if r := e.action(md.dialect, incoming, "cancelMediaProcessing", nil); r.status != http.StatusConflict {
+				t.Errorf("incoming call: %d %s", r.status, r.body)
+			}
+		})
 	}
-	c := e.mediaCallIn(v1Dialect, rc)
-	if r := e.action(v1Dialect, c, "cancelMediaProcessing", map[string]any{"clientContext": 7}); r.status != http.StatusBadRequest {
-		t.Errorf("clientContext number: %d %s", r.status, r.body)
-	}
-	if r := e.do("POST", v1Dialect.root+"/"+c.String()+"/cancelMediaProcessing", e.token(ClientCalling), nil); r.status != http.StatusOK {
-		t.Errorf("no body: %d %s", r.status, r.body)
+}
+
+// A call that ends with a record running and an invitee waiting notifies
+// both operations failed (400/8508) before its own end.
+func TestEndFailsUnfinishedOperations(t *testing.T) {
+	for _, md := range mediaDialects {
+		t.Run(md.profile, func(t *testing.T) {
+			e := dialectEnv(t, md.dialect, Config{Clock: newFakeClock()})
+			rc := newReceiver(t)
+			c := e.mediaCallIn(md.dialect, rc)
+			rec := opAnswer(t, e, md.dialect, c, e.action(md.dialect, c, md.record, map[string]any{}), md.opType(typeRecordOperation), "running")
+			e.control("participant-answer", map[string]any{"callId": c.String(), "wait": true})
+			inv := inviteHeidi(t, e, md.dialect, c)
+			if r := e.do("DELETE", md.root+"/"+c.String(), e.token(ClientCalling), nil); r.status != http.StatusNoContent {
+				t.Fatalf("DELETE: %d", r.status)
+			}
+			ns := rc.waitDeleted(t, md.res(c))
+			var got []string
+			for _, n := range ns {
+				switch n.Resource {
+				case md.opRes(c, rec):
+					got = append(got, "record "+n.data(t)["status"].(string))
+				case md.opRes(c, inv):
+					got = append(got, "invite "+n.data(t)["status"].(string))
+				case md.res(c):
+					if n.state() == stateTerminating {
+						got = append(got, "terminating")
+					}
+				}
+			}
+			if diff := cmp.Diff([]string{"record failed", "invite failed", "terminating"}, got); diff != "" {
+				t.Errorf("notifications (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -232,38 +232,42 @@ func TestHangUpAndMeetingJoin(t *testing.T) {
 }
 
 func TestParticipantControlErrors(t *testing.T) {
-	e := dialectEnv(t, v1Dialect, Config{})
-	rc := newReceiver(t)
-	c := e.mediaCallIn(v1Dialect, rc)
-	p2p := e.answeredIn(v1Dialect, rc)
-	incoming := e.incomingCall(rc.URL(), nil)
-	user := map[string]any{"user": map[string]any{"id": heidiID}}
-	for name, tc := range map[string]struct {
-		action string
-		body   any
-		status int
-	}{
-		"answer: no participant":      {"participant-answer", map[string]any{"callId": c.String()}, http.StatusBadRequest},
-		"answer: none waiting":        {"participant-answer", map[string]any{"callId": c.String(), "identityId": heidiID}, http.StatusNotFound},
-		"answer: unknown call":        {"participant-answer", map[string]any{"callId": guid.New().String(), "identityId": heidiID}, http.StatusNotFound},
-		"decline: none waiting":       {"participant-decline", map[string]any{"callId": c.String(), "participantId": guid.New().String()}, http.StatusNotFound},
-		"decline: no callId":          {"participant-decline", map[string]any{}, http.StatusBadRequest},
-		"decline: callId number":      {"participant-decline", map[string]any{"callId": 5}, http.StatusBadRequest},
-		"hang-up: no participant":     {"participant-hang-up", map[string]any{"callId": c.String()}, http.StatusBadRequest},
-		"hang-up: unknown":            {"participant-hang-up", map[string]any{"callId": c.String(), "identityId": heidiID}, http.StatusNotFound},
-		"join: no identity":           {"meeting-join", map[string]any{"callId": c.String()}, http.StatusBadRequest},
-		"join: identity string":       {"meeting-join", map[string]any{"callId": c.String(), "identity": "heidi"}, http.StatusBadRequest},
-		"join: peer-to-peer call":     {"meeting-join", map[string]any{"callId": p2p.String(), "identity": user}, http.StatusConflict},
-		"join: incoming call":         {"meeting-join", map[string]any{"callId": incoming.String(), "identity": user}, http.StatusConflict},
-		"join: body not JSON":         {"meeting-join", "{", http.StatusBadRequest},
-		"join: body not an object":    {"meeting-join", "[]", http.StatusBadRequest},
-		"answer: participantId wrong": {"participant-answer", map[string]any{"callId": c.String(), "participantId": 7}, http.StatusBadRequest},
-	} {
-		if r := e.control(tc.action, tc.body); r.status != tc.status || r.errorCode(t) == "" {
-			t.Errorf("%s: %d %s; want %d", name, r.status, r.body, tc.status)
-		}
-	}
-	if r := e.do("GET", "/_control/meeting-join", "", nil); r.status != http.StatusMethodNotAllowed {
-		t.Errorf("GET a control action: %d", r.status)
+	for _, md := range mediaDialects {
+		t.Run(md.profile, func(t *testing.T) {
+			e := dialectEnv(t, md.dialect, Config{})
+			rc := newReceiver(t)
+			c := e.mediaCallIn(md.dialect, rc)
+			p2p := e.answeredIn(md.dialect, rc)
+			incoming := e.incomingCall(rc.URL(), nil)
+			user := map[string]any{"user": map[string]any{"id": heidiID}}
+			for name, tc := range map[string]struct {
+				action string
+				body   any
+				status int
+			}{
+				"answer: no participant":      {"participant-answer", map[string]any{"callId": c.String()}, http.StatusBadRequest},
+				"answer: none waiting":        {"participant-answer", map[string]any{"callId": c.String(), "identityId": heidiID}, http.StatusNotFound},
+				"answer: unknown call":        {"participant-answer", map[string]any{"callId": guid.New().String(), "identityId": heidiID}, http.StatusNotFound},
+				"decline: none waiting":       {"participant-decline", map[string]any{"callId": c.String(), "participantId": guid.New().String()}, http.StatusNotFound},
+				"decline: no callId":          {"participant-decline", map[string]any{}, http.StatusBadRequest},
+				"decline: callId number":      {"participant-decline", map[string]any{"callId": 5}, http.StatusBadRequest},
+				"hang-up: no participant":     {"participant-hang-up", map[string]any{"callId": c.String()}, http.StatusBadRequest},
+				"hang-up: unknown":            {"participant-hang-up", map[string]any{"callId": c.String(), "identityId": heidiID}, http.StatusNotFound},
+				"join: no identity":           {"meeting-join", map[string]any{"callId": c.String()}, http.StatusBadRequest},
+				"join: identity string":       {"meeting-join", map[string]any{"callId": c.String(), "identity": "heidi"}, http.StatusBadRequest},
+				"join: peer-to-peer call":     {"meeting-join", map[string]any{"callId": p2p.String(), "identity": user}, http.StatusConflict},
+				"join: incoming call":         {"meeting-join", map[string]any{"callId": incoming.String(), "identity": user}, http.StatusConflict},
+				"join: body not JSON":         {"meeting-join", "{", http.StatusBadRequest},
+				"join: body not an object":    {"meeting-join", "[]", http.StatusBadRequest},
+				"answer: participantId wrong": {"participant-answer", map[string]any{"callId": c.String(), "participantId": 7}, http.StatusBadRequest},
+			} {
+				if r := e.control(tc.action, tc.body); r.status != tc.status || r.errorCode(t) == "" {
+					t.Errorf("%s: %d %s; want %d", name, r.status, r.body, tc.status)
+				}
+			}
+			if r := e.do("GET", "/_control/meeting-join", "", nil); r.status != http.StatusMethodNotAllowed {
+				t.Errorf("GET a control action: %d", r.status)
+			}
+		})
 	}
 }

@@ -63,34 +63,38 @@ func TestSubscribeToToneAndTones(t *testing.T) {
 }
 
 func TestToneErrors(t *testing.T) {
-	e := dialectEnv(t, v1Dialect, Config{})
-	rc := newReceiver(t)
-	c := e.mediaCallIn(v1Dialect, rc)
-	for name, tc := range map[string]struct {
-		body   any
-		status int
-	}{
-		"not subscribed": {map[string]any{"callId": c.String(), "tone": "tone1"}, http.StatusConflict},
-		"unknown call":   {map[string]any{"callId": guid.New().String(), "tone": "tone1"}, http.StatusNotFound},
-		"no callId":      {map[string]any{"tone": "tone1"}, http.StatusBadRequest},
-		"bad callId":     {map[string]any{"callId": "nope", "tone": "tone1"}, http.StatusNotFound},
-		"not JSON":       {"{", http.StatusBadRequest},
-	} {
-		if r := e.control("tone", tc.body); r.status != tc.status || r.errorCode(t) == "" {
-			t.Errorf("%s: %d %s; want %d", name, r.status, r.body, tc.status)
-		}
-	}
-	e.action(v1Dialect, c, "subscribeToTone", map[string]any{})
-	for _, bad := range []any{"tone10", "e", 5, nil} {
-		if r := e.control("tone", map[string]any{"CALLID": c.String(), "tone": bad}); r.status != http.StatusBadRequest {
-			t.Errorf("tone %v: %d %s", bad, r.status, r.body)
-		}
-	}
-	if r := e.control("tone", map[string]any{"CallID": strings.ToUpper(c.Compact()), "Tone": "tone0"}); r.status != http.StatusOK {
-		t.Errorf("members and id in other casings: %d %s", r.status, r.body)
-	}
-	incoming := e.incomingCall(rc.URL(), nil)
-	if r := e.action(v1Dialect, incoming, "subscribeToTone", nil); r.status != http.StatusConflict {
-		t.Errorf("subscribeToTone on an incoming call: %d %s", r.status, r.body)
+	for _, md := range mediaDialects {
+		t.Run(md.profile, func(t *testing.T) {
+			e := dialectEnv(t, md.dialect, Config{})
+			rc := newReceiver(t)
+			c := e.mediaCallIn(md.dialect, rc)
+			for name, tc := range map[string]struct {
+				body   any
+				status int
+			}{
+				"not subscribed": {map[string]any{"callId": c.String(), "tone": "tone1"}, http.StatusConflict},
+				"unknown call":   {map[string]any{"callId": guid.New().String(), "tone": "tone1"}, http.StatusNotFound},
+				"no callId":      {map[string]any{"tone": "tone1"}, http.StatusBadRequest},
+				"bad callId":     {map[string]any{"callId": "nope", "tone": "tone1"}, http.StatusNotFound},
+				"not JSON":       {"{", http.StatusBadRequest},
+			} {
+				if r := e.control("tone", tc.body); r.status != tc.status || r.errorCode(t) == "" {
+					t.Errorf("%s: %d %s; want %d", name, r.status, r.body, tc.status)
+				}
+			}
+			e.action(md.dialect, c, "subscribeToTone", map[string]any{})
+			for _, bad := range []any{"tone10", "e", 5, nil} {
+				if r := e.control("tone", map[string]any{"CALLID": c.String(), "tone": bad}); r.status != http.StatusBadRequest {
+					t.Errorf("tone %v: %d %s", bad, r.status, r.body)
+				}
+			}
+			if r := e.control("tone", map[string]any{"CallID": strings.ToUpper(c.Compact()), "Tone": "tone0"}); r.status != http.StatusOK {
+				t.Errorf("members and id in other casings: %d %s", r.status, r.body)
+			}
+			incoming := e.incomingCall(rc.URL(), nil)
+			if r := e.action(md.dialect, incoming, "subscribeToTone", nil); r.status != http.StatusConflict {
+				t.Errorf("subscribeToTone on an incoming call: %d %s", r.status, r.body)
+			}
+		})
 	}
 }
