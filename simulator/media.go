@@ -305,13 +305,13 @@ func (p *profile) parseRecord(o object) (*recordRequest, error) {
 			req.maxRecord = n
 		}
 	}
-	if tones, _, err := o.array("stopTones"); err != nil {
+	stopTones, _, err := o.array("stopTones")
+	if err != nil {
 		return nil, err
-	} else {
-		for i, t := range tones {
-			if _, ok := jsonString(t); !ok {
-				return nil, fmt.Errorf("stopTones[%d] must be a string", i)
-			}
+	}
+	for i, t := range stopTones {
+		if _, ok := jsonString(t); !ok {
+			return nil, fmt.Errorf("stopTones[%d] must be a string", i)
 		}
 	}
 	if req.clientContext, err = o.clientContextUpTo(p.maxClientContext); err != nil {
