@@ -32,10 +32,15 @@ func (s *Simulator) sharingRel(sh *sharingSession) string {
 // on the new session, or updated when a session was under way; nil when
 // c was not created with callOptions.isContentSharingNotificationEnabled.
 // c.mu must be held.
-func (s *Simulator) startSharing(c *call, pid guid.GUID) *delivery {
+func (s *Simulator) startSharing(c *call, pid guid.GUID) (d *delivery) {
 	if !c.media.sharingEnabled {
 		return nil
 	}
+	defer func() {
+		if s.prof.media.sharingSilent {
+			d = nil
+		}
+	}()
 	change := "updated"
 	if c.media.sharing == nil {
 		c.media.sharing = &sharingSession{id: guid.New()}
@@ -54,6 +59,9 @@ func (s *Simulator) stopSharing(c *call, pid guid.GUID) *delivery {
 		return nil
 	}
 	c.media.sharing = nil
+	if s.prof.media.sharingSilent {
+		return nil
+	}
 	return s.note(c, "deleted", s.sharingRel(sh), contentSharingJSON{OdataType: typeContentSharingSession, ID: sh.id.String()})
 }
 

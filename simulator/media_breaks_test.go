@@ -100,3 +100,38 @@ func TestBreakDeleteKeepsInvite(t *testing.T) {
 		t.Errorf("invite %s; want completed", d.Data)
 	}
 }
+
+func TestBreakDeleteParticipantNotifies(t *testing.T) {
+	md := mediaDialects[1]
+	e := dialectEnv(t, md.dialect, Config{Break: []string{BreakDeleteParticipantNotifies}})
+	rc := newReceiver(t)
+	c := e.mediaCallIn(md.dialect, rc)
+	const johnID = "1d1d0005-0000-4000-8000-000000000005"
+	for _, id := range []string{heidiID, johnID} {
+		e.control("meeting-join", map[string]any{"callId": c.String(), "identity": map[string]any{"user": map[string]any{"id": id}}})
+	}
+	rc.waitNote(t, md.res(c)+"/participants", "john joined", func(n note) bool { return memberWith(rosterOf(t, n), johnID) != nil })
+	pid := participantID(t, e, md.dialect, c, heidiID)
+	if r := e.do("DELETE", md.root+"/"+c.String()+"/participants/"+pid, e.token(ClientCalling), nil); r.status != http.StatusNoContent {
+		t.Fatalf("DELETE: %d", r.status)
+	}
+	rc.waitNote(t, md.res(c)+"/participants", "a roster without heidi", func(n note) bool {
+		r := rosterOf(t, n)
+		return memberWith(r, johnID) != nil && memberWith(r, heidiID) == nil
+	})
+}
+
+func TestBreakContentSharingSilent(t *testing.T) {
+	e := dialectEnv(t, v1Dialect, Config{Break: []string{BreakContentSharingSilent}})
+	rc := newReceiver(t)
+	c := sharingCall(t, e, rc, true)
+	r := e.control("meeting-join", map[string]any{"callId": c, "contentSharing": true, "identity": map[string]any{"user": map[string]any{"id": heidiID}}})
+	pid := r.json(t)["participantId"].(string)
+	e.control("participant-hang-up", map[string]any{"callId": c, "participantId": pid})
+	e.do("DELETE", "/communications/calls/"+c, e.token(ClientCalling), nil)
+	for _, n := range rc.waitDeleted(t, "/communications/calls/"+c) {
+		if strings.Contains(n.Resource, "contentsharingsessions") {
+			t.Errorf("a session was notified: %s", n)
+		}
+	}
+}

@@ -33,6 +33,8 @@ type mediaRules struct {
 	cancelNotFailing   bool // the operations cancelMediaProcessing cancels complete as completed 200/0
 	toneSeqFixed       bool // every tone notification says sequenceId 1
 	deleteKeepsInvite  bool // deleting an invitee does not cancel its invite: it still joins
+	deleteNotifies     bool // deleting a participant in the call sends a roster update
+	sharingSilent      bool // content sharing sessions are not notified
 }
 
 // The media rules of each profile: what the 2018 beta pages had (mute,
@@ -71,12 +73,20 @@ const (
 	// BreakDeleteKeepsInvite (v1.0): deleting an invitee before it joins
 	// does not cancel the invite: it joins and the roster shows it.
 	BreakDeleteKeepsInvite = "delete-keeps-invite"
+	// BreakDeleteParticipantNotifies (v1.0): deleting a participant in the
+	// call sends a roster update, where the page says it is dropped with no
+	// notification.
+	BreakDeleteParticipantNotifies = "delete-participant-notifies"
+	// BreakContentSharingSilent (v1.0): a call created with
+	// callOptions.isContentSharingNotificationEnabled is not told of
+	// content sharing sessions.
+	BreakContentSharingSilent = "content-sharing-silent"
 )
 
 // mediaBreakNames lists the Break names of this file, for BreakNames.
 func mediaBreakNames() []string {
 	return []string{BreakMuteNoRoster, BreakPromptNoCompletion, BreakCancelNotFailing,
-		BreakToneSequenceFixed, BreakDeleteKeepsInvite}
+		BreakToneSequenceFixed, BreakDeleteKeepsInvite, BreakDeleteParticipantNotifies, BreakContentSharingSilent}
 }
 
 // applyBreaks applies the breaks of the media rules.
@@ -86,4 +96,6 @@ func (m *mediaRules) applyBreaks(breaks map[string]bool) {
 	m.cancelNotFailing = breaks[BreakCancelNotFailing]
 	m.toneSeqFixed = breaks[BreakToneSequenceFixed]
 	m.deleteKeepsInvite = breaks[BreakDeleteKeepsInvite]
+	m.deleteNotifies = breaks[BreakDeleteParticipantNotifies]
+	m.sharingSilent = breaks[BreakContentSharingSilent]
 }

@@ -136,6 +136,10 @@ func (s *Simulator) handleDeleteParticipant(w http.ResponseWriter, r *http.Reque
 		send = s.answerInvitee(c, pt, joins, resultCancelled)
 	default:
 		c.removeParticipant(pt)
+		if s.prof.media.deleteNotifies {
+			d := s.note(c, "updated", "/participants", s.roster(c))
+			send = func() { s.notifier.enqueue(&c.q, d) }
+		}
 	}
 	c.mu.Unlock()
 	send()

@@ -38,7 +38,14 @@ func TestDeleteActiveParticipant(t *testing.T) {
 	rc := newReceiver(t)
 	tok := e.token(ClientCalling)
 	c := e.mediaCallIn(md.dialect, rc)
-	inviteHeidi(t, e, md.dialect, c)
+	// Two invitees: the roster after heidi's removal, if one were sent,
+	// would differ from every earlier one (an identical item is a
+	// redelivery, which a receiver drops).
+	const johnID = "1d1d0005-0000-4000-8000-000000000005"
+	john := map[string]any{"identity": map[string]any{"user": map[string]any{"id": johnID}}}
+	if r := e.do("POST", invitePathIn(md.dialect, c), tok, map[string]any{"participants": []any{heidi(), john}}); r.status != http.StatusOK {
+		t.Fatalf("invite: %d %s", r.status, r.body)
+	}
 	before := rc.waitNote(t, md.res(c)+"/participants", "heidi joined", func(n note) bool { return memberWith(rosterOf(t, n), heidiID) != nil })
 	pid := participantID(t, e, md.dialect, c, heidiID)
 	if r := e.do("DELETE", md.root+"/"+c.String()+"/participants/"+pid, tok, nil); r.status != http.StatusNoContent || len(r.body) != 0 {

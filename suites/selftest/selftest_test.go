@@ -308,6 +308,10 @@ func TestBrokenTargetFailsTheRightSpec(t *testing.T) {
 			[]string{`expectation "muted" not met`}, "Scenario play-prompt: Play a prompt"},
 		{"v1.0", "delete-keeps-invite", "participants && delete", "Scenario v1.0-delete-invitee-cancels-invite: Delete an invitee before they join",
 			[]string{`forbidden notification`, `inviteeInRoster`}, "Scenario v1.0-delete-participant: Delete a participant in the call"},
+		{"v1.0", "delete-participant-notifies", "participants && delete", "Scenario v1.0-delete-participant: Delete a participant in the call",
+			[]string{`forbidden notification`, `rosterAfterRemoval`}, "Scenario v1.0-delete-invitee-cancels-invite: Delete an invitee before they join"},
+		{"v1.0", "content-sharing-silent", "contentsharing || recording", "Scenario v1.0-content-sharing: Content sharing session notifications",
+			[]string{`expectation "created" not met`}, "Scenario v1.0-update-recording-status: Update recording status"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile+"/"+tt.brk, func(t *testing.T) {
