@@ -164,4 +164,3 @@ func (s *Simulator) handleRecording(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(make([]byte, 1600)) // 100 ms of 8 kHz 16-bit silence
 }
-
