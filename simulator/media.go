@@ -114,7 +114,9 @@ func (s *Simulator) startAction(c *call, t string, clientContext *string, done b
 		op.complete(op.created)
 	}
 	c.ops[op.id] = op
-	return op, s.operationBody(op)
+	body := s.operationBody(op)
+	body.ResultInfo = nil // the action pages show none (record's null: handleRecord)
+	return op, body
 }
 
 // writeActionAnswer writes 200 OK, the Location of the operation and body.

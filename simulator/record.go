@@ -92,6 +92,9 @@ func (s *Simulator) handleRecord(w http.ResponseWriter, r *http.Request, p *prin
 		return
 	}
 	op, body := s.startAction(c, typeRecordOperation, req.clientContext, false)
+	if s.prof.media.typedOps {
+		body.ResultInfo = jsonNull // as the v1.0 page shows it
+	}
 	m := &mediaOp{op: op, record: true, prompts: req.prompts,
 		maxRecord: time.Duration(req.maxRecord) * time.Second,
 		location:  s.base(r) + recordingsPath + c.id.String() + "/" + op.id.String()}
