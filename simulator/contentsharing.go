@@ -30,23 +30,21 @@ func (s *Simulator) sharingRel(sh *sharingSession) string {
 
 // startSharing makes participant pid of c present: a created notification
 // on the new session, or updated when a session was under way; nil when
-// c was not created with callOptions.isContentSharingNotificationEnabled.
-// c.mu must be held.
-func (s *Simulator) startSharing(c *call, pid guid.GUID) (d *delivery) {
+// c was not created with callOptions.isContentSharingNotificationEnabled
+// (or with Break content-sharing-silent). c.mu must be held.
+func (s *Simulator) startSharing(c *call, pid guid.GUID) *delivery {
 	if !c.media.sharingEnabled {
 		return nil
 	}
-	defer func() {
-		if s.prof.media.sharingSilent {
-			d = nil
-		}
-	}()
 	change := "updated"
 	if c.media.sharing == nil {
 		c.media.sharing = &sharingSession{id: guid.New()}
 		change = "created"
 	}
 	c.media.sharing.presenter = pid
+	if s.prof.media.sharingSilent {
+		return nil
+	}
 	sh := c.media.sharing
 	return s.note(c, change, s.sharingRel(sh), contentSharingJSON{OdataType: typeContentSharingSession, ID: sh.id.String()})
 }
