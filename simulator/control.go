@@ -3,6 +3,7 @@ package simulator
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/callconform/callconform/internal/guid"
 )
@@ -14,7 +15,7 @@ import (
 // causes. It needs no Graph token (a harness drives it, not a bot) and
 // answers errors in the Graph error shape (400, 405, 413, 415, 429).
 //
-//	GET  /_control                 → 200 {"capabilities":["incoming-call", "transfer-accept", ...]}
+//	GET  /_control                 → 200 {"capabilities":["incoming-call", "transfer-accept", "participant-answer", ...]}
 //	POST /_control/incoming-calls  {callback, source?, targets?, requestedModalities?}
 //	                               → 201 {"id": "<dashed id>", "resource": "{root}/<id>"}
 //	                                 + Location of the call
@@ -39,6 +40,42 @@ import (
 //
 // These four arm an outcome before the operation, so that no outcome races
 // with an automatic one; CapabilityTransferAccept says more.
+//
+// The other actions act on a call that exists. Each body names it,
+// {"callId": "<id>"} (member names in any casing, the id dashed or not, in
+// any case); each answers 200 {"callId", "participantId"?, "armed"?}, 400
+// for a bad body, 404 for an unknown call or participant, 409 for a call
+// whose state does not allow it:
+//
+//	POST /_control/participant-answer  {callId, participantId | identityId}
+//	    a waiting invitee joins: its invite completes, the roster shows it
+//	POST /_control/participant-answer  {callId, "wait": true}
+//	    arms the call: its next invitee waits for participant-answer,
+//	    participant-decline or a DELETE of it (which cancels the invite)
+//	POST /_control/participant-decline {callId, participantId | identityId}
+//	    a waiting invitee declines: its invite fails (603) unless another
+//	    invitee of it joined; no roster shows it
+//	POST /_control/participant-decline {callId}
+//	    arms the call: its next invitee declines
+//	POST /_control/participant-hang-up {callId, participantId | identityId}
+//	    a participant (not the bot) leaves: the content sharing session it
+//	    presents ends, and a roster update no longer shows it
+//	POST /_control/tone                {callId, tone}
+//	    the caller presses tone0..tone9, star, pound, a..d or flash (any
+//	    case) in a call subscribed to tones: updated on the call with
+//	    toneInfo {sequenceId: 1, 2, ..., tone}; 409 before subscribeToTone
+//	POST /_control/meeting-join        {callId, identity, contentSharing?}
+//	    someone (an identitySet) joins the established group call: a roster
+//	    update shows them; with "contentSharing": true they share content,
+//	    notified (v1.0, a call created with
+//	    callOptions.isContentSharingNotificationEnabled) as a
+//	    contentSharingSession created, or updated when one was under way
+//
+// Outcomes are deterministic: an invitee answers at once unless the call
+// was armed before the invite; each armed outcome is taken by one
+// invitee, in the order armed. participantId is the participant's id (GET
+// {root}/{id}/participants lists waiting invitees too); identityId is the
+// id of one of its identities (user, application, phone, ...).
 const CapabilityIncomingCall = "incoming-call"
 
 // testUserID is the default caller of an incoming call: the page's Test User.
@@ -48,7 +85,7 @@ const testUserID = "8A34A46B-3D17-4ADC-8DCE-DC4E7D572698"
 func (s *Simulator) handleControl(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Capabilities []string `json:"capabilities"`
-	}{append([]string{CapabilityIncomingCall}, handoffCapabilities()...)})
+	}{slices.Concat([]string{CapabilityIncomingCall}, handoffCapabilities(), mediaCapabilities())})
 }
 
 // incomingRequest is the validated body of POST /_control/incoming-calls;

@@ -1,7 +1,9 @@
 package simulator
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -10,9 +12,15 @@ import (
 func TestControlCapabilities(t *testing.T) {
 	e := newEnv(t, Config{})
 	r := e.do("GET", "/_control", "", nil)
-	want := `{"capabilities":["incoming-call","transfer-accept","transfer-reject","redirect-accept","redirect-reject"]}`
-	if r.status != http.StatusOK || string(r.body) != want {
-		t.Errorf("%d %s", r.status, r.body)
+	var got struct{ Capabilities []string }
+	if r.status != http.StatusOK || json.Unmarshal(r.body, &got) != nil {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	want := []string{"incoming-call", "transfer-accept", "transfer-reject", "redirect-accept", "redirect-reject", "participant-answer", "participant-decline", "participant-hang-up", "tone", "meeting-join"}
+	for _, c := range want {
+		if !slices.Contains(got.Capabilities, c) {
+			t.Errorf("capabilities %v lack %q", got.Capabilities, c)
+		}
 	}
 }
 

@@ -28,6 +28,7 @@ type callRequest struct {
 	mediaConfig json.RawMessage
 	chatInfo    json.RawMessage
 	meetingInfo json.RawMessage
+	sharing     bool // callOptions.isContentSharingNotificationEnabled
 }
 
 // parseCall validates the body of a new call under p: a peer-to-peer or
@@ -67,6 +68,9 @@ func (p *profile) parseCall(o object) (*callRequest, error) {
 		return nil, err
 	}
 	if req.meetingInfo, err = o.rawObject("meetingInfo"); err != nil {
+		return nil, err
+	}
+	if req.sharing, err = o.contentSharingOption(); err != nil {
 		return nil, err
 	}
 	if len(req.targets) == 0 && req.meetingInfo == nil {
@@ -186,6 +190,7 @@ func (s *Simulator) newOutgoingCall(r *http.Request, p *principal, req *callRequ
 		source: req.source, mediaConfig: req.mediaConfig, chatInfo: req.chatInfo, meetingInfo: req.meetingInfo,
 		requested: nonNil(req.requested), ops: make(map[guid.GUID]*operation),
 	}
+	c.media.sharingEnabled = req.sharing && s.prof.media.contentSharing
 	if len(req.targets) > 0 {
 		c.targets, _ = json.Marshal(req.targets)
 	}

@@ -17,6 +17,19 @@
 // client is the simulator's, which has no /v1.0 segment (set
 // Config.BaseURL to mount it behind one).
 //
+// # Mid-call actions
+//
+// Participants (list, get, and under v1.0 delete), mute and unmute,
+// participant mute, playPrompt, record(Response), cancelMediaProcessing,
+// subscribeToTone, and under v1.0 updateRecordingStatus and content
+// sharing sessions answer as their pages do (mediarules.go holds what
+// differs by profile). A call's media operations run one at a time, in
+// order: a prompt completes as soon as its turn comes, a record when its
+// maximum duration has passed on Config.Clock. What only the outside
+// world causes (an invitee answers, declines or hangs up, someone joins,
+// a key is pressed) comes from the test-control API (control.go), whose
+// outcomes never race the simulator's own.
+//
 // # Delivery
 //
 // Notifications are delivered at least once, as the real service delivers

@@ -49,7 +49,7 @@ func (s *Simulator) endCall(c *call, e ending) {
 	if e.byApp() && s.prof.terminationReason {
 		c.terminationReason = reasonAppInitiated
 	}
-	ds := s.endNotes(c, e)
+	ds := append(s.abandonOperations(c), s.endNotes(c, e)...)
 	c.mu.Unlock()
 	s.notifier.enqueue(&c.q, ds...)
 }

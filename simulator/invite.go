@@ -217,6 +217,11 @@ func (s *Simulator) startInvite(w http.ResponseWriter, r *http.Request, c, repla
 	}
 	op := s.newOperation(opType, req.clientContext, s.invitationInfos(req.invitees))
 	c.ops[op.id] = op
+	if len(c.media.armed) > 0 { // an invitee declines or waits (test control)
+		body := s.operationBody(op)
+		s.startArmedInvite(c, op, req, replaced)
+		return body, true
+	}
 	for _, inv := range req.invitees {
 		c.addParticipant(guid.New(), inv.identity, inv.info)
 	}

@@ -76,4 +76,5 @@ func (c *call) stopKeepAlive() {
 func (c *call) stopTimers() {
 	c.stopDeadline()
 	c.stopKeepAlive()
+	c.media.stop()
 }

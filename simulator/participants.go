@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -13,13 +12,16 @@ const typeParticipant = "#microsoft.graph.participant"
 
 // participant is a member of a call's roster; guarded by its call's mu.
 type participant struct {
-	id         guid.GUID
-	identity   json.RawMessage // as sent
-	region     string
-	languageID string
-	sourceID   string
-	etag       int
-	note       json.RawMessage // its roster item, encoded once: it does not change
+	id          guid.GUID
+	identity    json.RawMessage // as sent
+	region      string
+	languageID  string
+	sourceID    string
+	etag        int
+	note        json.RawMessage // its roster item, encoded once; nil again when it changes
+	muted       bool            // isMuted: muted by itself (mute) or by the bot (participant mute)
+	serverMuted bool            // its media streams are server muted (participant mute)
+	pending     *inviteState    // invited, not joined yet: not in the roster
 }
 
 // addParticipant adds a participant to c's roster; identity is as the
@@ -81,8 +83,16 @@ func (p *participant) base() participantJSON {
 		},
 		MediaStreams: []mediaStreamJSON{{
 			MediaType: "audio", Label: "main-audio", SourceID: p.sourceID, Direction: "sendReceive",
+			ServerMuted: p.serverMuted,
 		}},
 	}
+}
+
+// mutedFlag returns isMuted of p: a pointer, so that a profile that leaves
+// it out of roster items writes it where it is true.
+func (p *participant) mutedFlag() *bool {
+	m := p.muted
+	return &m
 }
 
 // roster returns c's participants as roster notification data, a JSON
@@ -97,10 +107,15 @@ func (s *Simulator) roster(c *call) json.RawMessage {
 	}
 	out := make([]byte, 0, size)
 	out = append(out, '[')
-	for i, p := range c.participants {
-		if i > 0 {
+	first := true
+	for _, p := range c.participants {
+		if p.pending != nil {
+			continue // invited, not joined
+		}
+		if !first {
 			out = append(out, ',')
 		}
+		first = false
 		out = append(out, p.note...)
 	}
 	return append(out, ']')
@@ -113,6 +128,9 @@ func (s *Simulator) rosterItem(c *call, p *participant) participantJSON {
 		j.OdataID = s.resource(c) + "/participants/" + s.noteID(p.id)
 		j.OdataEtag = etag(p.etag)
 	}
+	if p.muted {
+		j.IsMuted = p.mutedFlag()
+	}
 	if s.prof.participantDetails {
 		p.detail(&j)
 	}
@@ -124,7 +142,7 @@ func (s *Simulator) participantBody(p *participant) participantJSON {
 	j := p.base()
 	j.ID = p.id.String()
 	f := false
-	j.IsMuted, j.IsInLobby = &f, &f
+	j.IsMuted, j.IsInLobby = p.mutedFlag(), &f
 	if s.prof.participantDetails {
 		p.detail(&j)
 	}
@@ -132,13 +150,13 @@ func (s *Simulator) participantBody(p *participant) participantJSON {
 }
 
 // detail adds to j what the real service says of every participant: its
-// id (in info as participantId too), that it is neither muted nor in the
-// lobby nor anonymized, its endpoint type and meeting role, and the type of
+// id (in info as participantId too), whether it is muted, that it is
+// neither in the lobby nor anonymized, its endpoint type and meeting role, and the type of
 // its media stream.
 func (p *participant) detail(j *participantJSON) {
 	f := false
 	j.ID = p.id.String()
-	j.IsMuted, j.IsInLobby, j.IsIdentityAnonymized = &f, &f, &f
+	j.IsMuted, j.IsInLobby, j.IsIdentityAnonymized = p.mutedFlag(), &f, &f
 	j.PublishedStates, j.MeetingRole = []string{}, "none"
 	j.Info.EndpointType, j.Info.ParticipantID = "default", j.ID
 	for i := range j.MediaStreams {
@@ -170,18 +188,15 @@ func (s *Simulator) handleGetParticipant(w http.ResponseWriter, r *http.Request,
 	if !ok {
 		return
 	}
-	pid, _ := guid.Parse(r.PathValue("pid"))
 	c.mu.Lock()
 	var found *participantJSON
-	for _, pt := range c.participants {
-		if pt.id == pid {
-			b := s.participantBody(pt)
-			found = &b
-		}
+	if pt := c.participant(r.PathValue("pid")); pt != nil {
+		b := s.participantBody(pt)
+		found = &b
 	}
 	c.mu.Unlock()
 	if found == nil {
-		writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("participant %q not found", r.PathValue("pid")))
+		writeParticipantNotFound(w, r)
 		return
 	}
 	writeJSON(w, http.StatusOK, found)

@@ -99,6 +99,8 @@ type profile struct {
 	redirecting           bool       // a redirected call is notified redirecting first
 	redirectTargetInfo    bool       // redirect's targets are invitationParticipantInfo, not (also) identity sets
 	redirectTimeoutRange  bool       // redirect's timeout is a number from 15 to 90, not any whole number (or numeric string)
+
+	media mediaRules // participant and media actions (mediarules.go)
 }
 
 // The profiles, by name.
@@ -125,6 +127,7 @@ var profiles = map[string]profile{
 		rejectAnswer: answerForm{200, true}, redirectAnswer: answerForm{200, true}, transferAnswer: answerForm{200, true},
 		transferTargetField: "target", transferAcceptedState: "transfer-accepted",
 		redirecting: true,
+		media:       mediaBeta2018,
 	},
 	ProfileV1: {
 		name: ProfileV1,
@@ -150,6 +153,7 @@ var profiles = map[string]profile{
 		transferTargetField: "transferTarget", transferAcceptedState: "transferAccepted",
 		transferResult: true, transfereeForGroup: true,
 		redirectTargetInfo: true, redirectTimeoutRange: true,
+		media: mediaV1,
 	},
 }
 
@@ -238,6 +242,7 @@ func (p *profile) applyBreaks(breaks map[string]bool) {
 	if breaks[BreakRedirectTimeoutUnchecked] {
 		p.redirectTimeoutRange = false
 	}
+	p.media.applyBreaks(breaks)
 }
 
 // callbackField is the name of the callback member of requests and calls.

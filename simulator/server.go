@@ -46,7 +46,9 @@ func (s *Simulator) routes() *http.ServeMux {
 		m.HandleFunc("POST "+root+"/{id}/reject", s.api(permAny, s.handleReject))
 		m.HandleFunc("POST "+root+"/{id}/redirect", s.api(permAny, s.handleRedirect))
 		m.HandleFunc("POST "+root+"/{id}/transfer", s.api(permAny, s.handleTransfer))
+		s.mediaRoutes(m, root)
 	}
+	s.controlRoutes(m)
 	m.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.handleToken)
 	m.HandleFunc("GET "+openIDConfigPath, s.handleOpenIDConfig)
 	m.HandleFunc("GET "+jwksPath, s.handleJWKS)
@@ -77,6 +79,11 @@ func (s *Simulator) routes() *http.ServeMux {
 //	POST   {root}/{id}/reject                      beta-2018: 200 commsOperation; v1.0: 202, no body
 //	POST   {root}/{id}/redirect                    beta-2018: 200 commsOperation; v1.0: 202, no body
 //	POST   {root}/{id}/transfer                    beta-2018: 200 commsOperation; v1.0: 202, no body
+//	POST   {root}/{id}/mute, unmute, playPrompt, recordResponse (beta-2018: record),
+//	       cancelMediaProcessing, subscribeToTone, updateRecordingStatus (v1.0),
+//	       participants/{pid}/mute                 200 + Location + the operation
+//	DELETE {root}/{id}/participants/{pid}          v1.0: 204
+//	GET    {root}/{id}/contentSharingSessions[/{sid}]  v1.0: 200
 //	POST   /{tenant}/oauth2/v2.0/token             client credentials: access token
 //	GET    /.well-known/openid-configuration       issuer and jwks_uri of notification tokens
 //	GET    /.well-known/keys                       the JWKS

@@ -238,7 +238,7 @@ const (
 
 // BreakNames returns every Break name New accepts.
 func BreakNames() []string {
-	return []string{
+	names := []string{
 		BreakInviteNoLocation, BreakInviteWrongStatus, BreakSkipOperationNotification,
 		BreakRosterBeforeOperation, BreakWrongResource, BreakNoBodyValidation,
 		BreakUnsignedNotifications, BreakNoAuth,
@@ -247,6 +247,7 @@ func BreakNames() []string {
 		BreakTransferWithBody, BreakNoTransferAccepted, BreakTransferFailureNoResult, BreakRejectIgnored,
 		BreakRedirectTimeoutUnchecked,
 	}
+	return append(names, mediaBreakNames()...)
 }
 
 // Stats is a snapshot of a simulator's activity.

@@ -143,10 +143,6 @@ func (s *Simulator) handleTransfer(w http.ResponseWriter, r *http.Request, p *pr
 	writeHandoffAnswer(w, form, op, body)
 }
 
-// isGroup reports whether c is a group call: a meeting, or more than two
-// participants. c.mu must be held.
-func (c *call) isGroup() bool { return c.meetingInfo != nil || len(c.participants) > 2 }
-
 // transferDoneNotes returns the notifications of a transfer the target
 // accepted: transferAccepted, the operation's completion, and c's end.
 // The call leaves the store as its end is sent (404 from then on); if it

@@ -54,11 +54,8 @@ type triggerCall struct {
 // the call alone. It returns how many steps it played.
 func (s *scenario) playTrigger(i int, ready <-chan struct{}) (int, error) {
 	st := &s.f.Steps[i]
-	if s.playOutcome(i) {
-		return 1, nil
-	}
 	if st.Trigger != "incoming-call" {
-		return 0, fmt.Errorf("unknown trigger %q", st.Trigger)
+		return s.playCallEvent(i)
 	}
 	if s.m.cfg.BotWebhook == "" {
 		return 0, ErrNoBotWebhook

@@ -115,11 +115,12 @@ func isTokenChar(c byte) bool { return tokenChars[c] }
 // random: at least MinEntropyLen long, not an id (a GUID, hex digits, a
 // GUID in base64 such as a Teams meeting thread's
 // "meeting_NjM5ZjE4MGIt..."), not words joined by '-', '_' or '~'
-// (Ocp-Apim-Subscription-Key), not a placeholder, made of at least two of lower case, upper case and
+// (Ocp-Apim-Subscription-Key) nor one camelCase identifier
+// (maxRecordDurationInSeconds), not a placeholder, made of at least two of lower case, upper case and
 // digits, with a Shannon entropy of at least EntropyThreshold(len(tok)).
 func HighEntropy(tok string) bool {
 	if len(tok) < MinEntropyLen || isHex(tok) || placeholder(tok) ||
-		base64GUID(tok) || words(tok) {
+		base64GUID(tok) || words(tok) || word(tok) {
 		return false
 	}
 	if _, ok := guid.Parse(tok); ok {

@@ -24,6 +24,7 @@ func TestFind(t *testing.T) {
 		{"hex id", "1D6DE2D4CD5143098DAA70768651088E", nil},
 		{"camelCase words", "#microsoft.graph.invitationParticipantInfo serviceHostedMediaConfig", nil},
 		{"words with digits", "organizerMeetingInfo1234", nil},
+		{"one long camelCase member", "maxRecordDurationInSeconds: 120, initialSilenceTimeoutInSeconds: 5", nil},
 		{"placeholders", "client_secret={{clientSecret}} Bearer redacted-token-1 password: REDACTED", nil},
 		{"prose", "the bearer authentication of the callback", nil},
 		{"short", "client id abc123 x9Y8", nil},
