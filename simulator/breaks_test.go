@@ -141,3 +141,38 @@ func TestBreakNoAuth(t *testing.T) {
 		}
 	}
 }
+
+func TestBreakUnknownCall500(t *testing.T) {
+	for _, brk := range [][]string{nil, {BreakUnknownCall500}} {
+		e := newEnv(t, Config{Break: brk})
+		want := http.StatusNotFound
+		if brk != nil {
+			want = http.StatusInternalServerError
+		}
+		unknown := guid.New().String()
+		if r := e.do("GET", "/app/calls/"+unknown, e.token(ClientCalling), nil); r.status != want {
+			t.Errorf("break %v: GET an unknown call: %d, want %d: %s", brk, r.status, want, r.body)
+		}
+		if r := e.do("POST", "/app/calls/"+unknown+"/participants/invite", e.token(ClientCalling),
+			map[string]any{"participants": []any{heidi()}}); r.status != want {
+			t.Errorf("break %v: invite on an unknown call: %d, want %d: %s", brk, r.status, want, r.body)
+		}
+	}
+}
+
+func TestBreakInviteNotEstablished(t *testing.T) {
+	for _, brk := range [][]string{nil, {BreakInviteNotEstablished}} {
+		e := newEnv(t, Config{Break: brk})
+		rc := newReceiver(t)
+		// An incoming call the bot has not answered stays incoming.
+		c := e.incomingCall(rc.URL(), nil)
+		want := http.StatusConflict
+		if brk != nil {
+			want = http.StatusAccepted // beta-2018's invite answer
+		}
+		r := e.do("POST", invitePath(c), e.token(ClientCalling), map[string]any{"participants": []any{heidi()}})
+		if r.status != want {
+			t.Errorf("break %v: invite on an incoming call: %d, want %d: %s", brk, r.status, want, r.body)
+		}
+	}
+}

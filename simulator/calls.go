@@ -229,6 +229,10 @@ func (s *Simulator) findCall(r *http.Request, p *principal) *call {
 func (s *Simulator) lookupCall(w http.ResponseWriter, r *http.Request, p *principal) (*call, bool) {
 	c := s.findCall(r, p)
 	if c == nil {
+		if s.broken(BreakUnknownCall500) {
+			writeError(w, http.StatusInternalServerError, codeInternalError, "object reference not set to an instance of an object")
+			return nil, false
+		}
 		writeCallNotFound(w, r)
 		return nil, false
 	}

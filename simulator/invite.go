@@ -204,7 +204,7 @@ func (s *Simulator) startInvite(w http.ResponseWriter, r *http.Request, c, repla
 		opType = s.prof.replaceOpType
 	}
 	c.mu.Lock()
-	if c.state != stateEstablished {
+	if c.state != stateEstablished && !s.broken(BreakInviteNotEstablished) {
 		state := c.state
 		c.mu.Unlock()
 		release(replaced)

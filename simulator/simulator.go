@@ -216,6 +216,13 @@ const (
 	// BreakKeepAliveEndedOK (v1.0): keepAlive answers 200 OK for a call
 	// that does not exist (ended, or never created) instead of 404.
 	BreakKeepAliveEndedOK = "keepalive-ended-call-ok"
+	// BreakUnknownCall500: a request on a call that does not exist (GET,
+	// invite, the mid-call actions) answers 500 InternalServerError instead
+	// of 404, as a service that trips on a missing call would.
+	BreakUnknownCall500 = "unknown-call-500"
+	// BreakInviteNotEstablished: invite is accepted on a call that is not
+	// established yet, instead of 409.
+	BreakInviteNotEstablished = "invite-not-established"
 
 	// BreakTransferWithBody (v1.0): transfer answers 200 OK with a
 	// commsOperation body, as beta-2018 did, instead of 202 Accepted
@@ -244,6 +251,7 @@ func BreakNames() []string {
 		BreakUnsignedNotifications, BreakNoAuth,
 		BreakAnswerWithBody, BreakInviteAnswer202, BreakNoResourceURL, BreakUpdatedTerminated,
 		BreakMediaConfigOptional, BreakMoreThanFiveInvitees, BreakLongClientContext, BreakKeepAliveEndedOK,
+		BreakUnknownCall500, BreakInviteNotEstablished,
 		BreakTransferWithBody, BreakNoTransferAccepted, BreakTransferFailureNoResult, BreakRejectIgnored,
 		BreakRedirectTimeoutUnchecked,
 	}

@@ -110,14 +110,16 @@ var negativeBreaks = []struct {
 	{"v1.0", "more-than-five-invitees", []string{"v1.0-negative-invite-more-than-five"}, "status: want 400, got 200"},
 	{"v1.0", "media-config-optional", []string{"v1.0-negative-create-without-media-config", "v1.0-negative-answer-without-media-config"}, "status: want 400, got 201"},
 	{"v1.0", "keepalive-ended-call-ok", []string{"v1.0-negative-keep-alive-ended-call", "v1.0-negative-unknown-call-keep-alive"}, "status: want 404, got 200"},
+	{"beta-2018", "unknown-call-500", []string{"negative-unknown-call-get", "negative-unknown-call-invite"}, "status: want 404, got 500"},
+	{"v1.0", "unknown-call-500", []string{"v1.0-negative-unknown-call-get", "v1.0-negative-unknown-call-invite"}, "status: want 404, got 500"},
+	{"beta-2018", "invite-not-established", []string{"negative-invite-call-not-established"}, "498, 499, got 202"},
+	{"v1.0", "invite-not-established", []string{"v1.0-negative-invite-call-not-established"}, "498, 499, got 200"},
 }
 
 // noBreak lists the negative fixtures whose rule the simulator has no
-// break for: no run here shows them failing.
-var noBreak = []string{
-	"negative-unknown-call-get", "negative-unknown-call-invite", "negative-invite-call-not-established",
-	"v1.0-negative-unknown-call-get", "v1.0-negative-unknown-call-invite", "v1.0-negative-invite-call-not-established",
-}
+// break for: no run here shows them failing. (None today: keep the list,
+// so that a fixture added without a break is named, not missed.)
+var noBreak = []string{}
 
 // TestEachBreakFailsItsNegativeFixtures: a simulator that breaks a rule
 // fails, through replay run alone (exit 1), exactly the negative fixtures
