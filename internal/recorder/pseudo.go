@@ -263,3 +263,71 @@ func pseudoDigits(s, prefix string, n int) bool {
 	rest, ok := strings.CutPrefix(s, prefix)
 	return ok && len(rest) >= n && digitsOf(rest) == rest
 }
+
+// pseudoNumber returns the counter of a pseudonym of the rule's kind (the
+// 3 of User 3, of +15550100003, of 00000000-0000-4000-8000-000000000003),
+// when s is one (kindPseudonym).
+func pseudoNumber(ru rule, s string) (int, bool) {
+	if !kindPseudonym(ru, s) {
+		return 0, false
+	}
+	var digits string
+	switch kind := ru.Kind; {
+	case ru.Replacement != "":
+		before, after, ok := strings.Cut(ru.Replacement, "%d")
+		if !ok {
+			return 0, false
+		}
+		digits = strings.TrimSuffix(strings.TrimPrefix(s, before), after)
+	case kind == KindThreadID:
+		part := strings.TrimPrefix(threadPart(s), meetingThread)
+		if g, ok := base64GUIDOf(part); ok {
+			part = g
+		}
+		g, ok := guid.Parse(part)
+		if !ok { // a chat's: its users' pseudonyms, not a thread's
+			return 0, false
+		}
+		digits = g.Hex()[20:]
+	case kind == KindPhone:
+		digits = strings.TrimPrefix(strings.TrimPrefix(s, "+"), pseudoPhonePrefix)
+	case kind == KindMeetingID:
+		digits = strings.TrimPrefix(s, "555")
+	case kind == KindUserID || kind == KindTenantID || strings.HasSuffix(kind, "-id"):
+		g, _ := guid.Parse(s) // kindPseudonym parsed it
+		digits = g.Hex()[20:]
+	default: // User 3, redacted-secret-3, <kind>-3
+		digits = s[strings.LastIndexAny(s, " -")+1:]
+	}
+	n := 0
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' || n > 1<<40 {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, digits != ""
+}
+
+// seen notes a pseudonym of the rule's kind met where a value was to be
+// scrubbed (a journal's, scrubbed before): the pseudonyms numbered after
+// it are greater, so that a value the build scrubs first never gets one
+// that already stands for another.
+func (r *redactor) seen(ru rule, s string) {
+	n, ok := pseudoNumber(ru, s)
+	if !ok {
+		return
+	}
+	kind := ru.Kind
+	if kind == KindEntropy {
+		kind = KindSecret // one counter: the sum of both (newPseudonym)
+	}
+	have := r.count[kind]
+	if kind == KindSecret {
+		have += r.count[KindEntropy]
+	}
+	if n > have {
+		r.count[kind] += n - have
+	}
+}

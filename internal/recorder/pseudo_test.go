@@ -104,3 +104,34 @@ func TestScrubbedIdentityKeepsItsKind(t *testing.T) {
 		})
 	}
 }
+
+// TestSeenPseudonymIsNotReused: once the redactor has met a pseudonym
+// scrubbed before (a journal's), the value it scrubs first gets a
+// pseudonym numbered after it, never that one.
+func TestSeenPseudonymIsNotReused(t *testing.T) {
+	for _, tt := range []struct {
+		name, path, seen, real, want string
+	}{
+		{"user", "user.id", "00000000-0000-4000-8000-000000000002", "3f2a9c1e-7b4d-4e8a-9c6f-1a2b3c4d5e6f", "00000000-0000-4000-8000-000000000003"},
+		{"tenant", "tenantId", "00000000000040009000000000000001", "7d2c9b1e-4a5f-4c3d-9e8b-1a2b3c4d5e6f", "00000000-0000-4000-9000-000000000002"},
+		{"phone", "phone.id", "15550100001", "+14255550123", "+15550100002"},
+		{"phone in text", "note", "call +15550100004", "call +14255550123", "call +15550100005"},
+		{"join meeting id", "joinMeetingId", "5550000000002", "3754026895517", "5550000000003"},
+		{"thread", "threadId", "19:meeting_MDAwMDAwMDAtMDAwMC00MDAwLWIwMDAtMDAwMDAwMDAwMDAx@thread.v2", "19:meeting_ZDRlNWY2YTctNDQ0NC00NTU1LWI2NjYtYzc3Nzg4ODk5OTAw@thread.v2",
+			"19:meeting_MDAwMDAwMDAtMDAwMC00MDAwLWIwMDAtMDAwMDAwMDAwMDAy@thread.v2"},
+		{"display name", "displayName", "User 1", "Alice Realname", "User 2"},
+		{"secret", "passcode", "redacted-secret-3", "Xy7pQ2wz", "redacted-secret-4"},
+		{"custom replacement", "ticket", "ticket-2", "TCK-4711", "ticket-3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := defaultRedactor(t, fixture.RedactionRule{Kind: "ticket", Path: "ticket", Replacement: "ticket-%d"})
+			path := strings.Split(tt.path, ".")
+			if got, _ := r.value(path, tt.seen); got != tt.seen {
+				t.Fatalf("value(%s, %q) = %q: a pseudonym changed", tt.path, tt.seen, got)
+			}
+			if got, _ := r.value(path, tt.real); got != tt.want {
+				t.Errorf("value(%s, %q) after %q = %q, want %q", tt.path, tt.real, tt.seen, got, tt.want)
+			}
+		})
+	}
+}

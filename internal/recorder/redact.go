@@ -316,6 +316,7 @@ func (r *redactor) valueAt(path []string, s string, depth int) (string, string) 
 				// identity of the rule's kind when it is one of that
 				// kind's, so that a request's becomes a var.
 				if kindPseudonym(ru, s) {
+					r.seen(ru, s)
 					return s, ru.Kind
 				}
 				return s, ""
@@ -456,6 +457,7 @@ func (r *redactor) replace(ru rule, s string) string {
 		}
 		v := s[start:end]
 		if v == "" || isTemplate(v) || ownPseudonym(ru, v) {
+			r.seen(ru, v)
 			continue
 		}
 		sb.WriteString(s[prev:start])
