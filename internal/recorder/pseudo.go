@@ -167,9 +167,12 @@ func isPseudonym(s string) bool {
 // ownPseudonym reports whether s is a pseudonym the rule writes: one of the
 // redactor's own (isPseudonym), its replacement, or <kind>-N.
 func ownPseudonym(ru rule, s string) bool {
-	if isPseudonym(s) {
-		return true
-	}
+	return isPseudonym(s) || customPseudonym(ru, s)
+}
+
+// customPseudonym reports whether s is what newPseudonym writes for a rule
+// of a custom kind: its replacement, or <kind>-N.
+func customPseudonym(ru rule, s string) bool {
 	switch rep := ru.Replacement; {
 	case strings.Contains(rep, "%d"):
 		before, after, _ := strings.Cut(rep, "%d")
@@ -179,8 +182,7 @@ func ownPseudonym(ru rule, s string) bool {
 	case rep != "":
 		return s == rep
 	}
-	n, ok := strings.CutPrefix(s, sanitizeName(ru.Kind)+"-")
-	return ok && n != "" && digitsOf(n) == n
+	return pseudoDigits(s, sanitizeName(ru.Kind)+"-", 1)
 }
 
 // chatThread returns the pseudonym of a one-on-one chat's thread id,
@@ -203,4 +205,129 @@ func (r *redactor) chatThread(v string) (string, bool) {
 func isGUID(s string) bool {
 	_, ok := guid.Parse(s)
 	return ok
+}
+
+// kindPseudonym reports whether s is a pseudonym the rule writes for its
+// own kind, in any of the forms writtenLike gives it: a journal's value
+// scrubbed before is recognized as the identity it stands for, and a
+// pseudonym of another kind (a tenant's at a user id's path) is not.
+func kindPseudonym(ru rule, s string) bool {
+	if ru.Replacement != "" {
+		return customPseudonym(ru, s)
+	}
+	switch ru.Kind {
+	case KindDisplayName:
+		return userPseudonymRE.MatchString(s)
+	case KindSecret, KindEntropy:
+		return pseudoDigits(s, "redacted-secret-", 1)
+	case KindJWT:
+		return pseudoDigits(s, "redacted-jwt-", 1)
+	case KindBearer:
+		return pseudoDigits(s, "redacted-token-", 1)
+	case KindUserID:
+		return pseudoGUIDOfKind(s, "8000")
+	case KindTenantID:
+		return pseudoGUIDOfKind(s, "9000")
+	case KindThreadID:
+		part := strings.TrimPrefix(threadPart(s), meetingThread)
+		if g, ok := base64GUIDOf(part); ok {
+			part = g
+		}
+		if a, b, ok := strings.Cut(part, "_"); ok { // a chat's: two users'
+			return pseudoGUIDOfKind(a, "8000") && pseudoGUIDOfKind(b, "8000")
+		}
+		return pseudoGUIDOfKind(part, "b000")
+	case KindPhone:
+		return pseudoDigits(strings.TrimPrefix(s, "+"), pseudoPhonePrefix, 4)
+	case KindMeetingID:
+		return pseudoDigits(s, "555", 10)
+	}
+	if strings.HasSuffix(ru.Kind, "-id") {
+		g, ok := guid.Parse(s)
+		return ok && strings.HasPrefix(g.String(), pseudoGUIDPrefix+"a")
+	}
+	return customPseudonym(ru, s)
+}
+
+// pseudoGUIDOfKind reports whether s is a pseudonym GUID (dashed or not,
+// any case) whose fourth group is group: 8000 for a user's, 9000 for a
+// tenant's, b000 for a thread's.
+func pseudoGUIDOfKind(s, group string) bool {
+	g, ok := guid.Parse(s)
+	return ok && strings.HasPrefix(g.String(), pseudoGUIDPrefix+group+"-")
+}
+
+// pseudoDigits reports whether s is prefix and then at least n more digits,
+// digits only: a pseudonym counter printed with %0nd.
+func pseudoDigits(s, prefix string, n int) bool {
+	rest, ok := strings.CutPrefix(s, prefix)
+	return ok && len(rest) >= n && digitsOf(rest) == rest
+}
+
+// pseudoNumber returns the counter of a pseudonym of the rule's kind (the
+// 3 of User 3, of +15550100003, of 00000000-0000-4000-8000-000000000003),
+// when s is one (kindPseudonym).
+func pseudoNumber(ru rule, s string) (int, bool) {
+	if !kindPseudonym(ru, s) {
+		return 0, false
+	}
+	var digits string
+	switch kind := ru.Kind; {
+	case ru.Replacement != "":
+		before, after, ok := strings.Cut(ru.Replacement, "%d")
+		if !ok {
+			return 0, false
+		}
+		digits = strings.TrimSuffix(strings.TrimPrefix(s, before), after)
+	case kind == KindThreadID:
+		part := strings.TrimPrefix(threadPart(s), meetingThread)
+		if g, ok := base64GUIDOf(part); ok {
+			part = g
+		}
+		g, ok := guid.Parse(part)
+		if !ok { // a chat's: its users' pseudonyms, not a thread's
+			return 0, false
+		}
+		digits = g.Hex()[20:]
+	case kind == KindPhone:
+		digits = strings.TrimPrefix(strings.TrimPrefix(s, "+"), pseudoPhonePrefix)
+	case kind == KindMeetingID:
+		digits = strings.TrimPrefix(s, "555")
+	case kind == KindUserID || kind == KindTenantID || strings.HasSuffix(kind, "-id"):
+		g, _ := guid.Parse(s) // kindPseudonym parsed it
+		digits = g.Hex()[20:]
+	default: // User 3, redacted-secret-3, <kind>-3
+		digits = s[strings.LastIndexAny(s, " -")+1:]
+	}
+	n := 0
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' || n > 1<<40 {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, digits != ""
+}
+
+// seen notes a pseudonym of the rule's kind met where a value was to be
+// scrubbed (a journal's, scrubbed before): the pseudonyms numbered after
+// it are greater, so that a value the build scrubs first never gets one
+// that already stands for another.
+func (r *redactor) seen(ru rule, s string) {
+	n, ok := pseudoNumber(ru, s)
+	if !ok {
+		return
+	}
+	kind := ru.Kind
+	if kind == KindEntropy {
+		kind = KindSecret // one counter: the sum of both (newPseudonym)
+	}
+	have := r.count[kind]
+	if kind == KindSecret {
+		have += r.count[KindEntropy]
+	}
+	if n > have {
+		r.count[kind] += n - have
+	}
 }

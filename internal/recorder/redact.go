@@ -290,7 +290,9 @@ func (r *redactor) dropHeader(name string) bool {
 }
 
 // value scrubs the string at a JSON path (member names, array indices left
-// out). whole is the kind of the rule that replaced all of s, or "". What
+// out). whole is the kind of the rule that replaced all of s, or of the
+// rule at whose path s is already a pseudonym of its kind (a value the
+// journal scrubbed), or "". What
 // s holds is scrubbed too: JSON in the string, URLs and forms (each query
 // value as the value of its name), base64 of text (re-encoded), and every
 // value already given a pseudonym (an id, a name, a number), wherever it is
@@ -310,6 +312,13 @@ func (r *redactor) valueAt(path []string, s string, depth int) (string, string) 
 		}
 		if ru.re == nil {
 			if ownPseudonym(ru, s) {
+				// Scrubbed before (the journal's pseudonym): still the
+				// identity of the rule's kind when it is one of that
+				// kind's, so that a request's becomes a var.
+				if kindPseudonym(ru, s) {
+					r.seen(ru, s)
+					return s, ru.Kind
+				}
 				return s, ""
 			}
 			return r.pseudonym(ru.RedactionRule, s), ru.Kind
@@ -448,6 +457,7 @@ func (r *redactor) replace(ru rule, s string) string {
 		}
 		v := s[start:end]
 		if v == "" || isTemplate(v) || ownPseudonym(ru, v) {
+			r.seen(ru, v)
 			continue
 		}
 		sb.WriteString(s[prev:start])
