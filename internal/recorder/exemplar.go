@@ -131,14 +131,16 @@ var matchKeys = map[string]bool{
 	"targets": true, "source": true, "participants": true, "identity": true, "replacescallid": true,
 	"meetinginfo": true, "chatinfo": true, "requestedmodalities": true, "acceptedmodalities": true,
 	"acceptmodalities": true, "modalities": true, "tenantid": true, "transfertarget": true,
-	"transferee": true, "callroutes": true, "reason": true, "@odata.type": true,
+	"transferee": true, "callroutes": true, "reason": true,
 }
 
 // matchPaths returns the gjson paths of the values of a (scrubbed) request
 // body that identify the request, in body order: the leaves under
-// matchKeys (display names aside), @odata.type, any {{variable}} (an id),
-// and arrays of scalars (modalities) whole. Optional content (prompts,
-// media configuration, client context) is left out. nil when none.
+// matchKeys (display names and @odata.type aside: a bot may leave the
+// types out, as the pages' own examples often do), any {{variable}} (an
+// id), and arrays of scalars (modalities) whole. Optional content
+// (prompts, media configuration, client context) is left out. nil when
+// none.
 func matchPaths(body *jvalue) []string {
 	var out []string
 	var walk func(v *jvalue, path []string, keyed bool)
@@ -168,8 +170,8 @@ func matchPaths(body *jvalue) []string {
 			}
 			last := strings.ToLower(path[len(path)-1])
 			switch {
-			case last == "displayname":
-			case keyed, last == `\@odata\.type`, v.kind == 's' && isTemplate(v.text) && v.text != "{{callbackUrl}}":
+			case last == "displayname", last == `\@odata\.type`:
+			case keyed, v.kind == 's' && isTemplate(v.text) && v.text != "{{callbackUrl}}":
 				out = append(out, strings.Join(path, "."))
 			}
 		}
