@@ -31,7 +31,6 @@ type request struct {
 	method string
 	path   string // path, with ?query when there is one
 	body   []byte
-	token  string // the bearer token it carried, for redaction; "" = none
 
 	checked bool
 	valid   bool // body is JSON
