@@ -66,12 +66,7 @@ func (s *Simulator) handleAnswer(w http.ResponseWriter, r *http.Request, p *prin
 	if !ok {
 		return
 	}
-	c.mu.Lock()
-	if c.state != stateIncoming {
-		state := c.state
-		c.mu.Unlock()
-		writeError(w, http.StatusConflict, codeInvalidCallState,
-			fmt.Sprintf("call %s is %s; only an incoming call can be answered", r.PathValue("id"), state))
+	if !lockIncoming(w, r, c, "answered") {
 		return
 	}
 	accepted := req.accepted
@@ -98,4 +93,19 @@ func (s *Simulator) handleAnswer(w http.ResponseWriter, r *http.Request, p *prin
 		return
 	}
 	writeJSON(w, s.prof.answerStatus, body)
+}
+
+// lockIncoming locks c if it is incoming (ringing); else it writes 409
+// InvalidCallState, saying that only an incoming call can be done what
+// (answered, rejected, redirected), and returns false with c unlocked.
+func lockIncoming(w http.ResponseWriter, r *http.Request, c *call, done string) bool {
+	c.mu.Lock()
+	if c.state == stateIncoming {
+		return true
+	}
+	state := c.state
+	c.mu.Unlock()
+	writeError(w, http.StatusConflict, codeInvalidCallState,
+		fmt.Sprintf("call %s is %s; only an incoming call can be %s", r.PathValue("id"), state, done))
+	return false
 }

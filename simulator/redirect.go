@@ -155,12 +155,7 @@ func (s *Simulator) handleRedirect(w http.ResponseWriter, r *http.Request, p *pr
 	if !ok {
 		return
 	}
-	c.mu.Lock()
-	if c.state != stateIncoming {
-		state := c.state
-		c.mu.Unlock()
-		writeError(w, http.StatusConflict, codeInvalidCallState,
-			fmt.Sprintf("call %s is %s; only an incoming call can be redirected", r.PathValue("id"), state))
+	if !lockIncoming(w, r, c, "redirected") {
 		return
 	}
 	declined := c.armed.redirect == declines

@@ -68,12 +68,7 @@ func (s *Simulator) handleReject(w http.ResponseWriter, r *http.Request, p *prin
 	if !ok {
 		return
 	}
-	c.mu.Lock()
-	if c.state != stateIncoming {
-		state := c.state
-		c.mu.Unlock()
-		writeError(w, http.StatusConflict, codeInvalidCallState,
-			fmt.Sprintf("call %s is %s; only an incoming call can be rejected", r.PathValue("id"), state))
+	if !lockIncoming(w, r, c, "rejected") {
 		return
 	}
 	form := s.prof.rejectAnswer
