@@ -495,7 +495,13 @@ func (b *builder) location(st *fixture.Step, loc string) []*idVar {
 
 // scrubBody rewrites a request body in place: callbacks become
 // {{callbackUrl}}, known ids their variables, and the rest is redacted.
-func (b *builder) scrubBody(v *jvalue, path []string) {
+func (b *builder) scrubBody(v *jvalue, path []string) { b.scrubJSON(v, path, true) }
+
+// scrubJSON rewrites a body in place: a request's (an identity's pseudonym
+// becomes a var), or what the upstream sent (its absolute URLs become
+// {{baseUrl}}/...). Callbacks become {{callbackUrl}}, known ids their
+// variables, strings and numbers are redacted.
+func (b *builder) scrubJSON(v *jvalue, path []string, request bool) {
 	switch v.kind {
 	case 'o':
 		for i, k := range v.keys {
@@ -504,14 +510,18 @@ func (b *builder) scrubBody(v *jvalue, path []string) {
 				e.text = "{{callbackUrl}}"
 				continue
 			}
-			b.scrubBody(e, append(path[:len(path):len(path)], k))
+			b.scrubJSON(e, append(path[:len(path):len(path)], k), request)
 		}
 	case 'a':
 		for _, e := range v.vals {
-			b.scrubBody(e, path)
+			b.scrubJSON(e, path, request)
 		}
 	case 's':
-		v.text = b.scrubString(path, v.text, true)
+		s := v.text
+		if rest, ok := underBase(s, b.upBase); ok && !request {
+			s = "{{baseUrl}}" + rest
+		}
+		v.text = b.scrubString(path, s, request)
 	case 'n':
 		b.red.scrubNumber(v, path)
 	}

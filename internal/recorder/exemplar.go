@@ -57,31 +57,7 @@ func (b *builder) exemplar(it *jvalue) []byte {
 // scrubExemplar rewrites a recorded answer or notification in place:
 // callbacks become {{callbackUrl}}, the upstream's absolute URLs
 // {{baseUrl}}/..., known ids their variables, and the rest is redacted.
-func (b *builder) scrubExemplar(v *jvalue, path []string) {
-	switch v.kind {
-	case 'o':
-		for i, k := range v.keys {
-			e := v.vals[i]
-			if e.kind == 's' && isCallbackKey(k) && isHTTPURL(e.text) {
-				e.text = "{{callbackUrl}}"
-				continue
-			}
-			b.scrubExemplar(e, append(path[:len(path):len(path)], k))
-		}
-	case 'a':
-		for _, e := range v.vals {
-			b.scrubExemplar(e, path)
-		}
-	case 's':
-		s := v.text
-		if rest, ok := underBase(s, b.upBase); ok {
-			s = "{{baseUrl}}" + rest
-		}
-		v.text = b.scrubString(path, s, false)
-	case 'n':
-		b.red.scrubNumber(v, path)
-	}
-}
+func (b *builder) scrubExemplar(v *jvalue, path []string) { b.scrubJSON(v, path, false) }
 
 // underBase returns what follows base in s when s is an absolute URL under
 // base.
