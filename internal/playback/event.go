@@ -30,20 +30,11 @@ func (s *scenario) playCallEvent(i int) (int, error) {
 	if !callEvents[st.Trigger] {
 		return 0, fmt.Errorf("unknown trigger %q", st.Trigger)
 	}
-	callID := ""
-	if len(st.Body) > 0 {
-		raw, err := fixture.ExpandJSON(st.Body, s.lookup)
-		if err != nil {
-			return 0, err
-		}
-		v, err := decodeJSON(raw)
-		if err != nil {
-			return 0, err
-		}
-		if m, ok := v.(map[string]any); ok {
-			callID, _ = m["callId"].(string)
-		}
+	body, err := s.triggerBody(st)
+	if err != nil {
+		return 0, err
 	}
+	callID, _ := body["callId"].(string)
 	ctl := answer{status: http.StatusOK, header: http.Header{}}
 	ctl.body, _ = jsonMarshal(map[string]any{"callId": callID, "participantId": guid.NewString()})
 	for _, n := range match.SortedKeys(st.Capture) {
@@ -55,4 +46,22 @@ func (s *scenario) playCallEvent(i int) (int, error) {
 	}
 	s.steps[i].played = true
 	return 1, nil
+}
+
+// triggerBody returns the trigger step's body, expanded, when it is an
+// object; nil when it has none or is not one.
+func (s *scenario) triggerBody(st *fixture.Step) (map[string]any, error) {
+	if len(st.Body) == 0 {
+		return nil, nil
+	}
+	raw, err := fixture.ExpandJSON(st.Body, s.lookup)
+	if err != nil {
+		return nil, err
+	}
+	v, err := decodeJSON(raw)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	return m, nil
 }

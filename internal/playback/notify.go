@@ -61,18 +61,12 @@ func (s *scenario) playTrigger(i int, ready <-chan struct{}) (int, error) {
 		return 0, ErrNoBotWebhook
 	}
 	tc := &triggerCall{id: guid.NewString(), data: map[string]any{}}
-	if len(st.Body) > 0 {
-		raw, err := fixture.ExpandJSON(st.Body, s.lookup)
-		if err != nil {
-			return 0, err
-		}
-		v, err := decodeJSON(raw)
-		if err != nil {
-			return 0, err
-		}
-		if m, ok := v.(map[string]any); ok {
-			tc.data = m
-		}
+	data, err := s.triggerBody(st)
+	if err != nil {
+		return 0, err
+	}
+	if data != nil {
+		tc.data = data
 	}
 	delete(tc.data, "callback")
 	tc.data["@odata.type"] = "#microsoft.graph.call"
