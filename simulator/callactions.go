@@ -27,6 +27,12 @@ type actionRules struct {
 	screenSharingRole bool
 	// deviceQuality: POST {root}/logTeleconferenceDeviceQuality exists.
 	deviceQuality bool
+	// muteAll: POST {root}/{id}/participants/muteAll exists (beta-2018,
+	// deprecated since).
+	muteAll bool
+	// configureMixer: POST {root}/{id}/participants/configureMixer exists
+	// (beta-2018).
+	configureMixer bool
 
 	// Breaks.
 	holdSecondAllowed      bool // a second participant can be put on hold while one is
@@ -35,12 +41,14 @@ type actionRules struct {
 	galleryNoCompletion    bool // addLargeGalleryView never notifies its completion
 	screenSharingAnyMedia  bool // changeScreenSharingRole is accepted on a call without app-hosted media
 	screenSharingNoRoster  bool // changeScreenSharingRole changes no stream: no roster update follows
+	muteAllNoRoster        bool // muteAll mutes no one: no roster update follows
+	mixerNoCompletion      bool // configureMixer never notifies its completion
 	deviceQualityUnchecked bool // logTeleconferenceDeviceQuality accepts a body without quality
 }
 
 // The action rules of each profile.
 var (
-	actionsBeta2018 = actionRules{}
+	actionsBeta2018 = actionRules{muteAll: true, configureMixer: true}
 	actionsV1       = actionRules{holdMusic: true, dtmf: true, largeGallery: true, screenSharingRole: true, deviceQuality: true}
 )
 
@@ -69,12 +77,19 @@ const (
 	// BreakScreenSharingNoRoster (v1.0): changeScreenSharingRole answers
 	// 202 Accepted but no roster update shows the screen sharing stream.
 	BreakScreenSharingNoRoster = "screen-sharing-no-roster"
+	// BreakMuteAllNoRoster (beta-2018): muteAll answers its completed
+	// operation but no roster update shows the participants muted.
+	BreakMuteAllNoRoster = "mute-all-no-roster"
+	// BreakMixerNoCompletion (beta-2018): configureMixer answers its
+	// running operation but never notifies its completion.
+	BreakMixerNoCompletion = "mixer-no-completion"
 )
 
 // actionBreakNames lists the Break names of this file, for BreakNames.
 func actionBreakNames() []string {
 	return []string{BreakHoldMusicSecondAllowed, BreakHoldMusicNoCompletion, BreakDtmfNoCompletion,
-		BreakGalleryNoCompletion, BreakScreenSharingAnyMedia, BreakDeviceQualityUnchecked, BreakScreenSharingNoRoster}
+		BreakGalleryNoCompletion, BreakScreenSharingAnyMedia, BreakDeviceQualityUnchecked, BreakScreenSharingNoRoster,
+		BreakMuteAllNoRoster, BreakMixerNoCompletion}
 }
 
 // applyBreaks applies the breaks of the action rules.
@@ -86,6 +101,8 @@ func (a *actionRules) applyBreaks(breaks map[string]bool) {
 	a.screenSharingAnyMedia = breaks[BreakScreenSharingAnyMedia]
 	a.deviceQualityUnchecked = breaks[BreakDeviceQualityUnchecked]
 	a.screenSharingNoRoster = breaks[BreakScreenSharingNoRoster]
+	a.muteAllNoRoster = breaks[BreakMuteAllNoRoster]
+	a.mixerNoCompletion = breaks[BreakMixerNoCompletion]
 }
 
 // Operation types of the actions of this file.
@@ -122,6 +139,12 @@ func (s *Simulator) actionRoutes(m *http.ServeMux, root string) {
 	}
 	if ar.deviceQuality {
 		m.HandleFunc("POST "+root+"/logTeleconferenceDeviceQuality", s.api(permAny, s.handleLogDeviceQuality))
+	}
+	if ar.muteAll {
+		m.HandleFunc("POST "+root+"/{id}/participants/muteAll", s.api(permAny, s.handleMuteAll))
+	}
+	if ar.configureMixer {
+		m.HandleFunc("POST "+root+"/{id}/participants/configureMixer", s.api(permAny, s.handleConfigureMixer))
 	}
 }
 
