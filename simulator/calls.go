@@ -58,13 +58,14 @@ type call struct {
 	participants      []*participant
 	ops               map[guid.GUID]*operation
 	nextSourceID      int
-	replacing         bool       // an invite will replace this call
-	deadline          Timer      // ends the call if it stays in its state (incoming, establishing)
-	keepAlive         Timer      // ends the call if no keepAlive comes in time (v1.0)
-	aliveUntil        time.Time  // when keepAlive ends the call, unless a keepAlive comes first
-	ended             bool       // the service ended it (a deadline passed)
-	armed             armed      // outcomes of its next transfer and redirect (test-control API)
-	media             mediaState // participant and media actions (media.go)
+	replacing         bool        // an invite will replace this call
+	deadline          Timer       // ends the call if it stays in its state (incoming, establishing)
+	keepAlive         Timer       // ends the call if no keepAlive comes in time (v1.0)
+	aliveUntil        time.Time   // when keepAlive ends the call, unless a keepAlive comes first
+	ended             bool        // the service ended it (a deadline passed)
+	armed             armed       // outcomes of its next transfer and redirect (test-control API)
+	media             mediaState  // participant and media actions (media.go)
+	actions           actionState // hold music (callactions.go)
 }
 
 // nextEtag returns the etag of the call's next change; mu must be held.

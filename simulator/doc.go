@@ -21,9 +21,11 @@
 //
 // Participants (list, get, and under v1.0 delete), mute and unmute,
 // participant mute, playPrompt, record(Response), cancelMediaProcessing,
-// subscribeToTone, and under v1.0 updateRecordingStatus and content
-// sharing sessions answer as their pages do (mediarules.go holds what
-// differs by profile). A call's media operations run one at a time, in
+// subscribeToTone, and under v1.0 updateRecordingStatus, content
+// sharing sessions, hold music, sendDtmfTones, addLargeGalleryView,
+// changeScreenSharingRole and logTeleconferenceDeviceQuality answer as
+// their pages do (mediarules.go and callactions.go hold what differs by
+// profile). A call's media operations run one at a time, in
 // order: a prompt completes as soon as its turn comes, a record when its
 // maximum duration has passed on Config.Clock. What only the outside
 // world causes (an invitee answers, declines or hangs up, someone joins,

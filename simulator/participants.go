@@ -22,6 +22,9 @@ type participant struct {
 	muted       bool            // isMuted: muted by itself (mute) or by the bot (participant mute)
 	serverMuted bool            // its media streams are server muted (participant mute)
 	pending     *inviteState    // invited, not joined yet: not in the roster
+	// screenSharing is the direction of its videoBasedScreenSharing
+	// stream (changeScreenSharingRole), or "" when it has none.
+	screenSharing string
 }
 
 // addParticipant adds a participant to c's roster; identity is as the
@@ -76,7 +79,7 @@ type mediaStreamJSON struct {
 }
 
 func (p *participant) base() participantJSON {
-	return participantJSON{
+	j := participantJSON{
 		OdataType: typeParticipant,
 		Info: participantInfoJSON{
 			OdataType: typeParticipantInfo, Identity: p.identity, Region: p.region, LanguageID: p.languageID,
@@ -86,6 +89,13 @@ func (p *participant) base() participantJSON {
 			ServerMuted: p.serverMuted,
 		}},
 	}
+	if p.screenSharing != "" {
+		j.MediaStreams = append(j.MediaStreams, mediaStreamJSON{
+			MediaType: "videoBasedScreenSharing", Label: "applicationsharing-video", SourceID: p.sourceID,
+			Direction: p.screenSharing,
+		})
+	}
+	return j
 }
 
 // mutedFlag returns isMuted of p: a pointer, so that a profile that leaves

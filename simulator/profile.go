@@ -100,7 +100,8 @@ type profile struct {
 	redirectTargetInfo    bool       // redirect's targets are invitationParticipantInfo, not (also) identity sets
 	redirectTimeoutRange  bool       // redirect's timeout is a number from 15 to 90, not any whole number (or numeric string)
 
-	media mediaRules // participant and media actions (mediarules.go)
+	media   mediaRules  // participant and media actions (mediarules.go)
+	actions actionRules // hold music, DTMF, gallery, screen sharing role, device quality (callactions.go)
 }
 
 // The profiles, by name.
@@ -128,6 +129,7 @@ var profiles = map[string]profile{
 		transferTargetField: "target", transferAcceptedState: "transfer-accepted",
 		redirecting: true,
 		media:       mediaBeta2018,
+		actions:     actionsBeta2018,
 	},
 	ProfileV1: {
 		name: ProfileV1,
@@ -153,7 +155,8 @@ var profiles = map[string]profile{
 		transferTargetField: "transferTarget", transferAcceptedState: "transferAccepted",
 		transferResult: true, transfereeForGroup: true,
 		redirectTargetInfo: true, redirectTimeoutRange: true,
-		media: mediaV1,
+		media:   mediaV1,
+		actions: actionsV1,
 	},
 }
 
@@ -242,7 +245,11 @@ func (p *profile) applyBreaks(breaks map[string]bool) {
 	if breaks[BreakRedirectTimeoutUnchecked] {
 		p.redirectTimeoutRange = false
 	}
+	if breaks[BreakNoTerminatedUpdate] {
+		p.terminatedUpdate = false
+	}
 	p.media.applyBreaks(breaks)
+	p.actions.applyBreaks(breaks)
 }
 
 // callbackField is the name of the callback member of requests and calls.

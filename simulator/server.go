@@ -47,6 +47,7 @@ func (s *Simulator) routes() *http.ServeMux {
 		m.HandleFunc("POST "+root+"/{id}/redirect", s.api(permAny, s.handleRedirect))
 		m.HandleFunc("POST "+root+"/{id}/transfer", s.api(permAny, s.handleTransfer))
 		s.mediaRoutes(m, root)
+		s.actionRoutes(m, root)
 	}
 	s.controlRoutes(m)
 	m.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.handleToken)

@@ -204,6 +204,11 @@ const (
 	// BreakUpdatedTerminated (v1.0): an ending call is notified updated
 	// with state terminated before its deleted, as beta-2018 did.
 	BreakUpdatedTerminated = "updated-terminated"
+	// BreakNoTerminatedUpdate (beta-2018): a call the bot hangs up goes
+	// from terminating straight to deleted, without the updated
+	// notification with state terminated (AppInitiated) the 2018 page
+	// shows between them.
+	BreakNoTerminatedUpdate = "no-terminated-update"
 	// BreakMediaConfigOptional (v1.0): create and answer accept a body
 	// without mediaConfig.
 	BreakMediaConfigOptional = "media-config-optional"
@@ -255,7 +260,9 @@ func BreakNames() []string {
 		BreakTransferWithBody, BreakNoTransferAccepted, BreakTransferFailureNoResult, BreakRejectIgnored,
 		BreakRedirectTimeoutUnchecked,
 	}
-	return append(names, mediaBreakNames()...)
+	names = append(names, BreakNoTerminatedUpdate)
+	names = append(names, mediaBreakNames()...)
+	return append(names, actionBreakNames()...)
 }
 
 // Stats is a snapshot of a simulator's activity.

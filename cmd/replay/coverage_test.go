@@ -44,7 +44,7 @@ func TestCoverageOfTheBuiltinFixtures(t *testing.T) {
 	// Other fixtures and specs may join these lines: each names one that
 	// checks the entry today.
 	for _, want := range []struct{ line, has string }{
-		{"  ok  POST /app/calls/{callId}/participants/invite ", "fixtures: invite-existing-p2p-meeting, "},
+		{"  ok  POST /app/calls/{callId}/participants/invite ", "invite-existing-p2p-meeting, "},
 		{"  ok  deleted operation /app/calls/{callId}/operations/{operationId} ", "invite-group-call"},
 		{"  ok  POST /communications/calls/{callId}/keepAlive ", "errors-answers-404-to-keepalive-on-an-ended-call"}, // a spec, from the manifest
 	} {

@@ -114,6 +114,7 @@ var negativeBreaks = []struct {
 	{"v1.0", "unknown-call-500", []string{"v1.0-negative-unknown-call-get", "v1.0-negative-unknown-call-invite"}, "status: want 404, got 500"},
 	{"beta-2018", "invite-not-established", []string{"negative-invite-call-not-established"}, "498, 499, got 202"},
 	{"v1.0", "invite-not-established", []string{"v1.0-negative-invite-call-not-established"}, "498, 499, got 200"},
+	{"v1.0", "screen-sharing-any-media", []string{"v1.0-negative-screen-sharing-role-service-hosted"}, "status: want 400, got 202"},
 }
 
 // noBreak lists the negative fixtures whose rule the simulator has no
