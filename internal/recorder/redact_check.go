@@ -154,6 +154,9 @@ func collectScalars(n *yaml.Node, path []string, into []scalarAt) []scalarAt {
 			into = collectScalars(c, path, into)
 		}
 	case yaml.ScalarNode:
+		if inner, p := embeddedJSON(n, path); inner != nil {
+			return collectScalars(inner, p, into)
+		}
 		if n.Tag != "!!null" && n.Tag != "!!bool" && n.Value != "" {
 			into = append(into, scalarAt{path, n})
 		}

@@ -26,17 +26,16 @@ func encodeYAML(f *fixture.Fixture, header string, comments map[int]string) ([]b
 	}
 	if steps := v.get("steps"); steps != nil {
 		for _, st := range steps.vals {
-			// status: 201 rather than [201].
-			if exp := st.get("expect"); exp != nil {
-				for i, k := range exp.keys {
-					if k == "status" && exp.vals[i].kind == 'a' && len(exp.vals[i].vals) == 1 {
-						exp.vals[i] = exp.vals[i].vals[0]
-					}
-				}
-			}
+			simplifyStatus(st)
+			compactRecorded(st)
 		}
 	}
 	root := yamlNode(v)
+	if steps := mappingValue(root, "steps"); steps != nil {
+		for _, st := range steps.Content {
+			literalRecorded(st)
+		}
+	}
 	if header != "" && len(root.Content) > 0 {
 		root.Content[0].HeadComment = header
 	}
@@ -159,7 +158,9 @@ func writeStep(w io.Writer, st fixture.Step, comment string) error {
 		return fmt.Errorf("encode a recorded step: %w", err)
 	}
 	simplifyStatus(v)
+	compactRecorded(v)
 	item := yamlNode(v)
+	literalRecorded(item)
 	item.HeadComment = comment
 	var buf bytes.Buffer
 	if err := encodeNode(&buf, &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{item}}); err != nil {
@@ -197,4 +198,72 @@ func encodeNode(w io.Writer, n *yaml.Node) error {
 		return err
 	}
 	return enc.Close()
+}
+
+// compactRecorded turns the recorded answer's body and the exemplars of
+// step st into strings holding their compact JSON text: the answer's body
+// becomes bodyJson, an exemplar stays exemplar. Written so (one line in a
+// literal block, see literalRecorded), each is one YAML node for the
+// loader to parse instead of thousands; fixtures/README.md describes the
+// form.
+func compactRecorded(st *jvalue) {
+	if ans := st.get("answer"); ans != nil && ans.kind == 'o' {
+		for i, k := range ans.keys {
+			if k == "body" {
+				ans.keys[i] = "bodyJson"
+				ans.vals[i] = jstring(string(ans.vals[i].marshal()))
+			}
+		}
+	}
+	for _, e := range expectations(st) {
+		for i, k := range e.keys {
+			if k == "exemplar" && e.vals[i].kind == 'o' {
+				e.vals[i] = jstring(string(e.vals[i].marshal()))
+			}
+		}
+	}
+}
+
+// expectations returns the expectations of an await step, or nil.
+func expectations(st *jvalue) []*jvalue {
+	aw := st.get("await")
+	if aw == nil {
+		return nil
+	}
+	exp := aw.get("expect")
+	if exp == nil || exp.kind != 'a' {
+		return nil
+	}
+	return exp.vals
+}
+
+// literalRecorded writes the strings compactRecorded made as literal
+// blocks (`|-`), the JSON text as it is on the line below its key. The
+// YAML library writes a string it cannot write so (one with a character
+// YAML does not print) quoted instead, which reads back the same.
+func literalRecorded(st *yaml.Node) {
+	literal := func(n *yaml.Node) {
+		if n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+			n.Style = yaml.LiteralStyle
+		}
+	}
+	literal(mappingValue(mappingValue(st, "answer"), "bodyJson"))
+	if exp := mappingValue(mappingValue(st, "await"), "expect"); exp != nil {
+		for _, e := range exp.Content {
+			literal(mappingValue(e, "exemplar"))
+		}
+	}
+}
+
+// mappingValue returns the value of key in the mapping n, or nil.
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
