@@ -98,7 +98,7 @@ func checkClientContext(t *testing.T, cc *string) {
 // accepts keeps the promises of its operation, and every refusal of a JSON
 // body (at most 1 MiB) is a 400 with a Graph error body, nothing else.
 func FuzzDecodeRequest(f *testing.F) {
-	for _, seed := range []string{
+	fuzzDecoders(f, requestDecoders, []string{
 		`{"callback":"https://bot.contoso.com/api/calls","meetingInfo":{"@odata.type":"#microsoft.graph.organizerMeetingInfo"}}`,
 		`{"callback":"https://bot.contoso.com/cb","targets":[{"identity":{"user":{"id":"u"}}}],"requestedModalities":["audio"]}`,
 		`{"callback":"https://bot/cb","acceptModalities":["audio","video"],"mediaConfig":{"@odata.type":"#microsoft.graph.serviceHostedMediaConfig"},"clientContext":"c"}`,
@@ -114,13 +114,35 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"callbackUri":"https://bot/cb","acceptedModalities":["audio"],"mediaConfig":{"@odata.type":"#microsoft.graph.serviceHostedMediaConfig"}}`,
 		`{"participants":[{"identity":{"user":{"id":"x"}},"replacesCallId":"57DAB8B1894C409AB240BD8BEAE78896"}],"clientContext":"x"}`,
 		`[]`, `null`, `"x"`, ``, `{`, `{"a":1}x`, "{\"clientContext\":\"\xff\xfe\"}",
-	} {
-		for i := range requestDecoders {
+	})
+}
+
+// checkGraphError checks that body is exactly a Graph error with code.
+func checkGraphError(t *testing.T, body []byte, code string) {
+	t.Helper()
+	var e graphError
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil || dec.More() {
+		t.Fatalf("not a Graph error body: %v: %s", err, body)
+	}
+	if e.Error.Code != code || e.Error.Message == "" || e.Error.InnerError.RequestID != "rid" ||
+		e.Error.InnerError.ClientRequestID != "crid" || e.Error.InnerError.Date == "" {
+		t.Fatalf("Graph error %+v; want code %s and every member", e.Error, code)
+	}
+}
+
+// fuzzDecoders fuzzes decoders with seeds (each seed for each decoder): a
+// body a decoder accepts writes nothing and passes the decoder's check; a
+// body it refuses is answered 400 with exactly a Graph error.
+func fuzzDecoders(f *testing.F, decoders []requestDecoder, seeds []string) {
+	for _, seed := range seeds {
+		for i := range decoders {
 			f.Add(uint8(i), []byte(seed))
 		}
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
-		d := requestDecoders[int(which)%len(requestDecoders)]
+		d := decoders[int(which)%len(decoders)]
 		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
@@ -139,19 +161,4 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 		checkGraphError(t, w.Body.Bytes(), codeBadRequest)
 	})
-}
-
-// checkGraphError checks that body is exactly a Graph error with code.
-func checkGraphError(t *testing.T, body []byte, code string) {
-	t.Helper()
-	var e graphError
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil || dec.More() {
-		t.Fatalf("not a Graph error body: %v: %s", err, body)
-	}
-	if e.Error.Code != code || e.Error.Message == "" || e.Error.InnerError.RequestID != "rid" ||
-		e.Error.InnerError.ClientRequestID != "crid" || e.Error.InnerError.Date == "" {
-		t.Fatalf("Graph error %+v; want code %s and every member", e.Error, code)
-	}
 }
