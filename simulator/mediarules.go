@@ -39,12 +39,14 @@ type mediaRules struct {
 
 // The media rules of each profile: what the 2018 beta pages had (mute,
 // participant mute, playPrompt, record, cancelMediaProcessing and
-// subscribeToTone, each answered 200 with a commsOperation), and what the
+// subscribeToTone, each answered 200 with a commsOperation; DELETE of a
+// participant, 204), and what the
 // v1.0 pages have.
 var (
 	mediaBeta2018 = mediaRules{
-		recordAction:  "record",
-		toneOpRunning: true,
+		recordAction:      "record",
+		toneOpRunning:     true,
+		deleteParticipant: true, // the 2018 beta page participant_delete.md: 204
 	}
 	mediaV1 = mediaRules{
 		typedOps:          true,
@@ -73,7 +75,7 @@ const (
 	// BreakDeleteKeepsInvite (v1.0): deleting an invitee before it joins
 	// does not cancel the invite: it joins and the roster shows it.
 	BreakDeleteKeepsInvite = "delete-keeps-invite"
-	// BreakDeleteParticipantNotifies (v1.0): deleting a participant in the
+	// BreakDeleteParticipantNotifies: deleting a participant in the
 	// call sends a roster update, where the page says it is dropped with no
 	// notification.
 	BreakDeleteParticipantNotifies = "delete-participant-notifies"

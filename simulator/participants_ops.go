@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/callconform/callconform/internal/guid"
@@ -111,7 +112,19 @@ func (c *call) removeParticipant(pt *participant) {
 // completes as failed, resultInfo 400/8508, and no roster shows it. 404 for
 // an unknown participant; 400 for the bot's own (hang up with DELETE on
 // the call).
+// participantActions are the actions under {root}/{id}/participants, which
+// a DELETE of a participant must not take for a participant id.
+var participantActions = map[string]bool{"invite": true, "muteAll": true, "configureMixer": true}
+
 func (s *Simulator) handleDeleteParticipant(w http.ResponseWriter, r *http.Request, p *principal) {
+	if participantActions[r.PathValue("pid")] {
+		// .../participants/invite (muteAll, configureMixer) is an action,
+		// not a participant: POST is its one method.
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+			fmt.Sprintf("method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, http.MethodPost))
+		return
+	}
 	c, ok := s.lookupCall(w, r, p)
 	if !ok {
 		return

@@ -83,11 +83,21 @@ func TestDeleteParticipantErrors(t *testing.T) {
 			t.Errorf("%s: %d %s; want %d", name, r.status, r.body, tc.status)
 		}
 	}
-	// The 2018 pages have no DELETE of a participant.
+	// The 2018 beta pages have it too (participant_delete.md): an unknown
+	// participant is 404 there as well.
 	be := dialectEnv(t, betaDialect, Config{})
 	bc := be.mediaCallIn(betaDialect, rc)
-	if r := be.do("DELETE", "/app/calls/"+bc.String()+"/participants/"+guid.New().String(), be.token(ClientCalling), nil); r.status != http.StatusMethodNotAllowed {
-		t.Errorf("beta-2018 DELETE participant: %d %s", r.status, r.body)
+	if r := be.do("DELETE", "/app/calls/"+bc.String()+"/participants/"+guid.New().String(), be.token(ClientCalling), nil); r.status != http.StatusNotFound {
+		t.Errorf("beta-2018 DELETE of an unknown participant: %d %s", r.status, r.body)
+	}
+	// participants/invite is an action: DELETE is not one of its methods.
+	for _, d := range []dialect{betaDialect, v1Dialect} {
+		env := dialectEnv(t, d, Config{})
+		call := env.mediaCallIn(d, rc)
+		r := env.do("DELETE", d.root+"/"+call.String()+"/participants/invite", env.token(ClientCalling), nil)
+		if r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != http.MethodPost {
+			t.Errorf("%s DELETE participants/invite: %d Allow %q; want 405, Allow POST", d.profile, r.status, r.header.Get("Allow"))
+		}
 	}
 }
 

@@ -83,7 +83,7 @@ func (s *Simulator) routes() *http.ServeMux {
 //	POST   {root}/{id}/mute, unmute, playPrompt, recordResponse (beta-2018: record),
 //	       cancelMediaProcessing, subscribeToTone, updateRecordingStatus (v1.0),
 //	       participants/{pid}/mute                 200 + Location + the operation
-//	DELETE {root}/{id}/participants/{pid}          v1.0: 204
+//	DELETE {root}/{id}/participants/{pid}          204
 //	GET    {root}/{id}/contentSharingSessions[/{sid}]  v1.0: 200
 //	POST   /{tenant}/oauth2/v2.0/token             client credentials: access token
 //	GET    /.well-known/openid-configuration       issuer and jwks_uri of notification tokens
