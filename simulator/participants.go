@@ -111,7 +111,7 @@ func (s *Simulator) roster(c *call) json.RawMessage {
 	size := 2
 	for _, p := range c.participants {
 		if p.note == nil {
-			p.note = mustMarshal(s.rosterItem(c, p))
+			p.note = mustAppend(s.rosterItem(c, p))
 		}
 		size += len(p.note) + 1
 	}

@@ -65,15 +65,16 @@ func (s *Simulator) resource(c *call) string { return c.root + "/" + s.noteID(c.
 // the call itself, "/participants", "/operations/{id}") of call id, whose
 // notification root is root, in the profile's shape. data is the
 // resourceData: a json.RawMessage that is already valid, compact JSON (a
-// roster), or a value to encode.
+// roster), or a value to encode, appended in place (appendValue).
 func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, data any) []byte {
 	p := s.prof
 	path := "/" + s.noteID(id) + rel
-	raw, ok := data.(json.RawMessage)
-	if !ok {
-		raw = mustMarshal(data)
+	raw, encoded := data.(json.RawMessage)
+	size := len(raw)
+	if !encoded {
+		size = dataSizeHint
 	}
-	out := make([]byte, 0, len(typedBodyStart)+2*(len(root)+len(path))+len(raw)+64)
+	out := make([]byte, 0, len(typedBodyStart)+2*(len(root)+len(path))+size+64)
 	if p.typedEnvelope {
 		out = append(out, typedBodyStart...)
 	} else {
@@ -91,9 +92,21 @@ func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, 
 		out = appendMember(out, "resourceUrl", root+path)
 	}
 	out = append(out, `"resourceData":`...)
-	out = append(out, raw...)
+	if encoded {
+		out = append(out, raw...)
+	} else {
+		var err error
+		if out, err = appendValue(out, data); err != nil {
+			panic("simulator: encode notification: " + err.Error()) // only fixed types are encoded
+		}
+	}
 	return append(out, bodyEnd...)
 }
+
+// dataSizeHint is room for the resourceData of most notifications (a
+// call's state, an operation's completion), so that encodeOn seldom grows
+// its buffer.
+const dataSizeHint = 512
 
 // appendMember appends "name":"value", to a JSON object being written.
 func appendMember(out []byte, name, value string) []byte {
@@ -245,15 +258,26 @@ func typedObject(t string, members object) json.RawMessage {
 	return append(out, '}')
 }
 
-// appendJSONString appends s as a JSON string.
+// appendJSONString appends s as a JSON string, as json.Marshal writes it:
+// printable ASCII by hand (a quote or backslash escaped with a backslash),
+// anything else by json.Marshal.
 func appendJSONString(out []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return append(out, mustMarshal(s)...)
-		}
-	}
+	start := len(out)
 	out = append(out, '"')
-	out = append(out, s...)
+	last := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			continue
+		}
+		if c != '"' && c != '\\' {
+			return append(out[:start], mustMarshal(s)...)
+		}
+		out = append(out, s[last:i]...)
+		out = append(out, '\\', c)
+		last = i + 1
+	}
+	out = append(out, s[last:]...)
 	return append(out, '"')
 }
 
