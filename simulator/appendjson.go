@@ -35,6 +35,8 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return v.appendJSON(b)
 	case *resultInfoJSON:
 		return v.appendJSON(b)
+	case rosterJSON:
+		return v.appendJSON(b)
 	case json.RawMessage:
 		if plainJSON(v) {
 			return append(b, v...), nil

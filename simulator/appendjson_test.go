@@ -133,6 +133,10 @@ func TestAppendJSON(t *testing.T) {
 			f.skip = 0
 		}
 	}
+	item := mustAppend(filled(t, filler{str: "<x>", raw: json.RawMessage(`{"a":"b c"}`), num: 1}, participantJSON{}))
+	for _, r := range []rosterJSON{nil, {}, {item}, {item, item}} {
+		checkAppend(t, "roster", r)
+	}
 	var nilParticipant *participantJSON
 	checkAppend(t, "nil participant", nilParticipant)
 	checkAppend(t, "invalid raw JSON", callJSON{Source: json.RawMessage(`{"a" 1}`)})
