@@ -3,8 +3,9 @@ package simulator
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/callconform/callconform/internal/guid"
 )
@@ -64,14 +65,19 @@ func (s *Simulator) resource(c *call) string { return c.root + "/" + s.noteID(c.
 // encodeOn returns the body of a notification on the resource rel ("" for
 // the call itself, "/participants", "/operations/{id}") of call id, whose
 // notification root is root, in the profile's shape. data is the
-// resourceData: a json.RawMessage that is already valid, compact JSON (a
-// roster), or a value to encode, appended in place (appendValue).
+// resourceData: a json.RawMessage that is already valid, compact JSON, or
+// a value to encode (a roster, a call, an operation...), appended in place
+// (appendValue).
 func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, data any) []byte {
 	p := s.prof
 	path := "/" + s.noteID(id) + rel
 	raw, encoded := data.(json.RawMessage)
 	size := len(raw)
-	if !encoded {
+	switch d := data.(type) {
+	case rosterJSON:
+		size = d.size()
+	case json.RawMessage:
+	default:
 		size = dataSizeHint
 	}
 	out := make([]byte, 0, len(typedBodyStart)+2*(len(root)+len(path))+size+64)
@@ -192,19 +198,19 @@ func mediaStateOf(active []string) *mediaStateJSON {
 // of its identities (user, application, applicationInstance, ...) when the
 // sender left them out. Anything that is not an object is kept as it is.
 func (s *Simulator) identity(raw json.RawMessage) json.RawMessage {
-	if !s.prof.typedIdentities || kindOf(raw) != '{' {
+	if !s.prof.typedIdentities || kindOf(raw) != '{' || !json.Valid(raw) {
 		return raw
 	}
-	var set object
-	if json.Unmarshal(raw, &set) != nil {
-		return raw
+	ms, ok := plainMembers(raw)
+	if !ok {
+		ms = decodedMembers(raw)
 	}
-	for k, v := range set {
-		if k != "@odata.type" && kindOf(v) == '{' {
-			set[k] = withType(v, typeIdentity)
+	for i, m := range ms {
+		if m.name != "@odata.type" && kindOf(m.value) == '{' {
+			ms[i].value = withType(m.value, typeIdentity)
 		}
 	}
-	return typedObject(typeIdentitySet, set)
+	return typedMembers(typeIdentitySet, ms)
 }
 
 // withType returns the object v with "@odata.type": t unless it has one.
@@ -233,29 +239,90 @@ func prependType(v json.RawMessage, t string) json.RawMessage {
 // JSON, with "@odata.type" first (t unless members has one) and the others
 // in name order, as json.Marshal orders a map's.
 func typedObject(t string, members object) json.RawMessage {
-	keys := make([]string, 0, len(members))
-	size := len(t) + 20
+	ms := make([]rawMember, 0, len(members))
 	for k, v := range members {
-		if k != "@odata.type" {
-			keys = append(keys, k)
-			size += len(k) + len(v) + 4
+		ms = append(ms, rawMember{k, v})
+	}
+	return typedMembers(t, ms)
+}
+
+// rawMember is a member of a JSON object: its name, decoded, and its value.
+type rawMember struct {
+	name  string
+	value json.RawMessage
+}
+
+// typedMembers is typedObject of the members ms, whose names differ; it
+// sorts ms.
+func typedMembers(t string, ms []rawMember) json.RawMessage {
+	slices.SortFunc(ms, func(a, b rawMember) int { return strings.Compare(a.name, b.name) })
+	size := len(t) + 20
+	var typ json.RawMessage
+	for _, m := range ms {
+		size += len(m.name) + len(m.value) + 4
+		if m.name == "@odata.type" {
+			typ = m.value
 		}
 	}
-	sort.Strings(keys)
 	out := make([]byte, 0, size)
 	out = append(out, `{"@odata.type":`...)
-	if typ, ok := members["@odata.type"]; ok {
+	if typ != nil {
 		out = append(out, bytes.TrimSpace(typ)...)
 	} else {
 		out = strconv.AppendQuote(out, t) // an OData type name: plain ASCII
 	}
-	for _, k := range keys {
+	for _, m := range ms {
+		if m.name == "@odata.type" {
+			continue
+		}
 		out = append(out, ',')
-		out = appendJSONString(out, k)
+		out = appendJSONString(out, m.name)
 		out = append(out, ':')
-		out = append(out, bytes.TrimSpace(members[k])...)
+		out = append(out, bytes.TrimSpace(m.value)...)
 	}
 	return append(out, '}')
+}
+
+// decodedMembers returns the members of obj, a valid JSON object, as a
+// decoder reads them: names unescaped, and of members of the same name the
+// last.
+func decodedMembers(obj json.RawMessage) []rawMember {
+	var set object
+	_ = json.Unmarshal(obj, &set) // obj is valid
+	ms := make([]rawMember, 0, len(set))
+	for k, v := range set {
+		ms = append(ms, rawMember{k, v})
+	}
+	return ms
+}
+
+// plainMembers returns the members of obj, a valid JSON object, when their
+// names are plain (no escapes: what plainString accepts) and differ: the
+// common case, read without a decoder. ok is false otherwise.
+func plainMembers(obj json.RawMessage) (ms []rawMember, ok bool) {
+	i := skipSpace(obj, 1) // obj[0] is '{'
+	for i < len(obj) && obj[i] != '}' {
+		keyEnd := stringEnd(obj, i)
+		if keyEnd < 0 || !plainString(obj[i+1:keyEnd-1]) {
+			return nil, false
+		}
+		name := string(obj[i+1 : keyEnd-1])
+		start := skipSpace(obj, skipSpace(obj, keyEnd)+1) // past the colon
+		end := valueEnd(obj, start)
+		if end < 0 {
+			return nil, false
+		}
+		for _, m := range ms {
+			if m.name == name {
+				return nil, false
+			}
+		}
+		ms = append(ms, rawMember{name, obj[start:end]})
+		if i = skipSpace(obj, end); i < len(obj) && obj[i] == ',' {
+			i = skipSpace(obj, i+1)
+		}
+	}
+	return ms, true
 }
 
 // appendJSONString appends s as a JSON string, as json.Marshal writes it:
