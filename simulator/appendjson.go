@@ -20,26 +20,26 @@ import (
 // json.Marshal would return: the simulator's own types by hand, any other
 // with json.Marshal.
 func appendValue(b []byte, v any) ([]byte, error) {
-	switch v := v.(type) {
+	switch x := v.(type) {
 	case callJSON:
-		return v.appendJSON(b)
+		return appendCopy[callJSON](b, v)
 	case operationJSON:
-		return v.appendJSON(b)
+		return appendCopy[operationJSON](b, v)
 	case participantJSON:
-		return v.appendJSON(b)
+		return appendCopy[participantJSON](b, v)
 	case *participantJSON:
-		if v != nil {
-			return v.appendJSON(b)
+		if x != nil {
+			return x.appendJSON(b)
 		}
 	case *typedResultInfo:
-		return v.appendJSON(b)
+		return x.appendJSON(b)
 	case *resultInfoJSON:
-		return v.appendJSON(b)
+		return x.appendJSON(b)
 	case rosterJSON:
-		return v.appendJSON(b)
+		return x.appendJSON(b)
 	case json.RawMessage:
-		if plainJSON(v) {
-			return append(b, v...), nil
+		if plainJSON(x) {
+			return append(b, x...), nil
 		}
 	}
 	m, err := json.Marshal(v)
@@ -47,6 +47,20 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, m...), nil
+}
+
+// appendCopy appends v, a T, with (*T).appendJSON. It copies v in a frame
+// of its own, not in appendValue's, which would otherwise hold a copy of
+// every such type: the stacks of the goroutines that encode (a request's,
+// a delivery worker's) then seldom need to grow.
+//
+//go:noinline
+func appendCopy[T any, P interface {
+	*T
+	appendJSON([]byte) ([]byte, error)
+}](b []byte, v any) ([]byte, error) {
+	t := v.(T)
+	return P(&t).appendJSON(b)
 }
 
 // mustAppend returns the encoding of v, a value of the simulator's own
@@ -227,7 +241,7 @@ func plainJSON(v []byte) bool {
 	return len(v) > 0 && !in && !esc
 }
 
-func (j callJSON) appendJSON(b []byte) ([]byte, error) {
+func (j *callJSON) appendJSON(b []byte) ([]byte, error) {
 	w := newObject(b)
 	w.strOmitEmpty("@odata.context", j.OdataContext)
 	w.str("@odata.type", j.OdataType)
@@ -258,7 +272,7 @@ func (j callJSON) appendJSON(b []byte) ([]byte, error) {
 	return w.end()
 }
 
-func (j operationJSON) appendJSON(b []byte) ([]byte, error) {
+func (j *operationJSON) appendJSON(b []byte) ([]byte, error) {
 	w := newObject(b)
 	w.str("@odata.type", j.OdataType)
 	w.strOmitEmpty("@odata.id", j.OdataID)
@@ -275,7 +289,7 @@ func (j operationJSON) appendJSON(b []byte) ([]byte, error) {
 	return w.end()
 }
 
-func (j participantJSON) appendJSON(b []byte) ([]byte, error) {
+func (j *participantJSON) appendJSON(b []byte) ([]byte, error) {
 	w := newObject(b)
 	w.str("@odata.type", j.OdataType)
 	w.strOmitEmpty("@odata.id", j.OdataID)
@@ -304,7 +318,7 @@ func (j participantJSON) appendJSON(b []byte) ([]byte, error) {
 	return w.end()
 }
 
-func (j participantInfoJSON) appendJSON(b []byte) ([]byte, error) {
+func (j *participantInfoJSON) appendJSON(b []byte) ([]byte, error) {
 	w := newObject(b)
 	w.str("@odata.type", j.OdataType)
 	w.raw("identity", j.Identity)
@@ -315,7 +329,7 @@ func (j participantInfoJSON) appendJSON(b []byte) ([]byte, error) {
 	return w.end()
 }
 
-func (j mediaStreamJSON) appendJSON(b []byte) ([]byte, error) {
+func (j *mediaStreamJSON) appendJSON(b []byte) ([]byte, error) {
 	w := newObject(b)
 	w.strOmitEmpty("@odata.type", j.OdataType)
 	w.str("mediaType", j.MediaType)

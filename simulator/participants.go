@@ -111,7 +111,8 @@ func (s *Simulator) roster(c *call) rosterJSON {
 	out := make(rosterJSON, 0, len(c.participants))
 	for _, p := range c.participants {
 		if p.note == nil { // an invitee's too: its item is the one it joins with
-			p.note = mustAppend(s.rosterItem(c, p))
+			item := s.rosterItem(c, p)
+			p.note = mustAppend(&item)
 		}
 		if p.pending == nil { // joined
 			out = append(out, p.note)
