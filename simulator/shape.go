@@ -71,14 +71,12 @@ func (s *Simulator) resource(c *call) string { return c.root + "/" + s.noteID(c.
 func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, data any) []byte {
 	p := s.prof
 	path := "/" + s.noteID(id) + rel
-	raw, encoded := data.(json.RawMessage)
-	size := len(raw)
+	size := dataSizeHint
 	switch d := data.(type) {
 	case rosterJSON:
 		size = d.size()
 	case json.RawMessage:
-	default:
-		size = dataSizeHint
+		size = len(d)
 	}
 	out := make([]byte, 0, len(typedBodyStart)+2*(len(root)+len(path))+size+64)
 	if p.typedEnvelope {
@@ -98,8 +96,8 @@ func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, 
 		out = appendMember(out, "resourceUrl", root+path)
 	}
 	out = append(out, `"resourceData":`...)
-	if encoded {
-		out = append(out, raw...)
+	if raw, ok := data.(json.RawMessage); ok {
+		out = append(out, raw...) // as it is: not compacted nor escaped again
 	} else {
 		var err error
 		if out, err = appendValue(out, data); err != nil {
@@ -258,15 +256,16 @@ func typedMembers(t string, ms []rawMember) json.RawMessage {
 	slices.SortFunc(ms, func(a, b rawMember) int { return strings.Compare(a.name, b.name) })
 	size := len(t) + 20
 	var typ json.RawMessage
+	typed := false
 	for _, m := range ms {
 		size += len(m.name) + len(m.value) + 4
 		if m.name == "@odata.type" {
-			typ = m.value
+			typ, typed = m.value, true
 		}
 	}
 	out := make([]byte, 0, size)
 	out = append(out, `{"@odata.type":`...)
-	if typ != nil {
+	if typed {
 		out = append(out, bytes.TrimSpace(typ)...)
 	} else {
 		out = strconv.AppendQuote(out, t) // an OData type name: plain ASCII
