@@ -22,11 +22,11 @@ import (
 func appendValue(b []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case callJSON:
-		return appendCopy[callJSON](b, v)
+		return appendCall(b, v)
 	case operationJSON:
-		return appendCopy[operationJSON](b, v)
+		return appendOperation(b, v)
 	case participantJSON:
-		return appendCopy[participantJSON](b, v)
+		return appendParticipant(b, v)
 	case *participantJSON:
 		if x != nil {
 			return x.appendJSON(b)
@@ -49,18 +49,29 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	return append(b, m...), nil
 }
 
-// appendCopy appends v, a T, with (*T).appendJSON. It copies v in a frame
-// of its own, not in appendValue's, which would otherwise hold a copy of
-// every such type: the stacks of the goroutines that encode (a request's,
-// a delivery worker's) then seldom need to grow.
+// appendCall, appendOperation and appendParticipant append v, a value of
+// their type, copying it in a frame of their own, not in appendValue's,
+// which would otherwise hold a copy of each: the stacks of the goroutines
+// that encode (a request's, a delivery worker's) then seldom need to grow.
+// (A generic function would do, but its call of appendJSON through the
+// type's dictionary would move the copy to the heap.)
 //
 //go:noinline
-func appendCopy[T any, P interface {
-	*T
-	appendJSON([]byte) ([]byte, error)
-}](b []byte, v any) ([]byte, error) {
-	t := v.(T)
-	return P(&t).appendJSON(b)
+func appendCall(b []byte, v any) ([]byte, error) {
+	j := v.(callJSON)
+	return j.appendJSON(b)
+}
+
+//go:noinline
+func appendOperation(b []byte, v any) ([]byte, error) {
+	j := v.(operationJSON)
+	return j.appendJSON(b)
+}
+
+//go:noinline
+func appendParticipant(b []byte, v any) ([]byte, error) {
+	j := v.(participantJSON)
+	return j.appendJSON(b)
 }
 
 // mustAppend returns the encoding of v, a value of the simulator's own
