@@ -219,8 +219,15 @@ func (w *objectWriter) took(b []byte, err error) {
 	w.b = b
 }
 
-// appendRaw appends a json.RawMessage, as appendValue does.
-func (w *objectWriter) appendRaw(v json.RawMessage) { w.took(appendValue(w.b, v)) }
+// appendRaw appends a json.RawMessage, as appendValue does (the common
+// case here, without making v an interface, which would allocate).
+func (w *objectWriter) appendRaw(v json.RawMessage) {
+	if plainJSON(v) {
+		w.b = append(w.b, v...)
+		return
+	}
+	w.took(appendValue(w.b, v))
+}
 
 func (w *objectWriter) fail(err error) {
 	if w.err == nil {
