@@ -117,6 +117,32 @@ func paddedNote(size int) []byte {
 	return append(out, tail...)
 }
 
+// BenchmarkSimulatorFlowRatio runs the flows of BenchmarkSimulatorFlow
+// under both profiles, at c=1 and c=32 workers, taking turns in one
+// process as BenchmarkInviteFlow's configurations do, so that the ratio of
+// CPU time per flow ("v1.0/beta-cpu-c1|c32") says what the simulator's own
+// work for a v1.0 flow costs over a beta-2018 one, whatever else the
+// machine was doing.
+func BenchmarkSimulatorFlowRatio(b *testing.B) {
+	var rigs []*flowRig
+	defer func() {
+		for _, r := range rigs {
+			r.close()
+		}
+	}()
+	for _, c := range []int{1, 32} {
+		for _, d := range dialects {
+			rigs = append(rigs, newDirectRig(b, d, c))
+		}
+	}
+	byKey := measureRigs(b, rigs)
+	for _, c := range []string{"c1", "c32"} {
+		if base := byKey[ProfileBeta2018+"-"+c].cpuPerFlow(); base > 0 {
+			b.ReportMetric(byKey[ProfileV1+"-"+c].cpuPerFlow()/base, "v1.0/beta-cpu-"+c)
+		}
+	}
+}
+
 // newDirectRig is a rig of workers running flows in dialect d on a
 // Simulator reached without a network.
 func newDirectRig(b *testing.B, d dialect, workers int) *flowRig {
