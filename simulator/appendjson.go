@@ -243,6 +243,9 @@ func (w *objectWriter) fail(err error) {
 func plainJSON(v []byte) bool {
 	in, esc := false, false
 	for _, c := range v {
+		if plainStringByte[c] && !esc && c != ' ' {
+			continue // neither special in JSON nor escaped by json.Marshal
+		}
 		switch {
 		case c < 0x20, c == '<', c == '>', c == '&', c == 0xe2:
 			return false

@@ -70,7 +70,7 @@ func (s *Simulator) resource(c *call) string { return c.root + "/" + s.noteID(c.
 // (appendValue).
 func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, data any) []byte {
 	p := s.prof
-	path := "/" + s.noteID(id) + rel
+	path := "/" + s.noteID(id) + rel // the resource below the root
 	size := dataSizeHint
 	switch d := data.(type) {
 	case rosterJSON:
@@ -90,10 +90,10 @@ func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, 
 		if p.typedEnvelope {
 			legacy = cmpOr(p.legacyRoot, root)
 		}
-		out = appendMember(out, "resource", legacy+path)
+		out = appendMember(out, "resource", legacy, path)
 	}
 	if p.typedEnvelope && p.resourceURLKey {
-		out = appendMember(out, "resourceUrl", root+path)
+		out = appendMember(out, "resourceUrl", root, path)
 	}
 	out = append(out, `"resourceData":`...)
 	if raw, ok := data.(json.RawMessage); ok {
@@ -112,14 +112,55 @@ func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, 
 // its buffer.
 const dataSizeHint = 512
 
-// appendMember appends "name":"value", to a JSON object being written.
-func appendMember(out []byte, name, value string) []byte {
+// appendMember appends "name":"value", to a JSON object being written,
+// value being the parts given, one after the other.
+func appendMember(out []byte, name string, value ...string) []byte {
 	out = append(out, '"')
 	out = append(out, name...)
 	out = append(out, `":`...)
-	out = appendJSONString(out, value)
+	if len(value) == 1 {
+		out = appendJSONString(out, value[0])
+	} else {
+		out = appendJSONStrings(out, value...)
+	}
 	return append(out, ',')
 }
+
+// appendJSONStrings appends the parts as one JSON string, as
+// appendJSONString writes their concatenation.
+func appendJSONStrings(out []byte, parts ...string) []byte {
+	for _, p := range parts {
+		if !plainASCII(p) {
+			return appendJSONString(out, strings.Join(parts, ""))
+		}
+	}
+	out = append(out, '"')
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return append(out, '"')
+}
+
+// plainASCII reports whether s is written in a JSON string as it is, by
+// json.Marshal as by appendJSONString.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !plainStringByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// plainStringByte tells the bytes json.Marshal writes in a string as they
+// are: printable ASCII but the quote, the backslash and the HTML
+// characters.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 func cmpOr(a, b string) string {
 	if a != "" {
@@ -333,7 +374,7 @@ func appendJSONString(out []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+		if plainStringByte[c] {
 			continue
 		}
 		if c != '"' && c != '\\' {
