@@ -119,7 +119,8 @@ type flowRig struct {
 	name    string // "bare", "beta-2018", "v1.0"
 	workers int
 	runners []flowRunner
-	srv     *Server // nil for bare
+	srv     *Server     // nil for bare
+	sink    *directSink // the notifications' sink of a rig without a network; nil otherwise
 	closers []func()
 
 	elapsed time.Duration
@@ -128,11 +129,14 @@ type flowRig struct {
 	lat     []time.Duration
 }
 
-func newBareRig(workers int) *flowRig {
-	bare := newBareServer()
+func newBareRig(workers int) *flowRig { return newBareRigSending("bare", bareNote, workers) }
+
+// newBareRigSending is a bare rig, named name, whose notifications are note.
+func newBareRigSending(name string, note []byte, workers int) *flowRig {
+	bare := newBareServer(note)
 	sink := newFlowSink(workers)
 	client := benchClient(workers)
-	r := &flowRig{name: "bare", workers: workers,
+	r := &flowRig{name: name, workers: workers,
 		closers: []func(){bare.close, sink.srv.Close, client.CloseIdleConnections}}
 	for w := range workers {
 		r.runners = append(r.runners, &bareFlow{client: client, url: bare.srv.URL, cb: sink.url(w), events: sink.slots[w]})
@@ -451,16 +455,17 @@ var bareNote = []byte(`{"value":[{"changeType":"updated","resource":"/app/calls/
 	`"@odata.etag":"W/\"1\"","state":"established"}}]}`)
 
 // bareServer answers a POST of {"callback"} with 201 at once, then POSTs
-// four notifications to the callback in order, each once the previous one
-// was answered, with a client like the simulator's notifier.
+// four notifications (note) to the callback in order, each once the
+// previous one was answered, with a client like the simulator's notifier.
 type bareServer struct {
 	srv    *httptest.Server
 	client *http.Client
+	note   []byte
 	wg     sync.WaitGroup
 }
 
-func newBareServer() *bareServer {
-	s := &bareServer{client: &http.Client{Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 256}}}
+func newBareServer(note []byte) *bareServer {
+	s := &bareServer{note: note, client: &http.Client{Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 256}}}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct{ Callback string }
 		if json.NewDecoder(r.Body).Decode(&req) != nil || req.Callback == "" {
@@ -477,7 +482,7 @@ func newBareServer() *bareServer {
 func (s *bareServer) notify(cb string) {
 	defer s.wg.Done()
 	for range 4 {
-		resp, err := s.client.Post(cb, "application/json", bytes.NewReader(bareNote))
+		resp, err := s.client.Post(cb, "application/json", bytes.NewReader(s.note))
 		if err != nil {
 			return
 		}

@@ -222,21 +222,7 @@ func (s *Simulator) establish(c *call, active []string, answer *operation) {
 		active = c.requested
 	}
 	active = nonNil(active)
-	establishing, established := s.callNote(c), s.callNote(c)
-	establishing.State, established.State = stateEstablishing, stateEstablished
-	if c.direction == directionOutgoing {
-		if s.prof.directionOn == stateEstablishing {
-			establishing.Direction = directionOutgoing
-		} else {
-			established.Direction = directionOutgoing
-		}
-	}
-	if s.prof.mediaState {
-		established.MediaState = mediaStateOf(active)
-	} else {
-		established.ActiveModalities = active
-	}
-	n1, n2 := s.note(c, "updated", "", establishing), s.note(c, "updated", "", established)
+	n1, n2 := s.establishNotes(c, active)
 	var roster *delivery
 	if s.prof.joinRoster && c.meetingInfo != nil {
 		roster = s.note(c, "updated", "/participants", s.roster(c))
@@ -253,6 +239,26 @@ func (s *Simulator) establish(c *call, active []string, answer *operation) {
 		ds = append(ds, roster)
 	}
 	s.notifier.enqueue(&c.q, ds...)
+}
+
+// establishNotes returns c's establishing and established notifications,
+// established with active modalities; c.mu must be held.
+func (s *Simulator) establishNotes(c *call, active []string) (n1, n2 *delivery) {
+	establishing, established := s.callNote(c), s.callNote(c)
+	establishing.State, established.State = stateEstablishing, stateEstablished
+	if c.direction == directionOutgoing {
+		if s.prof.directionOn == stateEstablishing {
+			establishing.Direction = directionOutgoing
+		} else {
+			established.Direction = directionOutgoing
+		}
+	}
+	if s.prof.mediaState {
+		established.MediaState = mediaStateOf(active)
+	} else {
+		established.ActiveModalities = active
+	}
+	return s.note(c, "updated", "", establishing), s.note(c, "updated", "", established)
 }
 
 // becomeEstablished is the before step of c's established notification:

@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 )
@@ -60,10 +59,14 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 
 // writeJSON writes v as a JSON body with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	buf := bodyBuffers.Get().(*[]byte)
+	defer putBodyBuffer(buf)
+	b, err := appendValue((*buf)[:0], v)
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"error":{"code":"` + codeInternalError + `","message":"encode response"}}`)
+	} else {
+		*buf = b // the buffer as it grew, for the next body
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")

@@ -105,30 +105,47 @@ func (p *participant) mutedFlag() *bool {
 	return &m
 }
 
-// roster returns c's participants as roster notification data, a JSON
-// array; c.mu must be held.
-func (s *Simulator) roster(c *call) json.RawMessage {
-	size := 2
+// roster returns c's participants as roster notification data; c.mu must
+// be held.
+func (s *Simulator) roster(c *call) rosterJSON {
+	out := make(rosterJSON, 0, len(c.participants))
 	for _, p := range c.participants {
-		if p.note == nil {
-			p.note = mustMarshal(s.rosterItem(c, p))
+		if p.note == nil { // an invitee's too: its item is the one it joins with
+			item := s.rosterItem(c, p)
+			p.note = mustAppend(&item)
 		}
-		size += len(p.note) + 1
+		if p.pending == nil { // joined
+			out = append(out, p.note)
+		}
 	}
-	out := make([]byte, 0, size)
-	out = append(out, '[')
-	first := true
-	for _, p := range c.participants {
-		if p.pending != nil {
-			continue // invited, not joined
-		}
-		if !first {
-			out = append(out, ',')
-		}
-		first = false
-		out = append(out, p.note...)
+	return out
+}
+
+// rosterJSON is a roster: the items of the participants that joined, each
+// encoded once (a participant's note) and appended as it is.
+type rosterJSON []json.RawMessage
+
+// size is the length of r's encoding.
+func (r rosterJSON) size() int {
+	n := 2 + len(r)
+	for _, item := range r {
+		n += len(item)
 	}
-	return append(out, ']')
+	return n
+}
+
+func (r rosterJSON) appendJSON(b []byte) ([]byte, error) {
+	if r == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i, item := range r {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, item...)
+	}
+	return append(b, ']'), nil
 }
 
 // rosterItem returns p as an item of c's roster notifications.

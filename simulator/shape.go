@@ -3,8 +3,9 @@ package simulator
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/callconform/callconform/internal/guid"
 )
@@ -64,16 +65,20 @@ func (s *Simulator) resource(c *call) string { return c.root + "/" + s.noteID(c.
 // encodeOn returns the body of a notification on the resource rel ("" for
 // the call itself, "/participants", "/operations/{id}") of call id, whose
 // notification root is root, in the profile's shape. data is the
-// resourceData: a json.RawMessage that is already valid, compact JSON (a
-// roster), or a value to encode.
+// resourceData: a json.RawMessage that is already valid, compact JSON, or
+// a value to encode (a roster, a call, an operation...), appended in place
+// (appendValue).
 func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, data any) []byte {
 	p := s.prof
-	path := "/" + s.noteID(id) + rel
-	raw, ok := data.(json.RawMessage)
-	if !ok {
-		raw = mustMarshal(data)
+	path := "/" + s.noteID(id) + rel // the resource below the root
+	size := dataSizeHint
+	switch d := data.(type) {
+	case rosterJSON:
+		size = d.size()
+	case json.RawMessage:
+		size = len(d)
 	}
-	out := make([]byte, 0, len(typedBodyStart)+2*(len(root)+len(path))+len(raw)+64)
+	out := make([]byte, 0, len(typedBodyStart)+2*(len(root)+len(path))+size+64)
 	if p.typedEnvelope {
 		out = append(out, typedBodyStart...)
 	} else {
@@ -85,24 +90,77 @@ func (s *Simulator) encodeOn(changeType, root string, id guid.GUID, rel string, 
 		if p.typedEnvelope {
 			legacy = cmpOr(p.legacyRoot, root)
 		}
-		out = appendMember(out, "resource", legacy+path)
+		out = appendMember(out, "resource", legacy, path)
 	}
 	if p.typedEnvelope && p.resourceURLKey {
-		out = appendMember(out, "resourceUrl", root+path)
+		out = appendMember(out, "resourceUrl", root, path)
 	}
 	out = append(out, `"resourceData":`...)
-	out = append(out, raw...)
+	if raw, ok := data.(json.RawMessage); ok {
+		out = append(out, raw...) // as it is: not compacted nor escaped again
+	} else {
+		var err error
+		if out, err = appendValue(out, data); err != nil {
+			panic("simulator: encode notification: " + err.Error()) // only fixed types are encoded
+		}
+	}
 	return append(out, bodyEnd...)
 }
 
-// appendMember appends "name":"value", to a JSON object being written.
-func appendMember(out []byte, name, value string) []byte {
+// dataSizeHint is room for the resourceData of most notifications (a
+// call's state, an operation's completion), so that encodeOn seldom grows
+// its buffer.
+const dataSizeHint = 512
+
+// appendMember appends "name":"value", to a JSON object being written,
+// value being the parts given, one after the other.
+func appendMember(out []byte, name string, value ...string) []byte {
 	out = append(out, '"')
 	out = append(out, name...)
 	out = append(out, `":`...)
-	out = appendJSONString(out, value)
+	if len(value) == 1 {
+		out = appendJSONString(out, value[0])
+	} else {
+		out = appendJSONStrings(out, value...)
+	}
 	return append(out, ',')
 }
+
+// appendJSONStrings appends the parts as one JSON string, as
+// appendJSONString writes their concatenation.
+func appendJSONStrings(out []byte, parts ...string) []byte {
+	for _, p := range parts {
+		if !plainASCII(p) {
+			return appendJSONString(out, strings.Join(parts, ""))
+		}
+	}
+	out = append(out, '"')
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return append(out, '"')
+}
+
+// plainASCII reports whether s is written in a JSON string as it is, by
+// json.Marshal as by appendJSONString.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !plainStringByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// plainStringByte tells the bytes json.Marshal writes in a string as they
+// are: printable ASCII but the quote, the backslash and the HTML
+// characters.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 func cmpOr(a, b string) string {
 	if a != "" {
@@ -179,19 +237,19 @@ func mediaStateOf(active []string) *mediaStateJSON {
 // of its identities (user, application, applicationInstance, ...) when the
 // sender left them out. Anything that is not an object is kept as it is.
 func (s *Simulator) identity(raw json.RawMessage) json.RawMessage {
-	if !s.prof.typedIdentities || kindOf(raw) != '{' {
+	if !s.prof.typedIdentities || kindOf(raw) != '{' || !json.Valid(raw) {
 		return raw
 	}
-	var set object
-	if json.Unmarshal(raw, &set) != nil {
-		return raw
+	ms, ok := plainMembers(raw)
+	if !ok {
+		ms = decodedMembers(raw)
 	}
-	for k, v := range set {
-		if k != "@odata.type" && kindOf(v) == '{' {
-			set[k] = withType(v, typeIdentity)
+	for i, m := range ms {
+		if m.name != "@odata.type" && kindOf(m.value) == '{' {
+			ms[i].value = withType(m.value, typeIdentity)
 		}
 	}
-	return typedObject(typeIdentitySet, set)
+	return typedMembers(typeIdentitySet, ms)
 }
 
 // withType returns the object v with "@odata.type": t unless it has one.
@@ -220,40 +278,113 @@ func prependType(v json.RawMessage, t string) json.RawMessage {
 // JSON, with "@odata.type" first (t unless members has one) and the others
 // in name order, as json.Marshal orders a map's.
 func typedObject(t string, members object) json.RawMessage {
-	keys := make([]string, 0, len(members))
-	size := len(t) + 20
+	ms := make([]rawMember, 0, len(members))
 	for k, v := range members {
-		if k != "@odata.type" {
-			keys = append(keys, k)
-			size += len(k) + len(v) + 4
+		ms = append(ms, rawMember{k, v})
+	}
+	return typedMembers(t, ms)
+}
+
+// rawMember is a member of a JSON object: its name, decoded, and its value.
+type rawMember struct {
+	name  string
+	value json.RawMessage
+}
+
+// typedMembers is typedObject of the members ms, whose names differ; it
+// sorts ms.
+func typedMembers(t string, ms []rawMember) json.RawMessage {
+	slices.SortFunc(ms, func(a, b rawMember) int { return strings.Compare(a.name, b.name) })
+	size := len(t) + 20
+	var typ json.RawMessage
+	typed := false
+	for _, m := range ms {
+		size += len(m.name) + len(m.value) + 4
+		if m.name == "@odata.type" {
+			typ, typed = m.value, true
 		}
 	}
-	sort.Strings(keys)
 	out := make([]byte, 0, size)
 	out = append(out, `{"@odata.type":`...)
-	if typ, ok := members["@odata.type"]; ok {
+	if typed {
 		out = append(out, bytes.TrimSpace(typ)...)
 	} else {
 		out = strconv.AppendQuote(out, t) // an OData type name: plain ASCII
 	}
-	for _, k := range keys {
+	for _, m := range ms {
+		if m.name == "@odata.type" {
+			continue
+		}
 		out = append(out, ',')
-		out = appendJSONString(out, k)
+		out = appendJSONString(out, m.name)
 		out = append(out, ':')
-		out = append(out, bytes.TrimSpace(members[k])...)
+		out = append(out, bytes.TrimSpace(m.value)...)
 	}
 	return append(out, '}')
 }
 
-// appendJSONString appends s as a JSON string.
-func appendJSONString(out []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return append(out, mustMarshal(s)...)
+// decodedMembers returns the members of obj, a valid JSON object, as a
+// decoder reads them: names unescaped, and of members of the same name the
+// last.
+func decodedMembers(obj json.RawMessage) []rawMember {
+	var set object
+	_ = json.Unmarshal(obj, &set) // obj is valid
+	ms := make([]rawMember, 0, len(set))
+	for k, v := range set {
+		ms = append(ms, rawMember{k, v})
+	}
+	return ms
+}
+
+// plainMembers returns the members of obj, a valid JSON object, when their
+// names are plain (no escapes: what plainString accepts) and differ: the
+// common case, read without a decoder. ok is false otherwise.
+func plainMembers(obj json.RawMessage) (ms []rawMember, ok bool) {
+	i := skipSpace(obj, 1) // obj[0] is '{'
+	for i < len(obj) && obj[i] != '}' {
+		keyEnd := stringEnd(obj, i)
+		if keyEnd < 0 || !plainString(obj[i+1:keyEnd-1]) {
+			return nil, false
+		}
+		name := string(obj[i+1 : keyEnd-1])
+		start := skipSpace(obj, skipSpace(obj, keyEnd)+1) // past the colon
+		end := valueEnd(obj, start)
+		if end < 0 {
+			return nil, false
+		}
+		for _, m := range ms {
+			if m.name == name {
+				return nil, false
+			}
+		}
+		ms = append(ms, rawMember{name, obj[start:end]})
+		if i = skipSpace(obj, end); i < len(obj) && obj[i] == ',' {
+			i = skipSpace(obj, i+1)
 		}
 	}
+	return ms, true
+}
+
+// appendJSONString appends s as a JSON string, as json.Marshal writes it:
+// printable ASCII by hand (a quote or backslash escaped with a backslash),
+// anything else by json.Marshal.
+func appendJSONString(out []byte, s string) []byte {
+	start := len(out)
 	out = append(out, '"')
-	out = append(out, s...)
+	last := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if plainStringByte[c] {
+			continue
+		}
+		if c != '"' && c != '\\' {
+			return append(out[:start], mustMarshal(s)...)
+		}
+		out = append(out, s[last:i]...)
+		out = append(out, '\\', c)
+		last = i + 1
+	}
+	out = append(out, s[last:]...)
 	return append(out, '"')
 }
 

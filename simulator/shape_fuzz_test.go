@@ -1,11 +1,15 @@
 package simulator
 
 import (
+	"bytes"
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/callconform/callconform/internal/guid"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // typedWant is what identity must make of the identity set in: the same
@@ -148,6 +152,36 @@ func FuzzEncodeOn(f *testing.F) {
 					t.Fatalf("%s %s, data already encoded: encodeOn wrote\n%s\njson.Marshal writes\n%s", name, variant, got, want)
 				}
 			}
+		}
+	})
+}
+
+// FuzzPlainMembers: when plainMembers reads the members of a JSON object
+// without a decoder, it reads what a decoder reads (decodedMembers): the
+// same names and, byte for byte, the same values.
+func FuzzPlainMembers(f *testing.F) {
+	for _, seed := range []string{
+		`{"user":{"id":"u","displayName":"Heidi"}}`, `{}`, `{ }`, ` { "a" : 1 , "b":[ 2 , "x" ] } `,
+		`{"a":1,"a":2}`, `{"a\"b":{}}`, `{"é":"\u00e9","n":null,"t":true,"f":-1.5e3}`, `{"\u0061":1}`,
+		"{\"\xff\":1}", `{"a":{"b":{"c":"}"}},"d":"\\"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	byName := func(a, b rawMember) int { return strings.Compare(a.name, b.name) }
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if kindOf(raw) != '{' || !json.Valid(raw) {
+			return
+		}
+		raw = bytes.TrimSpace(raw)
+		got, ok := plainMembers(raw)
+		if !ok {
+			return
+		}
+		want := decodedMembers(raw)
+		slices.SortFunc(got, byName)
+		slices.SortFunc(want, byName)
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(rawMember{}), cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("plainMembers(%q) (-decoded +got):\n%s", raw, diff)
 		}
 	})
 }

@@ -202,11 +202,34 @@ func (o object) participantInfos(k string) ([]json.RawMessage, error) {
 	return a, nil
 }
 
-// compact returns v without insignificant white space.
+// compact returns v without insignificant white space: v itself when it
+// has none, as bots mostly send it.
 func compact(v json.RawMessage) json.RawMessage {
+	if !hasSpace(v) {
+		return v
+	}
 	var b bytes.Buffer
 	if json.Compact(&b, v) != nil {
 		return v
 	}
 	return b.Bytes()
+}
+
+// hasSpace reports whether the JSON value v has white space outside its
+// strings.
+func hasSpace(v []byte) bool {
+	in, esc := false, false
+	for _, c := range v {
+		switch {
+		case esc:
+			esc = false
+		case in && c == '\\':
+			esc = true
+		case c == '"':
+			in = !in
+		case !in && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return true
+		}
+	}
+	return false
 }
