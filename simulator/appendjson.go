@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"sync"
+
+	"github.com/callconform/callconform/internal/jsontext"
 )
 
 // The bodies the simulator writes most (calls, operations and roster items,
@@ -133,7 +135,7 @@ func (w *objectWriter) name(n string) {
 // str writes a string member.
 func (w *objectWriter) str(n, v string) {
 	w.name(n)
-	w.b = appendJSONString(w.b, v)
+	w.b = jsontext.AppendString(w.b, v)
 }
 
 // strOmitEmpty writes a string member unless it is empty (omitempty).
@@ -173,7 +175,7 @@ func (w *objectWriter) strings(n string, v []string) {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = appendJSONString(w.b, s)
+		w.b = jsontext.AppendString(w.b, s)
 	}
 	w.b = append(w.b, ']')
 }

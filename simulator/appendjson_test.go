@@ -223,15 +223,3 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 	})
 }
-
-// TestAppendJSONString: appendJSONString writes what json.Marshal writes
-// of a string, with the quotes and backslashes it escapes by hand among
-// plain text, and with what it leaves to json.Marshal.
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"", "plain", `"`, `\`, `a"b\c"`, `"\"\\`, "tab\t", "é", "<a&b>", "x\"<"} {
-		want, _ := json.Marshal(s)
-		if got := appendJSONString([]byte("p"), s); string(got) != "p"+string(want) {
-			t.Errorf("appendJSONString(%q) = %s; json.Marshal writes %s", s, got[1:], want)
-		}
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/callconform/callconform/internal/guid"
+	"github.com/callconform/callconform/internal/jsontext"
 )
 
 // OData types of the notification envelope and of nested objects.
@@ -119,7 +120,7 @@ func appendMember(out []byte, name string, value ...string) []byte {
 	out = append(out, name...)
 	out = append(out, `":`...)
 	if len(value) == 1 {
-		out = appendJSONString(out, value[0])
+		out = jsontext.AppendString(out, value[0])
 	} else {
 		out = appendJSONStrings(out, value...)
 	}
@@ -127,11 +128,11 @@ func appendMember(out []byte, name string, value ...string) []byte {
 }
 
 // appendJSONStrings appends the parts as one JSON string, as
-// appendJSONString writes their concatenation.
+// jsontext.AppendString writes their concatenation.
 func appendJSONStrings(out []byte, parts ...string) []byte {
 	for _, p := range parts {
 		if !plainASCII(p) {
-			return appendJSONString(out, strings.Join(parts, ""))
+			return jsontext.AppendString(out, strings.Join(parts, ""))
 		}
 	}
 	out = append(out, '"')
@@ -142,7 +143,7 @@ func appendJSONStrings(out []byte, parts ...string) []byte {
 }
 
 // plainASCII reports whether s is written in a JSON string as it is, by
-// json.Marshal as by appendJSONString.
+// json.Marshal as by jsontext.AppendString.
 func plainASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !plainStringByte[s[i]] {
@@ -316,7 +317,7 @@ func typedMembers(t string, ms []rawMember) json.RawMessage {
 			continue
 		}
 		out = append(out, ',')
-		out = appendJSONString(out, m.name)
+		out = jsontext.AppendString(out, m.name)
 		out = append(out, ':')
 		out = append(out, bytes.TrimSpace(m.value)...)
 	}
@@ -363,29 +364,6 @@ func plainMembers(obj json.RawMessage) (ms []rawMember, ok bool) {
 		}
 	}
 	return ms, true
-}
-
-// appendJSONString appends s as a JSON string, as json.Marshal writes it:
-// printable ASCII by hand (a quote or backslash escaped with a backslash),
-// anything else by json.Marshal.
-func appendJSONString(out []byte, s string) []byte {
-	start := len(out)
-	out = append(out, '"')
-	last := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if plainStringByte[c] {
-			continue
-		}
-		if c != '"' && c != '\\' {
-			return append(out[:start], mustMarshal(s)...)
-		}
-		out = append(out, s[last:i]...)
-		out = append(out, '\\', c)
-		last = i + 1
-	}
-	out = append(out, s[last:]...)
-	return append(out, '"')
 }
 
 // botIdentity is the identity of the bot's own participant when a request
