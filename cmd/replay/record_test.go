@@ -19,7 +19,10 @@ import (
 	"github.com/callconform/callconform/simulator"
 )
 
-var recordingAt = regexp.MustCompile(`point the bot's Graph base URL at (\S+)`)
+var (
+	recordingAt = regexp.MustCompile(`point the bot's Graph base URL at (\S+)`)
+	callbacksAt = regexp.MustCompile(`notifications are expected at (\S+)`)
+)
 
 // TestRecordInterrupted: a recording ended by cancelling its context (what
 // SIGINT and SIGTERM do) writes what it captured: a complete fixture that
@@ -42,8 +45,9 @@ func TestRecordInterrupted(t *testing.T) {
 		done <- runRecord(recCtx, []string{"--upstream", sim.URL, "--listen", "127.0.0.1:0", "--out", out}, stdout, stderr)
 	}()
 	base := stdout.waitFor(ctx, t, recordingAt)
-	if !strings.Contains(stdout.String(), "notifications are expected at "+base+"/callbacks/{n}") {
-		t.Errorf("the banner does not say where notifications are expected:\n%s", stdout)
+	// The banner's next line may be written a moment after the first.
+	if cb := stdout.waitFor(ctx, t, callbacksAt); cb != base+"/callbacks/{n}" {
+		t.Errorf("the banner says notifications are expected at %s, want %s/callbacks/{n}:\n%s", cb, base, stdout)
 	}
 
 	// A bot joins a meeting through the recorder and hears it established.

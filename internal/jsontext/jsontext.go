@@ -3,14 +3,19 @@
 // recorded fixture's, the simulator's notifications).
 package jsontext
 
-import "unicode/utf8"
+import (
+	"encoding/json"
+	"unicode/utf8"
+)
 
 // AppendString appends s quoted as encoding/json quotes a string:
 // ", \ and the control characters escaped, <, > and & as \u003c, \u003e
-// and \u0026, U+2028 and U+2029 as \u2028 and \u2029, and each byte of
-// invalid UTF-8 as \ufffd.
+// and \u0026, U+2028 and U+2029 as \u2028 and \u2029. A string that is
+// not valid UTF-8 is left to json.Marshal, whose way with it changed from
+// one Go release to the next (\ufffd, then U+FFFD itself).
 func AppendString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
+	mark := len(dst)
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -44,8 +49,8 @@ func AppendString(dst []byte, s string) []byte {
 		c, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case c == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
+			b, _ := json.Marshal(s) // a string always encodes
+			return append(dst[:mark], b...)
 		case c == '\u2028' || c == '\u2029':
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
