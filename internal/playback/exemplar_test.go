@@ -40,6 +40,30 @@ var (
 	rosterRoute = regexp.MustCompile(`^/communications/calls/[^/]+/participants$`)
 )
 
+// createThrough serves the fixture src (file name) to a routing bot that
+// creates a call (POST /communications/calls) and hears the fixture's
+// first notification; it returns the answer and the bot.
+func createThrough(t *testing.T, name, src string) (*httptest.ResponseRecorder, *routingBot) {
+	t.Helper()
+	f, err := fixture.Parse(name, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := newRoutingBot(t)
+	m, err := New(Config{}, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	w := httptest.NewRecorder()
+	m.ServeHTTP(w, httptest.NewRequest("POST", "http://mock.test/communications/calls", strings.NewReader(`{"callbackUri":"`+bot.URL+`"}`)))
+	if w.Code != 201 {
+		t.Fatalf("answered %d: %s", w.Code, w.Body)
+	}
+	bot.await(t, 1, m)
+	return w, bot
+}
+
 func newRoutingBot(t *testing.T) *routingBot {
 	b := &routingBot{arrived: make(chan struct{}, 64)}
 	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -336,22 +360,7 @@ steps:
         - name: a
           exemplar: {changeType: updated, resourceUrl: "/communications/calls/{{callId}}", resourceData: {callChainId: "c4a10000-0000-4000-8000-00000000c001", label: "00000000-0000-0000-0000-000000000000"}}
 `
-	f, err := fixture.Parse("ids.yaml", []byte(fx))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bot := newRoutingBot(t)
-	m, err := New(Config{}, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	w := httptest.NewRecorder()
-	m.ServeHTTP(w, httptest.NewRequest("POST", "http://mock.test/communications/calls", strings.NewReader(`{"callbackUri":"`+bot.URL+`"}`)))
-	if w.Code != 201 {
-		t.Fatalf("answered %d: %s", w.Code, w.Body)
-	}
-	bot.await(t, 1, m)
+	w, bot := createThrough(t, "ids.yaml", fx)
 	loc := w.Header().Get("Location")
 	callID := strings.TrimPrefix(loc, "http://mock.test/communications/calls/")
 	if _, ok := guid.Parse(callID); !ok {

@@ -1,13 +1,10 @@
 package playback
 
 import (
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/callconform/callconform/harness/fixture"
 )
 
 // The same recorded scenario with its answer body and exemplar written as
@@ -51,22 +48,7 @@ steps:
 func TestJSONTextServedAsYAML(t *testing.T) {
 	serve := func(src string) (answer, item string) {
 		t.Helper()
-		f, err := fixture.Parse("served.yaml", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bot := newRoutingBot(t)
-		m, err := New(Config{}, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer m.Close()
-		w := httptest.NewRecorder()
-		m.ServeHTTP(w, httptest.NewRequest("POST", "http://mock.test/communications/calls", strings.NewReader(`{"callbackUri":"`+bot.URL+`"}`)))
-		if w.Code != 201 {
-			t.Fatalf("answered %d: %s", w.Code, w.Body)
-		}
-		bot.await(t, 1, m)
+		w, bot := createThrough(t, "served.yaml", src)
 		callID := strings.TrimPrefix(w.Header().Get("Location"), "http://mock.test/communications/calls/")
 		bot.mu.Lock()
 		defer bot.mu.Unlock()
